@@ -1,0 +1,48 @@
+//! Kiln's plugin runtime.
+//!
+//! [`Host`] owns one wasmtime engine (component model, async, pooling allocator, epoch
+//! interruption, fuel) and an on-disk compile cache. [`Host::load`] validates a component and
+//! calls its `describe()`; [`Host::run`] runs it in a fresh store against a [`DataSource`],
+//! enforcing [`Limits`] and the run's [`Grants`], and reports a typed [`RunError`] when it
+//! stops early. Nothing here knows about HTTP or databases.
+//!
+//! ```no_run
+//! # async fn example(bytes: Vec<u8>) -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use kiln_host::{Grants, Host, HostConfig, RunRequest, DirSource};
+//!
+//! let host = Host::new(HostConfig::default())?;
+//! let plugin = host.load(&bytes).await?;
+//! let params = kiln_host::params_from_text(plugin.info(), &[("threshold".into(), "3.5".into())])?;
+//! let data = Arc::new(DirSource::open("xian".as_ref())?);
+//! let grants = Grants::none().parse_into("monthly_indicators")?;
+//! let report = host.run(&plugin, RunRequest { params, data: Some((data, grants)), ..Default::default() }).await;
+//! println!("{:?} used {:?}", report.result.map(|o| o.tables.len()), report.usage);
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+pub mod bindings;
+mod cache;
+pub mod data;
+mod engine;
+mod error;
+mod limits;
+mod log;
+mod params;
+mod plugin;
+mod run;
+mod state;
+mod validate;
+
+pub use bindings::v0_1_0::{Batch, Column, ColumnData, Metric, Output, Param, PluginInfo, Table, Value, ValueType};
+pub use cache::{CacheOutcome, CompileCache, fingerprint, sha256_hex};
+pub use data::{DataError, DataSource, DirSource, Grants, MemorySource};
+pub use engine::{EPOCH_TICK, EngineError, Host, HostConfig};
+pub use error::{LoadError, RunError};
+pub use limits::{Limits, Usage};
+pub use log::{LogLine, LogSource, RunLog};
+pub use params::{complete_params, params_from_text, parse_value};
+pub use plugin::Plugin;
+pub use run::{RunReport, RunRequest, output_size};
+pub use validate::Interfaces;

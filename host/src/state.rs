@@ -1,0 +1,174 @@
+//! The per-run store state and the host side of the `data` and `log` imports.
+
+use std::sync::Arc;
+
+use wasmtime::component::{Resource, ResourceTable};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::bindings::v0_1_0::{self as v, data, log, types};
+use crate::data::{BatchStream, DataSource, Grants};
+use crate::error::Abort;
+use crate::limits::{Limits, StoreLimiter};
+use crate::log::{LogSource, SharedLog};
+
+/// The most scans a run may hold open at once.
+const MAX_OPEN_SCANS: usize = 64;
+
+/// Everything one run's store holds.
+pub(crate) struct RunState {
+    pub(crate) wasi: WasiCtx,
+    pub(crate) table: ResourceTable,
+    pub(crate) limiter: StoreLimiter,
+    pub(crate) log: SharedLog,
+    pub(crate) access: Option<DataAccess>,
+    pub(crate) rows_read: u64,
+    pub(crate) row_limit: u64,
+    open_scans: usize,
+}
+
+/// The data a run may read: the source, the grants on it, and the batch size.
+pub(crate) struct DataAccess {
+    pub(crate) source: Arc<dyn DataSource>,
+    pub(crate) grants: Grants,
+    pub(crate) batch_rows: usize,
+}
+
+/// A scan opened by the guest. Opening errors other than grant violations are held and
+/// reported by the first `next`, since a WIT constructor cannot fail.
+pub struct ScanState {
+    stream: Result<Box<dyn BatchStream>, v::DataError>,
+}
+
+impl RunState {
+    pub(crate) fn new(limits: &Limits, access: Option<DataAccess>) -> Self {
+        let log = SharedLog::new(limits.log_bytes);
+        // No preopens, no env, no args, no network: the defaults, made explicit here.
+        let wasi = wasmtime_wasi::WasiCtxBuilder::new()
+            .stdout(log.pipe(0))
+            .stderr(log.pipe(1))
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        RunState {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: StoreLimiter::new(limits),
+            log,
+            access,
+            rows_read: 0,
+            row_limit: limits.rows,
+            open_scans: 0,
+        }
+    }
+
+    fn open(&self, dataset: &str, mut columns: Vec<String>) -> wasmtime::Result<Result<Box<dyn BatchStream>, v::DataError>> {
+        let Some(access) = &self.access else {
+            return Err(Abort::Ungranted(format!("dataset `{dataset}` (this run has no data)")).into());
+        };
+        if !access.grants.allows_dataset(dataset) {
+            return Err(Abort::Ungranted(format!("dataset `{dataset}`")).into());
+        }
+        if let Some(column) = columns.iter().find(|c| !access.grants.allows_column(dataset, c)) {
+            return Err(Abort::Ungranted(format!("column `{column}` of dataset `{dataset}`")).into());
+        }
+        let schema = match access.source.schema(dataset) {
+            Ok(schema) => schema,
+            Err(e) => return Ok(Err(data_error(e))),
+        };
+        if columns.is_empty() {
+            columns = schema
+                .iter()
+                .filter(|f| access.grants.allows_column(dataset, &f.name))
+                .map(|f| f.name.clone())
+                .collect();
+        }
+        Ok(access.source.scan(dataset, &columns, access.batch_rows).map_err(data_error))
+    }
+}
+
+fn data_error(e: crate::data::DataError) -> v::DataError {
+    match e {
+        crate::data::DataError::Io(m) => v::DataError::Io(m),
+        other => v::DataError::Invalid(other.to_string()),
+    }
+}
+
+impl WasiView for RunState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl types::Host for RunState {}
+
+impl data::Host for RunState {
+    fn grants(&mut self) -> wasmtime::Result<Vec<v::Grant>> {
+        let Some(access) = &self.access else {
+            return Ok(Vec::new());
+        };
+        let mut grants = Vec::new();
+        for dataset in access.grants.dataset_names() {
+            let Ok(schema) = access.source.schema(dataset) else {
+                continue;
+            };
+            let columns = schema
+                .into_iter()
+                .filter(|f| access.grants.allows_column(dataset, &f.name))
+                .map(|f| v::ColumnInfo { name: f.name, type_: f.ty, nullable: f.nullable })
+                .collect();
+            grants.push(v::Grant { dataset: dataset.to_string(), columns });
+        }
+        Ok(grants)
+    }
+}
+
+impl data::HostScan for RunState {
+    fn new(&mut self, dataset: String, columns: Vec<String>) -> wasmtime::Result<Resource<ScanState>> {
+        if self.open_scans >= MAX_OPEN_SCANS {
+            return Err(Abort::Misuse(format!("more than {MAX_OPEN_SCANS} scans open at once")).into());
+        }
+        let stream = self.open(&dataset, columns)?;
+        self.open_scans += 1;
+        Ok(self.table.push(ScanState { stream })?)
+    }
+
+    fn next(&mut self, scan: Resource<ScanState>) -> wasmtime::Result<Result<Option<v::Batch>, v::DataError>> {
+        let scan = self.table.get_mut(&scan)?;
+        let stream = match &mut scan.stream {
+            Ok(stream) => stream,
+            Err(e) => return Ok(Err(e.clone())),
+        };
+        let batch = match stream.next_batch() {
+            Ok(batch) => batch,
+            Err(e) => return Ok(Err(data_error(e))),
+        };
+        if let Some(batch) = &batch {
+            self.rows_read += crate::data::batch_rows(batch);
+            if self.rows_read > self.row_limit {
+                return Err(Abort::Rows.into());
+            }
+        }
+        Ok(Ok(batch))
+    }
+
+    fn drop(&mut self, scan: Resource<ScanState>) -> wasmtime::Result<()> {
+        self.table.delete(scan)?;
+        self.open_scans -= 1;
+        Ok(())
+    }
+}
+
+impl log::Host for RunState {
+    fn write(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        let source = match level {
+            log::Level::Trace => LogSource::Trace,
+            log::Level::Debug => LogSource::Debug,
+            log::Level::Info => LogSource::Info,
+            log::Level::Warn => LogSource::Warn,
+            log::Level::Error => LogSource::Error,
+        };
+        self.log.line(source, &message);
+        Ok(())
+    }
+}

@@ -1,0 +1,68 @@
+//! Builds the test guests (`guests/`) and the example plugins (`../example-plugins/`) for
+//! `wasm32-wasip2` with plain cargo, then writes their paths as constants for tests and benches.
+
+use std::env;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// (constant name, guest workspace relative to this crate, cdylib name)
+const GUESTS: &[(&str, &str, &str)] = &[
+    ("GOOD", "guests", "good"),
+    ("HOSTILE", "guests", "hostile"),
+    ("HOSTILE_NET", "guests", "hostile_net"),
+    ("NOOP", "guests", "noop"),
+];
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let root = manifest_dir.parent().expect("crate lives in the workspace").to_path_buf();
+    let target_dir = root.join("target").join("guests");
+    for watched in ["guests", "../sdk", "../wit", "../example-plugins"] {
+        println!("cargo:rerun-if-changed={}", manifest_dir.join(watched).display());
+    }
+    check_target_installed();
+
+    let mut workspaces: Vec<&str> = GUESTS.iter().map(|(_, ws, _)| *ws).collect();
+    workspaces.dedup();
+    for ws in workspaces {
+        build_workspace(&manifest_dir.join(ws).join("Cargo.toml"), &target_dir);
+    }
+
+    let mut out = String::new();
+    for (constant, _, name) in GUESTS {
+        let path = target_dir.join("wasm32-wasip2/release").join(format!("{name}.wasm"));
+        assert!(path.exists(), "guest `{name}` was not built at {}", path.display());
+        writeln!(out, "/// Path of the `{name}` guest component.\npub const {constant}: &str = {:?};", path.display().to_string())
+            .expect("writing to a String");
+    }
+    let out_file = PathBuf::from(env::var("OUT_DIR").expect("set by cargo")).join("guests.rs");
+    std::fs::write(out_file, out).expect("write guests.rs");
+}
+
+fn build_workspace(manifest: &Path, target_dir: &Path) {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+        .arg(manifest)
+        .arg("--target-dir")
+        .arg(target_dir);
+    // The outer build's flags and wrappers (clippy, coverage) are for the host, not the guests.
+    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET"] {
+        cmd.env_remove(var);
+    }
+    let status = cmd.status().expect("run cargo for the guests");
+    assert!(status.success(), "building guests in {} failed", manifest.display());
+}
+
+fn check_target_installed() {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let sysroot = Command::new(rustc).args(["--print", "sysroot"]).output().expect("run rustc");
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
+    if !sysroot.join("lib/rustlib/wasm32-wasip2").exists() {
+        panic!(
+            "the wasm32-wasip2 target is not installed for this toolchain; run `rustup toolchain install` \
+             in the repository (it reads rust-toolchain.toml) or `rustup target add wasm32-wasip2`"
+        );
+    }
+}

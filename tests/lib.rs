@@ -1,0 +1,1 @@
+//! Kiln end-to-end tests live in `tests/`; this library is empty.

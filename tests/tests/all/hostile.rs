@@ -1,0 +1,1 @@
+//! Hostile guests: each attack ends in its own typed error, and the host keeps serving.

@@ -1,0 +1,1 @@
+//! Components the host must refuse to load.
