@@ -97,12 +97,17 @@ impl Host {
     async fn describe(&self, pre: &PluginPre<RunState>) -> Result<PluginInfo, LoadError> {
         let limits = describe_limits();
         let mut store = self.store(&limits, None).map_err(|e| LoadError::Describe(format!("{e:#}")))?;
-        let info = async {
-            let plugin = pre.instantiate_async(&mut store).await?;
-            plugin.kiln_plugin_guest().call_describe(&mut store).await
-        }
-        .await
-        .map_err(|e| LoadError::Describe(format!("{e:#}")))?;
+        // Instantiation checks the export's function types: a failure that is not a trap
+        // in start-up code means the component exports the right name with the wrong shape.
+        let plugin = pre.instantiate_async(&mut store).await.map_err(|e| match e.downcast_ref::<wasmtime::Trap>() {
+            Some(_) => LoadError::Describe(format!("{e:#}")),
+            None => LoadError::WrongWorld(format!("{e:#}")),
+        })?;
+        let info = plugin
+            .kiln_plugin_guest()
+            .call_describe(&mut store)
+            .await
+            .map_err(|e| LoadError::Describe(format!("{e:#}")))?;
         if info.name.trim().is_empty() {
             return Err(LoadError::Describe("plugin name is empty".into()));
         }

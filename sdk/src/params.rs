@@ -97,6 +97,12 @@ pub fn parse<P: DeserializeOwned>(info: &PluginInfo, given: Vec<(String, Value)>
             None => return Err(Error::invalid_params(format!("missing parameter `{}`", spec.name))),
         }
     }
+    // A plugin without parameters uses `()`, which serde reads from null, not from `{}`.
+    if map.is_empty()
+        && let Ok(unit) = serde_json::from_value(serde_json::Value::Null)
+    {
+        return Ok(unit);
+    }
     serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| Error::invalid_params(e.to_string()))
 }
 
@@ -118,6 +124,11 @@ mod tests {
     fn defaults_fill_missing_params() {
         let p: P = parse(&info(), vec![("top".into(), Value::S64(3))]).unwrap();
         assert_eq!(p, P { threshold: 3.5, top: 3 });
+    }
+
+    #[test]
+    fn a_plugin_without_params_takes_unit() {
+        parse::<()>(&PluginInfo::new("p", "0.1.0"), vec![]).unwrap();
     }
 
     #[test]

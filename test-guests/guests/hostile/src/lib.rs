@@ -95,11 +95,9 @@ impl Plugin for Hostile {
             "env" => {
                 let vars = std::env::vars().count();
                 let args = std::env::args().count();
-                let cwd = std::env::current_dir().is_ok();
                 Ok(Output::new()
                     .metric("env_vars", vars as f64, "")
-                    .metric("args", args as f64, "")
-                    .metric("cwd", if cwd { 1.0 } else { 0.0 }, ""))
+                    .metric("args", args as f64, ""))
             }
             other => Err(Error::invalid_params(format!("unknown attack `{other}`"))),
         }
