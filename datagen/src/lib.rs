@@ -1,0 +1,1 @@
+//! Synthetic Xi'an industrial data (being written).
