@@ -1,5 +1,7 @@
 //! Columnar batches: the unit in which a plugin reads data and writes tables.
 
+use std::cell::OnceCell;
+
 use crate::Error;
 
 /// A timestamp in nanoseconds since 1970-01-01T00:00:00Z.
@@ -61,10 +63,18 @@ pub struct Column {
 }
 
 /// Columns of equal length: a slice of a dataset or a result table.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Batch {
     rows: usize,
     columns: Vec<Column>,
+    /// `f64` copies of integer columns, made on first use by [`Batch::f64`].
+    widened: Vec<OnceCell<Vec<f64>>>,
+}
+
+impl PartialEq for Batch {
+    fn eq(&self, other: &Self) -> bool {
+        self.rows == other.rows && self.columns == other.columns
+    }
 }
 
 macro_rules! typed_getter {
@@ -110,7 +120,8 @@ impl Batch {
                 )));
             }
         }
-        Ok(Batch { rows, columns })
+        let widened = vec![OnceCell::new(); columns.len()];
+        Ok(Batch { rows, columns, widened })
     }
 
     /// The number of rows.
@@ -130,9 +141,13 @@ impl Batch {
 
     /// The column called `name`.
     pub fn column(&self, name: &str) -> Result<&Column, Error> {
+        Ok(&self.columns[self.index(name)?])
+    }
+
+    fn index(&self, name: &str) -> Result<usize, Error> {
         self.columns
             .iter()
-            .find(|c| c.name == name)
+            .position(|c| c.name == name)
             .ok_or_else(|| Error::invalid_data(format!("no column `{name}` in batch")))
     }
 
@@ -142,10 +157,18 @@ impl Batch {
         Ok(column.validity.as_ref().is_none_or(|v| v.get(row).copied().unwrap_or(false)))
     }
 
-    typed_getter!(
-        /// The values of an `f64` column.
-        f64, F64, f64
-    );
+    /// The values of an `f64` column. An `s64` column is widened to `f64` (once, on first
+    /// use), since CSV files type whole numbers as integers.
+    pub fn f64(&self, column: &str) -> Result<&[f64], Error> {
+        let index = self.index(column)?;
+        match &self.columns[index].data {
+            ColumnData::F64(values) => Ok(values),
+            ColumnData::S64(values) => {
+                Ok(self.widened[index].get_or_init(|| values.iter().map(|v| *v as f64).collect()))
+            }
+            other => Err(Error::invalid_data(format!("column `{column}` is {}, not f64", other.type_name()))),
+        }
+    }
     typed_getter!(
         /// The values of an `s64` column.
         s64, S64, i64
@@ -221,6 +244,7 @@ impl Batch {
             self.rows
         );
         self.columns.push(Column { name, data, validity });
+        self.widened.push(OnceCell::new());
     }
 
     /// Keeps only `names`, in that order; every name must exist.
@@ -229,7 +253,7 @@ impl Batch {
             .iter()
             .map(|n| self.column(n).cloned())
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Batch { rows: self.rows, columns })
+        Batch::from_columns(columns)
     }
 
     /// Rows `start..end` as a new batch.
@@ -249,7 +273,8 @@ impl Batch {
                 validity: c.validity.as_ref().map(|v| v[start..end].to_vec()),
             })
             .collect();
-        Batch { rows: end - start, columns }
+        let widened = vec![OnceCell::new(); self.columns.len()];
+        Batch { rows: end - start, columns, widened }
     }
 }
 
@@ -263,6 +288,14 @@ mod tests {
         assert_eq!(batch.f64("x").unwrap(), &[1.0, 2.0]);
         let err = batch.s64("x").unwrap_err();
         assert!(err.to_string().contains("is f64, not s64"), "{err}");
+        assert!(Batch::new().with_str("s", vec!["a"]).f64("s").is_err());
+    }
+
+    #[test]
+    fn integer_columns_widen_to_f64() {
+        let batch = Batch::new().with_s64("n", vec![1, 2]);
+        assert_eq!(batch.f64("n").unwrap(), &[1.0, 2.0]);
+        assert_eq!(batch.s64("n").unwrap(), &[1, 2]);
     }
 
     #[test]

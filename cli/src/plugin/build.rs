@@ -1,0 +1,101 @@
+//! `kiln plugin build`: compile a plugin crate to a wasm32-wasip2 component and check it.
+
+use std::io::BufRead as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+/// Arguments of `kiln plugin build`.
+#[derive(Args)]
+pub struct BuildArgs {
+    /// The plugin crate's directory.
+    #[arg(long, default_value = ".")]
+    path: PathBuf,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Builds, then loads the result into a host to prove it is a valid plugin.
+pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
+    let manifest = args.path.join("Cargo.toml");
+    if !manifest.exists() {
+        bail!("no Cargo.toml in {}", args.path.display());
+    }
+    let spinner = ProgressBar::new_spinner().with_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}")?);
+    spinner.set_message(format!("building {} for wasm32-wasip2", args.path.display()));
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    let wasm = cargo_build(&manifest);
+    spinner.finish_and_clear();
+    let wasm = wasm?;
+
+    let bytes = std::fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?;
+    let host = super::local_host()?;
+    let plugin = crate::runtime()?
+        .block_on(host.load(&bytes))
+        .with_context(|| format!("{} built but is not a valid plugin", wasm.display()))?;
+    let info = plugin.info();
+    if args.json {
+        let doc = json!({
+            "path": wasm,
+            "size": plugin.size(),
+            "sha256": plugin.sha256(),
+            "name": info.name,
+            "version": info.version,
+            "wit_version": plugin.wit_version(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        println!("{}", wasm.display());
+        println!("{} {} · {} bytes · sha256 {}", info.name, info.version, plugin.size(), plugin.sha256());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs cargo and returns the .wasm of the crate at `manifest`.
+pub fn cargo_build(manifest: &Path) -> anyhow::Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut child = Command::new(cargo)
+        .args(["build", "--release", "--target", "wasm32-wasip2", "--message-format", "json-render-diagnostics"])
+        .arg("--manifest-path")
+        .arg(manifest)
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("running cargo")?;
+    let manifest = std::fs::canonicalize(manifest)?;
+    let mut wasm = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let message: serde_json::Value = match serde_json::from_str(&line?) {
+                Ok(m) => m,
+                Err(_) => continue,
+            };
+            if message["reason"] != "compiler-artifact" {
+                continue;
+            }
+            let own = message["manifest_path"].as_str().is_some_and(|p| Path::new(p) == manifest);
+            for file in message["filenames"].as_array().into_iter().flatten().filter_map(|f| f.as_str()) {
+                if file.ends_with(".wasm") {
+                    wasm.push((own, PathBuf::from(file)));
+                }
+            }
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!(
+            "cargo build failed (if it says the wasm32-wasip2 target is missing, run `rustup target add wasm32-wasip2`)"
+        );
+    }
+    let own: Vec<&PathBuf> = wasm.iter().filter(|(own, _)| *own).map(|(_, p)| p).collect();
+    match (own.as_slice(), wasm.as_slice()) {
+        ([one], _) => Ok((*one).clone()),
+        ([], [(_, only)]) => Ok(only.clone()),
+        _ => bail!("expected one cdylib from {}, found {}", manifest.display(), wasm.len()),
+    }
+}

@@ -1,0 +1,52 @@
+//! `kiln plugin ...`: the maker's loop of scaffold, build, inspect and run.
+
+mod build;
+mod inspect;
+mod new;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Subcommand;
+use kiln_host::{Host, HostConfig};
+
+/// Plugin commands.
+#[derive(Subcommand)]
+pub enum PluginCommand {
+    /// Create a new plugin crate that builds and passes its own test out of the box.
+    New(new::NewArgs),
+    /// Build a plugin for wasm32-wasip2 (release) and print its path, size and sha256.
+    Build(build::BuildArgs),
+    /// Show a component's contract version, imports, exports and describe() output.
+    Inspect(inspect::InspectArgs),
+    /// Run a component against CSV/Parquet files under limits, printing output and usage.
+    Run(run::RunArgs),
+}
+
+/// Runs a plugin subcommand.
+pub fn run(cmd: PluginCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        PluginCommand::New(args) => new::run(args),
+        PluginCommand::Build(args) => build::run(args),
+        PluginCommand::Inspect(args) => inspect::run(args),
+        PluginCommand::Run(args) => run::run(args),
+    }
+}
+
+/// A host with the on-disk compile cache (`KILN_CACHE_DIR`, else the user's cache dir).
+pub fn local_host() -> anyhow::Result<Host> {
+    let cache_dir = std::env::var_os("KILN_CACHE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("kiln")))
+        .or_else(|| std::env::var_os("HOME").map(|d| PathBuf::from(d).join(".cache/kiln")));
+    let config = HostConfig { cache_dir, max_instances: 8, ..HostConfig::default() };
+    Host::new(config).context("starting the plugin host")
+}
+
+/// Reads a component file and loads it into `host`.
+pub async fn load_file(host: &Host, path: &std::path::Path) -> anyhow::Result<kiln_host::Plugin> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    host.load(&bytes).await.with_context(|| format!("loading {}", path.display()))
+}

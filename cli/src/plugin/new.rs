@@ -1,0 +1,194 @@
+//! `kiln plugin new NAME`: a plugin crate that builds and passes its own test as created.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+
+/// Arguments of `kiln plugin new`.
+#[derive(Args)]
+pub struct NewArgs {
+    /// The plugin's name: lowercase letters, digits and dashes, starting with a letter.
+    name: String,
+    /// Where to create it (default: ./NAME). Must not exist or be empty.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// The kiln-sdk checkout to depend on (default: the one this kiln was built from).
+    #[arg(long, env = "KILN_SDK_PATH")]
+    sdk: Option<PathBuf>,
+}
+
+/// Writes the scaffold.
+pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
+    check_name(&args.name)?;
+    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from(&args.name));
+    if dir.exists() && std::fs::read_dir(&dir)?.next().is_some() {
+        bail!("{} exists and is not empty", dir.display());
+    }
+    let sdk = args.sdk.clone().unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk"));
+    let sdk = std::fs::canonicalize(&sdk).with_context(|| {
+        format!("kiln-sdk not found at {} (pass --sdk PATH to a Kiln checkout's sdk/)", sdk.display())
+    })?;
+    write_scaffold(&dir, &args.name, &sdk)?;
+    println!("created plugin `{}` in {}", args.name, dir.display());
+    println!("  test:  cargo test --manifest-path {}/Cargo.toml", dir.display());
+    println!("  build: kiln plugin build --path {}", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_name(name: &str) -> anyhow::Result<()> {
+    let mut chars = name.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.ends_with('-')
+        && name.len() <= 64;
+    if !ok {
+        bail!("`{name}` is not a valid plugin name: use lowercase letters, digits and dashes, starting with a letter");
+    }
+    Ok(())
+}
+
+/// `energy-report` → `EnergyReport`.
+fn type_name(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut c = part.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Writes the crate's files into `dir`.
+pub fn write_scaffold(dir: &Path, name: &str, sdk: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir.join("src")).with_context(|| format!("creating {}", dir.display()))?;
+    let files = [
+        ("Cargo.toml", CARGO_TOML.replace("{name}", name).replace("{sdk}", &sdk.display().to_string())),
+        ("rust-toolchain.toml", TOOLCHAIN.to_string()),
+        (".gitignore", "/target\n".to_string()),
+        ("src/lib.rs", LIB_RS.replace("{name}", name).replace("{Type}", &type_name(name))),
+    ];
+    for (file, text) in files {
+        let path = dir.join(file);
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+const TOOLCHAIN: &str = r#"[toolchain]
+channel = "1.95.0"
+targets = ["wasm32-wasip2"]
+"#;
+
+const CARGO_TOML: &str = r#"[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2024"
+rust-version = "1.95"
+
+[lib]
+crate-type = ["cdylib"]
+
+[dependencies]
+kiln-sdk = { path = "{sdk}" }
+serde = { version = "1", features = ["derive"] }
+
+[profile.release]
+opt-level = 3
+codegen-units = 1
+lto = true
+strip = "debuginfo"
+
+# A plugin is its own workspace, wherever it is created.
+[workspace]
+"#;
+
+const LIB_RS: &str = r#"//! {name}: total electricity per enterprise, from the monthly indicators.
+
+use std::collections::BTreeMap;
+
+use kiln_sdk::{Batch, Context, Error, Output, Plugin, PluginInfo};
+use serde::Deserialize;
+
+/// The plugin.
+pub struct {Type};
+
+/// Its parameters; defaults come from `info()`.
+#[derive(Deserialize)]
+pub struct Params {
+    /// Leave out enterprises that used less than this many kWh.
+    min_kwh: f64,
+}
+
+impl Plugin for {Type} {
+    type Params = Params;
+
+    fn info() -> PluginInfo {
+        PluginInfo::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+            .description("Total electricity use per enterprise.")
+            .param("min_kwh", 0.0, "Leave out enterprises below this total.")
+            .dataset("monthly_indicators", &["enterprise_id", "electricity_kwh"], "Monthly reports.")
+            .output("by_enterprise", "enterprise_id and total kWh, largest first.")
+            .output("total_kwh", "Sum over the enterprises kept.")
+    }
+
+    fn run(ctx: &mut Context, params: Params) -> Result<Output, Error> {
+        let mut totals = BTreeMap::<String, f64>::new();
+        for batch in ctx.scan("monthly_indicators", &["enterprise_id", "electricity_kwh"])? {
+            let batch = batch?;
+            let kwh = batch.f64("electricity_kwh")?;
+            for (row, id) in batch.str("enterprise_id")?.iter().enumerate() {
+                if batch.is_valid("electricity_kwh", row)? {
+                    *totals.entry(id.clone()).or_default() += kwh[row];
+                }
+            }
+        }
+        let mut kept: Vec<(String, f64)> = totals.into_iter().filter(|(_, kwh)| *kwh >= params.min_kwh).collect();
+        kept.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        ctx.info(format!("{} enterprises kept", kept.len()));
+        let total: f64 = kept.iter().map(|(_, kwh)| kwh).sum();
+        let (ids, kwh): (Vec<String>, Vec<f64>) = kept.into_iter().unzip();
+        Ok(Output::new()
+            .table("by_enterprise", Batch::new().with_str("enterprise_id", ids).with_f64("kwh", kwh))
+            .metric("total_kwh", total, "kWh"))
+    }
+}
+
+kiln_sdk::export!({Type});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kiln_sdk::testing::TestRun;
+
+    #[test]
+    fn totals_per_enterprise_largest_first() {
+        let data = Batch::new()
+            .with_str("enterprise_id", vec!["E1", "E2", "E1"])
+            .with_f64("electricity_kwh", vec![10.0, 30.0, 5.0]);
+        let output = TestRun::new()
+            .dataset("monthly_indicators", data)
+            .param("min_kwh", 12.0)
+            .run::<{Type}>()
+            .expect("run succeeds");
+        let table = output.get_table("by_enterprise").expect("table");
+        assert_eq!(table.str("enterprise_id").expect("ids"), &["E2".to_string(), "E1".to_string()]);
+        assert_eq!(table.f64("kwh").expect("kwh"), &[30.0, 15.0]);
+        assert_eq!(output.get_metric("total_kwh").expect("metric"), 45.0);
+    }
+}
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_must_be_crate_friendly() {
+        assert!(check_name("energy-report").is_ok());
+        assert!(check_name("Energy").is_err());
+        assert!(check_name("../evil").is_err());
+        assert!(check_name("x-").is_err());
+        assert_eq!(type_name("energy-report2"), "EnergyReport2");
+    }
+}

@@ -1,0 +1,150 @@
+//! `kiln plugin run FILE --data DIR`: run a component locally, as the platform would.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use kiln_host::{DirSource, Grants, Limits, PluginInfo, RunReport, RunRequest};
+use serde_json::json;
+
+use crate::render;
+use crate::units::{parse_bytes, parse_duration};
+
+/// Arguments of `kiln plugin run`.
+#[derive(Args)]
+pub struct RunArgs {
+    /// The component (.wasm) to run.
+    file: PathBuf,
+    /// A directory of CSV and Parquet files, one file per dataset (named by its stem).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Grant a dataset, or some of its columns: `DATASET` or `DATASET:COL,COL`. Repeatable.
+    /// Without any, the datasets and columns the plugin declares in describe() are granted.
+    #[arg(long = "grant", value_name = "DATASET[:COLS]")]
+    grants: Vec<String>,
+    /// A parameter `NAME=VALUE`, parsed as the type the plugin declares. Repeatable.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    /// Wall-clock limit.
+    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    timeout: Duration,
+    /// CPU limit in fuel units (about one per wasm instruction).
+    #[arg(long)]
+    fuel: Option<u64>,
+    /// Linear memory limit, such as 64MiB.
+    #[arg(long, value_parser = parse_bytes)]
+    memory: Option<u64>,
+    /// Rows shown per table in text output.
+    #[arg(long, default_value_t = 20)]
+    rows: usize,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the plugin; exits non-zero with a one-line reason when a limit or the plugin stops it.
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let host = super::local_host()?;
+    let runtime = crate::runtime()?;
+    let plugin = runtime.block_on(super::load_file(&host, &args.file))?;
+    let params = parse_params(&args.params)?;
+    let params = kiln_host::params_from_text(plugin.info(), &params)?;
+    let grants = grants(&args.grants, plugin.info())?;
+    let data = match &args.data {
+        Some(dir) => {
+            let source = DirSource::open(dir).with_context(|| format!("opening data directory {}", dir.display()))?;
+            Some((Arc::new(source) as Arc<dyn kiln_host::DataSource>, grants))
+        }
+        None => None,
+    };
+    let defaults = Limits::default();
+    let limits = Limits {
+        timeout: args.timeout,
+        fuel: args.fuel.unwrap_or(defaults.fuel),
+        memory_bytes: args.memory.unwrap_or(defaults.memory_bytes),
+        ..defaults
+    };
+    let report = runtime.block_on(host.run(&plugin, RunRequest { params, data, limits }));
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report_json(&plugin, &report))?);
+    } else {
+        print_text(&report, args.rows);
+    }
+    match &report.result {
+        Ok(_) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("error: run failed ({}): {e}", e.kind());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn parse_params(given: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    given
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .with_context(|| format!("parameter `{p}` is not NAME=VALUE"))
+        })
+        .collect()
+}
+
+/// Explicit `--grant`s, or else what the plugin declares it needs.
+fn grants(given: &[String], info: &PluginInfo) -> anyhow::Result<Grants> {
+    if given.is_empty() {
+        return Ok(info.datasets.iter().fold(Grants::none(), |g, d| {
+            if d.columns.is_empty() { g.dataset(&d.name) } else { g.columns(&d.name, d.columns.iter().cloned()) }
+        }));
+    }
+    given.iter().try_fold(Grants::none(), |g, spec| g.parse_into(spec).map_err(Into::into))
+}
+
+/// The JSON document `run --json` prints.
+pub fn report_json(plugin: &kiln_host::Plugin, report: &RunReport) -> serde_json::Value {
+    json!({
+        "plugin": {"name": plugin.info().name, "version": plugin.info().version, "sha256": plugin.sha256()},
+        "ok": report.result.is_ok(),
+        "output": report.result.as_ref().ok().map(render::output_json),
+        "error": report.result.as_ref().err().map(|e| json!({"kind": e.kind(), "message": e.to_string()})),
+        "usage": report.usage,
+        "log": report.log,
+    })
+}
+
+fn print_text(report: &RunReport, rows: usize) {
+    if let Ok(output) = &report.result {
+        for table in &output.tables {
+            println!("== {} ({} rows)", table.name, table.data.rows);
+            print!("{}", render::batch_text(&table.data, rows));
+            println!();
+        }
+        if !output.metrics.is_empty() {
+            println!("== metrics");
+            for m in &output.metrics {
+                println!("{:<24} {} {}", m.name, m.value, m.unit);
+            }
+            println!();
+        }
+    }
+    if !report.log.lines.is_empty() {
+        println!("== log{}", if report.log.truncated { " (truncated)" } else { "" });
+        for line in &report.log.lines {
+            println!("[{:?}] {}", line.source, line.message);
+        }
+        println!();
+    }
+    let u = &report.usage;
+    println!(
+        "== usage\nwall {:.3} ms, fuel {}, peak memory {} KiB, rows read {}, output {} bytes, log {} bytes",
+        u.wall_us as f64 / 1000.0,
+        u.fuel,
+        u.peak_memory_bytes >> 10,
+        u.rows_read,
+        u.output_bytes,
+        u.log_bytes
+    );
+}

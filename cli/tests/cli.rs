@@ -1,0 +1,103 @@
+//! The `kiln` binary end to end: what a maker types.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn kiln() -> Command {
+    let mut cmd = Command::cargo_bin("kiln").expect("kiln binary built");
+    // Keep the compile cache out of the user's home.
+    cmd.env("KILN_CACHE_DIR", target_dir().join("kiln-cache"));
+    cmd
+}
+
+fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target")
+}
+
+fn json_stdout(cmd: &mut Command) -> Value {
+    let out = cmd.output().expect("kiln runs");
+    assert!(out.status.success(), "kiln failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON document")
+}
+
+#[test]
+fn new_plugin_builds_tests_and_runs_on_csv_data() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("demo");
+    kiln().args(["plugin", "new", "demo", "--dir"]).arg(&dir).assert().success();
+    // Share one target dir across test runs so the scaffold's dependencies build once.
+    let scaffold_target = target_dir().join("scaffold");
+
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["test", "--quiet", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &scaffold_target)
+        .status()
+        .unwrap();
+    assert!(status.success(), "the scaffold's own test fails");
+
+    let built = json_stdout(
+        kiln().args(["plugin", "build", "--json", "--path"]).arg(&dir).env("CARGO_TARGET_DIR", &scaffold_target),
+    );
+    assert_eq!(built["name"], "demo");
+    assert_eq!(built["sha256"].as_str().unwrap().len(), 64);
+    let wasm = built["path"].as_str().unwrap().to_string();
+
+    let data = work.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(
+        data.join("monthly_indicators.csv"),
+        "enterprise_id,month,electricity_kwh\nE1,2023-01,100\nE2,2023-01,30\nE1,2023-02,\nE1,2023-03,5\n",
+    )
+    .unwrap();
+    let run = json_stdout(kiln().args(["plugin", "run", &wasm, "--json", "--data"]).arg(&data));
+    assert_eq!(run["ok"], true);
+    assert_eq!(run["output"]["metrics"][0]["value"], 135.0);
+    assert_eq!(run["output"]["tables"][0]["rows"], serde_json::json!([["E1", 105.0], ["E2", 30.0]]));
+    assert_eq!(run["usage"]["rows_read"], 4);
+
+    let inspect = json_stdout(kiln().args(["plugin", "inspect", "--json", &wasm]));
+    assert_eq!(inspect["wit_version"], "0.1.0");
+    assert_eq!(inspect["describe"]["name"], "demo");
+}
+
+#[test]
+fn a_limit_stops_the_run_with_a_one_line_reason_and_nonzero_exit() {
+    let out = kiln()
+        .args(["plugin", "run", kiln_test_guests::HOSTILE, "--param", "attack=loop", "--timeout", "200ms"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("run failed (timeout)"), "{stderr}");
+}
+
+#[test]
+fn memory_limit_flag_is_enforced() {
+    let out = kiln()
+        .args(["plugin", "run", kiln_test_guests::HOSTILE, "--param", "attack=memory", "--memory", "32MiB", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["kind"], "memory");
+}
+
+#[test]
+fn unknown_param_is_a_clear_error() {
+    let out = kiln().args(["plugin", "run", kiln_test_guests::GOOD, "--param", "bogus=1"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown parameter `bogus`"));
+}
+
+#[test]
+fn a_core_module_is_refused_by_inspect() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("core.wasm");
+    std::fs::write(&file, b"\0asm\x01\0\0\0").unwrap();
+    let out = kiln().args(["plugin", "inspect"]).arg(&file).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("core WebAssembly module"));
+}
