@@ -33,8 +33,12 @@ fn main() {
     for (constant, _, name) in GUESTS {
         let path = target_dir.join("wasm32-wasip2/release").join(format!("{name}.wasm"));
         assert!(path.exists(), "guest `{name}` was not built at {}", path.display());
-        writeln!(out, "/// Path of the `{name}` guest component.\npub const {constant}: &str = {:?};", path.display().to_string())
-            .expect("writing to a String");
+        writeln!(
+            out,
+            "/// Path of the `{name}` guest component.\npub const {constant}: &str = {:?};",
+            path.display().to_string()
+        )
+        .expect("writing to a String");
     }
     let out_file = PathBuf::from(env::var("OUT_DIR").expect("set by cargo")).join("guests.rs");
     std::fs::write(out_file, out).expect("write guests.rs");
@@ -48,7 +52,14 @@ fn build_workspace(manifest: &Path, target_dir: &Path) {
         .arg("--target-dir")
         .arg(target_dir);
     // The outer build's flags and wrappers (clippy, coverage) are for the host, not the guests.
-    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET"] {
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+    ] {
         cmd.env_remove(var);
     }
     let status = cmd.status().expect("run cargo for the guests");

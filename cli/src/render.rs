@@ -28,7 +28,8 @@ fn type_name(data: &ColumnData) -> &'static str {
 
 /// A batch as `{"columns": [{"name","type"}], "rows": [[...], ...]}`.
 pub fn batch_json(batch: &Batch) -> Value {
-    let columns: Vec<Value> = batch.columns.iter().map(|c| json!({"name": c.name, "type": type_name(&c.data)})).collect();
+    let columns: Vec<Value> =
+        batch.columns.iter().map(|c| json!({"name": c.name, "type": type_name(&c.data)})).collect();
     let rows: Vec<Value> = (0..batch.rows as usize)
         .map(|r| Value::Array(batch.columns.iter().map(|c| cell(&c.data, c.validity.as_ref(), r)).collect()))
         .collect();
@@ -72,9 +73,8 @@ pub fn batch_text(batch: &Batch, max_rows: usize) -> String {
                 .collect(),
         );
     }
-    let widths: Vec<usize> = (0..batch.columns.len())
-        .map(|i| grid.iter().map(|row| row[i].chars().count()).max().unwrap_or(0))
-        .collect();
+    let widths: Vec<usize> =
+        (0..batch.columns.len()).map(|i| grid.iter().map(|row| row[i].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for (n, row) in grid.iter().enumerate() {
         let line: Vec<String> = row

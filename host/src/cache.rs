@@ -61,7 +61,8 @@ impl CompileCache {
             .and_then(|()| std::fs::rename(&tmp, &path))
             .map_err(|e| LoadError::Cache(format!("writing {}: {e}", path.display())))?;
         // SAFETY: these bytes were just produced by `precompile_component` on this engine.
-        let component = unsafe { Component::deserialize(engine, &compiled) }.map_err(|e| LoadError::Cache(format!("{e:#}")))?;
+        let component =
+            unsafe { Component::deserialize(engine, &compiled) }.map_err(|e| LoadError::Cache(format!("{e:#}")))?;
         Ok((component, CacheOutcome::Compiled))
     }
 }

@@ -90,7 +90,10 @@ impl Host {
         v0_1_0::Plugin::add_to_linker::<RunState, HasSelf<RunState>>(&mut linker, |s| s).map_err(err)?;
 
         let cache = match &config.cache_dir {
-            Some(dir) => Some(CompileCache::new(dir, &engine).map_err(|e| EngineError(format!("cache dir {}: {e}", dir.display())))?),
+            Some(dir) => Some(
+                CompileCache::new(dir, &engine)
+                    .map_err(|e| EngineError(format!("cache dir {}: {e}", dir.display())))?,
+            ),
             None => None,
         };
         start_epoch_ticker(&engine);

@@ -51,10 +51,7 @@ pub struct RunLog {
 impl RunLog {
     /// The first panic message the guest printed to stderr, if any.
     pub fn panic_message(&self) -> Option<String> {
-        let at = self
-            .lines
-            .iter()
-            .position(|l| l.source == LogSource::Stderr && l.message.contains("panicked at"))?;
+        let at = self.lines.iter().position(|l| l.source == LogSource::Stderr && l.message.contains("panicked at"))?;
         let detail = self.lines.get(at + 1).filter(|l| l.source == LogSource::Stderr);
         Some(match detail {
             Some(d) => format!("{} {}", self.lines[at].message, d.message),
@@ -80,7 +77,12 @@ struct Capped {
 impl SharedLog {
     pub(crate) fn new(cap: u64) -> Self {
         SharedLog {
-            inner: Arc::new(Mutex::new(Capped { log: RunLog::default(), cap, kept: 0, partial: [Vec::new(), Vec::new()] })),
+            inner: Arc::new(Mutex::new(Capped {
+                log: RunLog::default(),
+                cap,
+                kept: 0,
+                partial: [Vec::new(), Vec::new()],
+            })),
         }
     }
 

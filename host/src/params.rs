@@ -80,7 +80,12 @@ mod tests {
             version: "0.1.0".into(),
             description: String::new(),
             params: vec![
-                ParamSpec { name: "z".into(), type_: ValueType::F64, default: Some(Value::F64(3.5)), doc: String::new() },
+                ParamSpec {
+                    name: "z".into(),
+                    type_: ValueType::F64,
+                    default: Some(Value::F64(3.5)),
+                    doc: String::new(),
+                },
                 ParamSpec { name: "needed".into(), type_: ValueType::S64, default: None, doc: String::new() },
             ],
             datasets: vec![],

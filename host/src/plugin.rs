@@ -80,7 +80,8 @@ impl Host {
         let (component, cache) = match &self.cache {
             Some(cache) => cache.load(&self.engine, bytes, &sha256)?,
             None => (
-                wasmtime::component::Component::new(&self.engine, bytes).map_err(|e| LoadError::Invalid(format!("{e:#}")))?,
+                wasmtime::component::Component::new(&self.engine, bytes)
+                    .map_err(|e| LoadError::Invalid(format!("{e:#}")))?,
                 CacheOutcome::Compiled,
             ),
         };
@@ -114,7 +115,11 @@ impl Host {
         Ok(info)
     }
 
-    pub(crate) fn store(&self, limits: &Limits, access: Option<crate::state::DataAccess>) -> wasmtime::Result<Store<RunState>> {
+    pub(crate) fn store(
+        &self,
+        limits: &Limits,
+        access: Option<crate::state::DataAccess>,
+    ) -> wasmtime::Result<Store<RunState>> {
         let mut store = Store::new(&self.engine, RunState::new(limits, access));
         store.limiter(|s| &mut s.limiter);
         store.set_fuel(limits.fuel)?;

@@ -40,12 +40,17 @@ impl Host {
     /// Runs `plugin` once. A trap, limit or guest error ends this run only.
     pub async fn run(&self, plugin: &Plugin, request: RunRequest) -> RunReport {
         let limits = request.limits.capped_by(&self.config.cap);
-        let access = request.data.map(|(source, grants)| DataAccess { source, grants, batch_rows: self.config.batch_rows });
+        let access =
+            request.data.map(|(source, grants)| DataAccess { source, grants, batch_rows: self.config.batch_rows });
         let started = Instant::now();
         let mut store = match self.store(&limits, access) {
             Ok(store) => store,
             Err(e) => {
-                return RunReport { result: Err(RunError::Trap(format!("{e:#}"))), usage: Usage::default(), log: RunLog::default() };
+                return RunReport {
+                    result: Err(RunError::Trap(format!("{e:#}"))),
+                    usage: Usage::default(),
+                    log: RunLog::default(),
+                };
             }
         };
         let called = async {

@@ -62,7 +62,11 @@ impl RunState {
         }
     }
 
-    fn open(&self, dataset: &str, mut columns: Vec<String>) -> wasmtime::Result<Result<Box<dyn BatchStream>, v::DataError>> {
+    fn open(
+        &self,
+        dataset: &str,
+        mut columns: Vec<String>,
+    ) -> wasmtime::Result<Result<Box<dyn BatchStream>, v::DataError>> {
         let Some(access) = &self.access else {
             return Err(Abort::Ungranted(format!("dataset `{dataset}` (this run has no data)")).into());
         };

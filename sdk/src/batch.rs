@@ -236,23 +236,14 @@ impl Batch {
         if self.columns.is_empty() {
             self.rows = data.len();
         }
-        assert_eq!(
-            data.len(),
-            self.rows,
-            "column `{name}` has {} rows but the batch has {}",
-            data.len(),
-            self.rows
-        );
+        assert_eq!(data.len(), self.rows, "column `{name}` has {} rows but the batch has {}", data.len(), self.rows);
         self.columns.push(Column { name, data, validity });
         self.widened.push(OnceCell::new());
     }
 
     /// Keeps only `names`, in that order; every name must exist.
     pub fn project(&self, names: &[String]) -> Result<Batch, Error> {
-        let columns = names
-            .iter()
-            .map(|n| self.column(n).cloned())
-            .collect::<Result<Vec<_>, _>>()?;
+        let columns = names.iter().map(|n| self.column(n).cloned()).collect::<Result<Vec<_>, _>>()?;
         Batch::from_columns(columns)
     }
 

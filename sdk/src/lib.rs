@@ -120,7 +120,7 @@ macro_rules! export {
                 }
             }
 
-            $crate::__private::bindings::__export_plugin_world!(KilnGuest with_types_in $crate::__private::bindings);
+    $crate::__private::bindings::__export_plugin_world!(KilnGuest with_types_in $crate::__private::bindings);
         };
     };
 }
@@ -129,8 +129,7 @@ macro_rules! export {
 pub mod __private {
     pub use crate::bindings;
     pub use crate::bindings::exports::kiln::plugin::guest::{
-        Guest, Output as WitOutput, Param as WitParam, PluginError as WitPluginError,
-        PluginInfo as WitPluginInfo,
+        Guest, Output as WitOutput, Param as WitParam, PluginError as WitPluginError, PluginInfo as WitPluginInfo,
     };
     pub use crate::guest::{describe, run};
     pub use wit_bindgen;

@@ -45,7 +45,11 @@ pub(crate) fn batch(rb: &RecordBatch, origin: &str) -> Result<Batch, DataError> 
         .zip(rb.columns())
         .map(|(field, array)| {
             let data = column_data(array.as_ref()).ok_or_else(|| {
-                DataError::Invalid(format!("{origin}: column `{}` has unsupported type {}", field.name(), field.data_type()))
+                DataError::Invalid(format!(
+                    "{origin}: column `{}` has unsupported type {}",
+                    field.name(),
+                    field.data_type()
+                ))
             })??;
             let validity = array.logical_nulls().filter(|n| n.null_count() > 0).map(|n| n.iter().collect());
             Ok(Column { name: field.name().clone(), data, validity })
@@ -64,8 +68,12 @@ where
 fn column_data(array: &dyn Array) -> Option<Result<ColumnData, DataError>> {
     let data = match array.data_type() {
         DataType::Float64 => ColumnData::F64(array.as_primitive::<Float64Type>().values().to_vec()),
-        DataType::Float32 => ColumnData::F64(array.as_primitive::<Float32Type>().values().iter().map(|v| f64::from(*v)).collect()),
-        DataType::Float16 => ColumnData::F64(array.as_primitive::<Float16Type>().values().iter().map(|v| v.to_f64()).collect()),
+        DataType::Float32 => {
+            ColumnData::F64(array.as_primitive::<Float32Type>().values().iter().map(|v| f64::from(*v)).collect())
+        }
+        DataType::Float16 => {
+            ColumnData::F64(array.as_primitive::<Float16Type>().values().iter().map(|v| v.to_f64()).collect())
+        }
         DataType::Decimal128(_, scale) => {
             let div = 10f64.powi(i32::from(*scale));
             ColumnData::F64(array.as_primitive::<Decimal128Type>().values().iter().map(|v| *v as f64 / div).collect())

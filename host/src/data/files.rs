@@ -110,7 +110,9 @@ impl DataSource for DirSource {
         let indices = columns
             .iter()
             .map(|c| {
-                arrow.index_of(c).map_err(|_| DataError::UnknownColumn { dataset: dataset.to_string(), column: c.clone() })
+                arrow
+                    .index_of(c)
+                    .map_err(|_| DataError::UnknownColumn { dataset: dataset.to_string(), column: c.clone() })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let batch_rows = batch_rows.max(1);
@@ -126,7 +128,9 @@ impl DataSource for DirSource {
             Format::Parquet => {
                 let builder = ParquetRecordBatchReaderBuilder::try_new(open(path)?).map_err(|e| invalid(path, e))?;
                 let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
-                Box::new(builder.with_projection(mask).with_batch_size(batch_rows).build().map_err(|e| invalid(path, e))?)
+                Box::new(
+                    builder.with_projection(mask).with_batch_size(batch_rows).build().map_err(|e| invalid(path, e))?,
+                )
             }
         };
         Ok(Box::new(FileStream { reader, order: columns.to_vec(), path: path.clone() }))

@@ -26,7 +26,11 @@ impl Grants {
     }
 
     /// Grants `columns` of `dataset`, adding to earlier grants of it.
-    pub fn columns<S: Into<String>>(mut self, dataset: impl Into<String>, columns: impl IntoIterator<Item = S>) -> Self {
+    pub fn columns<S: Into<String>>(
+        mut self,
+        dataset: impl Into<String>,
+        columns: impl IntoIterator<Item = S>,
+    ) -> Self {
         let entry = self.datasets.entry(dataset.into()).or_insert_with(|| Some(BTreeSet::new()));
         if let Some(set) = entry {
             set.extend(columns.into_iter().map(Into::into));

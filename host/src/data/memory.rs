@@ -48,10 +48,11 @@ impl DataSource for MemorySource {
         let indices = columns
             .iter()
             .map(|name| {
-                table.columns.iter().position(|c| &c.name == name).ok_or_else(|| DataError::UnknownColumn {
-                    dataset: dataset.to_string(),
-                    column: name.clone(),
-                })
+                table
+                    .columns
+                    .iter()
+                    .position(|c| &c.name == name)
+                    .ok_or_else(|| DataError::UnknownColumn { dataset: dataset.to_string(), column: name.clone() })
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Box::new(Slices { table, indices, at: 0, batch_rows: batch_rows.max(1) }))

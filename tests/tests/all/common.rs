@@ -40,12 +40,15 @@ pub fn value_grant() -> Grants {
 }
 
 /// Runs `plugin` with text params against `readings(rows)`, granting only `value`.
-pub async fn run_on_readings(plugin: &Plugin, rows: usize, params: &[(&str, &str)], limits: kiln_host::Limits) -> RunReport {
+pub async fn run_on_readings(
+    plugin: &Plugin,
+    rows: usize,
+    params: &[(&str, &str)],
+    limits: kiln_host::Limits,
+) -> RunReport {
     let params: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let params = kiln_host::params_from_text(plugin.info(), &params).expect("params valid");
-    host()
-        .run(plugin, RunRequest { params, data: Some((readings(rows), value_grant())), limits })
-        .await
+    host().run(plugin, RunRequest { params, data: Some((readings(rows), value_grant())), limits }).await
 }
 
 /// Checks that the good plugin still computes the right answer on this host.
