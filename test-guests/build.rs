@@ -12,6 +12,7 @@ const GUESTS: &[(&str, &str, &str)] = &[
     ("HOSTILE", "guests", "hostile"),
     ("HOSTILE_NET", "guests", "hostile_net"),
     ("NOOP", "guests", "noop"),
+    ("BIG", "guests", "big"),
 ];
 
 fn main() {

@@ -102,9 +102,13 @@ pub trait Plugin {
 }
 
 /// Makes `$plugin` (a type implementing [`Plugin`]) the component's `kiln:plugin/guest` export.
+///
+/// Expands to nothing on native targets, so a plugin crate also links as an ordinary library
+/// (for native benchmarks and reference tests) beside other plugins.
 #[macro_export]
 macro_rules! export {
     ($plugin:ty) => {
+        #[cfg(target_arch = "wasm32")]
         const _: () = {
             struct KilnGuest;
 
