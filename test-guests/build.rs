@@ -13,6 +13,7 @@ const GUESTS: &[(&str, &str, &str)] = &[
     ("HOSTILE_NET", "guests", "hostile_net"),
     ("NOOP", "guests", "noop"),
     ("BIG", "guests", "big"),
+    ("KERNELS", "guests", "kernels"),
 ];
 
 fn main() {

@@ -58,7 +58,10 @@ fn generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|d| json!({"name": d.name, "path": d.path, "rows": d.rows, "bytes": d.bytes}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&json!({"out": args.out, "seed": args.seed, "datasets": datasets}))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"out": args.out, "seed": args.seed, "datasets": datasets}))?
+        );
     } else {
         for d in &summary.datasets {
             println!("{:<22} {:>9} rows  {:>10} bytes  {}", d.name, d.rows, d.bytes, d.path.display());

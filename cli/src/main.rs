@@ -1,5 +1,6 @@
 //! `kiln`: the one binary for makers, enterprises and operators.
 
+mod data;
 mod plugin;
 mod render;
 mod units;
@@ -21,6 +22,9 @@ enum Command {
     /// Write, build, inspect and run plugins.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
+    /// Generate and inspect datasets.
+    #[command(subcommand)]
+    Data(data::DataCommand),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +35,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Plugin(cmd) => plugin::run(cmd),
+        Command::Data(cmd) => data::run(cmd),
     };
     match result {
         Ok(code) => code,

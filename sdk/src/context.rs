@@ -26,17 +26,20 @@ pub enum Level {
     Error,
 }
 
-/// Where a [`Context`] gets its data: the Wasm host, or the native test harness.
-#[doc(hidden)]
+/// Where a [`Context`] gets its data: the Wasm host, the native test harness, or any native
+/// host (see [`crate::native`]).
 pub trait Backend {
+    /// The datasets and columns the run may read.
     fn grants(&mut self) -> Vec<Grant>;
+    /// Opens a scan of `columns` of `dataset` (all granted columns when empty).
     fn open(&mut self, dataset: &str, columns: &[String]) -> Result<Box<dyn BatchSource + '_>, Error>;
+    /// Records a log line.
     fn log(&mut self, level: Level, message: &str);
 }
 
 /// A stream of batches behind a [`Scan`].
-#[doc(hidden)]
 pub trait BatchSource {
+    /// The next batch, or `None` at the end.
     fn next_batch(&mut self) -> Result<Option<Batch>, Error>;
 }
 
@@ -46,7 +49,7 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    #[doc(hidden)]
+    /// A context reading from `backend`.
     pub fn new(backend: &'a mut dyn Backend) -> Self {
         Context { backend }
     }

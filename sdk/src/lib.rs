@@ -70,6 +70,7 @@ mod batch;
 mod context;
 mod error;
 mod info;
+pub mod native;
 mod output;
 mod params;
 pub mod testing;

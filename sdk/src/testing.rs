@@ -21,7 +21,7 @@
 //! ```
 
 use crate::context::{Backend, BatchSource};
-use crate::{Batch, ColumnData, Context, Error, Grant, Level, Output, Plugin, Value, ValueType};
+use crate::{Batch, ColumnData, Error, Grant, Level, Output, Plugin, Value, ValueType};
 
 /// A native run of a plugin: datasets, parameters, and the captured log.
 #[derive(Debug, Default)]
@@ -64,8 +64,7 @@ impl TestRun {
     /// Runs plugin `P`, returning its output and the lines it logged.
     pub fn run_with_log<P: Plugin>(mut self) -> (Result<Output, Error>, Vec<(Level, String)>) {
         let given = std::mem::take(&mut self.params);
-        let result = crate::params::parse::<P::Params>(&P::info(), given)
-            .and_then(|params| P::run(&mut Context::new(&mut self), params));
+        let result = crate::native::run::<P>(&mut self, given);
         (result, self.log)
     }
 }
