@@ -6,22 +6,31 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// (constant name, guest workspace relative to this crate, cdylib name)
+/// (constant name, cargo workspace relative to this crate, crate directory in it)
 const GUESTS: &[(&str, &str, &str)] = &[
     ("GOOD", "guests", "good"),
     ("HOSTILE", "guests", "hostile"),
-    ("HOSTILE_NET", "guests", "hostile_net"),
+    ("HOSTILE_NET", "guests", "hostile-net"),
     ("NOOP", "guests", "noop"),
     ("BIG", "guests", "big"),
     ("KERNELS", "guests", "kernels"),
+    ("ENERGY_INTENSITY", "../example-plugins", "energy-intensity"),
+    ("OEE", "../example-plugins", "oee"),
+    ("ANOMALY", "../example-plugins", "anomaly"),
+    ("OUTPUT_GROWTH", "../example-plugins", "output-growth"),
 ];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let root = manifest_dir.parent().expect("crate lives in the workspace").to_path_buf();
     let target_dir = root.join("target").join("guests");
-    for watched in ["guests", "../sdk", "../wit", "../example-plugins"] {
-        println!("cargo:rerun-if-changed={}", manifest_dir.join(watched).display());
+    // Watch sources, not the workspaces' own target dirs (which every build touches).
+    let mut watched = vec!["../sdk".to_string(), "../wit".to_string()];
+    for (_, ws, dir) in GUESTS {
+        watched.extend([format!("{ws}/{dir}"), format!("{ws}/Cargo.toml"), format!("{ws}/Cargo.lock")]);
+    }
+    for path in watched {
+        println!("cargo:rerun-if-changed={}", manifest_dir.join(path).display());
     }
     check_target_installed();
 
@@ -32,7 +41,8 @@ fn main() {
     }
 
     let mut out = String::new();
-    for (constant, _, name) in GUESTS {
+    for (constant, _, dir) in GUESTS {
+        let name = dir.replace('-', "_");
         let path = target_dir.join("wasm32-wasip2/release").join(format!("{name}.wasm"));
         assert!(path.exists(), "guest `{name}` was not built at {}", path.display());
         writeln!(

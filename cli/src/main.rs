@@ -1,6 +1,7 @@
 //! `kiln`: the one binary for makers, enterprises and operators.
 
 mod data;
+mod demo;
 mod plugin;
 mod render;
 mod units;
@@ -25,6 +26,8 @@ enum Command {
     /// Generate and inspect datasets.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// Generate the Xi'an data set, build the example plugins and run them: the main job.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Plugin(cmd) => plugin::run(cmd),
         Command::Data(cmd) => data::run(cmd),
+        Command::Demo(args) => demo::run(args),
     };
     match result {
         Ok(code) => code,

@@ -59,6 +59,18 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs cargo and returns the .wasm of the crate at `manifest`.
 pub fn cargo_build(manifest: &Path) -> anyhow::Result<PathBuf> {
+    let manifest = std::fs::canonicalize(manifest)?;
+    let built = cargo_build_all(&manifest)?;
+    let own: Vec<&(PathBuf, PathBuf)> = built.iter().filter(|(from, _)| *from == manifest).collect();
+    match (own.as_slice(), built.as_slice()) {
+        ([(_, one)], _) | ([], [(_, one)]) => Ok(one.clone()),
+        _ => bail!("expected one cdylib from {}, found {}", manifest.display(), built.len()),
+    }
+}
+
+/// Runs cargo on `manifest` (a crate or a workspace) and returns every .wasm built, each with
+/// the manifest of the crate it came from.
+pub fn cargo_build_all(manifest: &Path) -> anyhow::Result<Vec<(PathBuf, PathBuf)>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut child = Command::new(cargo)
         .args(["build", "--release", "--target", "wasm32-wasip2", "--message-format", "json-render-diagnostics"])
@@ -67,7 +79,6 @@ pub fn cargo_build(manifest: &Path) -> anyhow::Result<PathBuf> {
         .stdout(Stdio::piped())
         .spawn()
         .context("running cargo")?;
-    let manifest = std::fs::canonicalize(manifest)?;
     let mut wasm = Vec::new();
     if let Some(stdout) = child.stdout.take() {
         for line in std::io::BufReader::new(stdout).lines() {
@@ -78,10 +89,10 @@ pub fn cargo_build(manifest: &Path) -> anyhow::Result<PathBuf> {
             if message["reason"] != "compiler-artifact" {
                 continue;
             }
-            let own = message["manifest_path"].as_str().is_some_and(|p| Path::new(p) == manifest);
+            let from = PathBuf::from(message["manifest_path"].as_str().unwrap_or_default());
             for file in message["filenames"].as_array().into_iter().flatten().filter_map(|f| f.as_str()) {
                 if file.ends_with(".wasm") {
-                    wasm.push((own, PathBuf::from(file)));
+                    wasm.push((from.clone(), PathBuf::from(file)));
                 }
             }
         }
@@ -92,10 +103,5 @@ pub fn cargo_build(manifest: &Path) -> anyhow::Result<PathBuf> {
             "cargo build failed (if it says the wasm32-wasip2 target is missing, run `rustup target add wasm32-wasip2`)"
         );
     }
-    let own: Vec<&PathBuf> = wasm.iter().filter(|(own, _)| *own).map(|(_, p)| p).collect();
-    match (own.as_slice(), wasm.as_slice()) {
-        ([one], _) => Ok((*one).clone()),
-        ([], [(_, only)]) => Ok(only.clone()),
-        _ => bail!("expected one cdylib from {}, found {}", manifest.display(), wasm.len()),
-    }
+    Ok(wasm)
 }

@@ -1,9 +1,9 @@
 //! `kiln plugin ...`: the maker's loop of scaffold, build, inspect and run.
 
-mod build;
+pub(crate) mod build;
 mod inspect;
 mod new;
-mod run;
+pub(crate) mod run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

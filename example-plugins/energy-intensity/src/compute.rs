@@ -45,10 +45,10 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    let mid = values.len() / 2;
+    let (mid, odd) = (values.len() / 2, values.len() % 2 == 1);
     let (lower, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
     let upper = *upper;
-    if values.len() % 2 == 1 {
+    if odd {
         return Some(upper);
     }
     // After selection every value of `lower` is <= `upper`; its largest is the other middle value.
@@ -56,20 +56,57 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
     Some((lower + upper) / 2.0)
 }
 
-/// For each observation, the median intensity over all observations of its industry and month.
-pub fn industry_medians(observations: &[Observation]) -> Vec<f64> {
-    let group = |i: u32| {
-        let o = &observations[i as usize];
-        (o.industry, o.month)
-    };
-    let mut order: Vec<u32> = (0..observations.len() as u32).collect();
-    order.sort_unstable_by_key(|&i| group(i));
+/// Reorders `items` by `key(item)`, a dense index below `keys`, keeping the input order among
+/// equal keys: a counting sort, linear in `items.len() + keys` with no comparisons.
+pub fn sort_by_index<T: Copy>(items: &[T], keys: usize, key: impl Fn(&T) -> usize) -> Vec<T> {
+    // After the prefix sum, next[k] is where the next item with key k goes.
+    let mut next = vec![0_usize; keys + 1];
+    for item in items {
+        next[key(item) + 1] += 1;
+    }
+    for k in 1..=keys {
+        next[k] += next[k - 1];
+    }
+    let mut sorted = items.to_vec();
+    for item in items {
+        let slot = &mut next[key(item)];
+        sorted[*slot] = *item;
+        *slot += 1;
+    }
+    sorted
+}
+
+/// The first month of `observations` and the number of months from it to the last, so that
+/// `month − first` is a dense index below the count. `(0, 0)` when empty.
+pub fn month_span(observations: &[Observation]) -> (u32, usize) {
+    let first = observations.iter().map(|o| o.month).min().unwrap_or(0);
+    let last = observations.iter().map(|o| o.month).max().unwrap_or(0);
+    (first, if observations.is_empty() { 0 } else { (last - first) as usize + 1 })
+}
+
+/// `observations` ordered by enterprise, then month (two stable counting sorts);
+/// `enterprises` bounds the enterprise indices.
+pub fn by_enterprise_and_month(observations: &[Observation], enterprises: usize) -> Vec<Observation> {
+    let (first, months) = month_span(observations);
+    let by_month = sort_by_index(observations, months, |o| (o.month - first) as usize);
+    sort_by_index(&by_month, enterprises, |o| o.enterprise as usize)
+}
+
+/// For each observation, the median intensity over all observations of its industry and month;
+/// `industries` bounds the industry indices.
+pub fn industry_medians(observations: &[Observation], industries: usize) -> Vec<f64> {
+    let (first, months) = month_span(observations);
+    let at = |i: &u32| &observations[*i as usize];
+    // Observation indices ordered by industry, then month, so each group is one run.
+    let all: Vec<u32> = (0..observations.len() as u32).collect();
+    let by_month = sort_by_index(&all, months, |i| (at(i).month - first) as usize);
+    let order = sort_by_index(&by_month, industries, |i| at(i).industry as usize);
 
     let mut medians = vec![f64::NAN; observations.len()];
     let mut values = Vec::new();
-    for members in order.chunk_by(|&a, &b| group(a) == group(b)) {
+    for members in order.chunk_by(|a, b| (at(a).industry, at(a).month) == (at(b).industry, at(b).month)) {
         values.clear();
-        values.extend(members.iter().map(|&i| observations[i as usize].intensity));
+        values.extend(members.iter().map(|i| at(i).intensity));
         if let Some(median) = median(&mut values) {
             for &i in members {
                 medians[i as usize] = median;
@@ -155,13 +192,31 @@ mod tests {
     fn medians_are_taken_within_each_industry_and_month() {
         let o = |industry, month, intensity| Observation { enterprise: 0, industry, month, intensity };
         let observations = [o(0, 1, 1.0), o(0, 1, 3.0), o(1, 1, 10.0), o(0, 2, 8.0)];
-        assert_eq!(industry_medians(&observations), vec![2.0, 2.0, 10.0, 8.0]);
+        assert_eq!(industry_medians(&observations, 2), vec![2.0, 2.0, 10.0, 8.0]);
+    }
+
+    #[test]
+    fn sort_by_index_is_stable() {
+        let sorted = sort_by_index(&[(2, 'a'), (0, 'b'), (2, 'c'), (1, 'd'), (0, 'e')], 3, |p| p.0);
+        assert_eq!(sorted, [(0, 'b'), (0, 'e'), (1, 'd'), (2, 'a'), (2, 'c')]);
+    }
+
+    #[test]
+    fn orders_observations_by_enterprise_then_month() {
+        let o = |enterprise, month| Observation { enterprise, industry: 0, month, intensity: 1.0 };
+        let ordered = by_enterprise_and_month(&[o(1, 24_290), o(0, 24_300), o(1, 24_289), o(0, 24_289)], 2);
+        let keys: Vec<_> = ordered.iter().map(|o| (o.enterprise, o.month)).collect();
+        assert_eq!(keys, [(0, 24_289), (0, 24_300), (1, 24_289), (1, 24_290)]);
+        assert!(by_enterprise_and_month(&[], 0).is_empty());
     }
 
     #[test]
     fn a_zero_median_leaves_the_ratio_undefined_and_unflagged() {
         assert_eq!(assess(0.5, 0.0, 1.5), Assessment { industry_median: 0.0, ratio_to_median: None, flagged: false });
-        assert_eq!(assess(0.5, 0.25, 1.5), Assessment { industry_median: 0.25, ratio_to_median: Some(2.0), flagged: true });
+        assert_eq!(
+            assess(0.5, 0.25, 1.5),
+            Assessment { industry_median: 0.25, ratio_to_median: Some(2.0), flagged: true }
+        );
     }
 
     #[test]

@@ -43,9 +43,8 @@
 //! - metric `flagged_rows`: rows of `intensity` with `flagged` true.
 //! - metric `enterprises`: distinct enterprises in `intensity`.
 
-use std::collections::HashMap;
-
 use kiln_sdk::{Batch, ColumnData, Context, Error, Output, Plugin, PluginInfo};
+use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
 pub mod compute;
@@ -102,15 +101,18 @@ impl Plugin for EnergyIntensity {
         if !(params.ratio.is_finite() && params.ratio > 0.0) {
             return Err(Error::invalid_params(format!("`ratio` must be a positive number, got {}", params.ratio)));
         }
-        let top = usize::try_from(params.top)
-            .map_err(|_| Error::invalid_params(format!("`top` must be zero or more, got {}", params.top)))?;
+        if params.top < 0 {
+            return Err(Error::invalid_params(format!("`top` must be zero or more, got {}", params.top)));
+        }
+        // Beyond usize (32-bit under Wasm) simply means "all of them".
+        let top = usize::try_from(params.top).unwrap_or(usize::MAX);
 
         let directory = Directory::read(ctx)?;
-        let mut observations = read_observations(ctx, &directory)?;
+        let observations = read_observations(ctx, &directory)?;
         // Enterprise indices follow enterprise_id, so this is the output order.
-        observations.sort_unstable_by_key(|o| (o.enterprise, o.month));
+        let observations = compute::by_enterprise_and_month(&observations, directory.ids.len());
 
-        let medians = compute::industry_medians(&observations);
+        let medians = compute::industry_medians(&observations, directory.industries.len());
         let assessments: Vec<_> = observations
             .iter()
             .zip(&medians)
@@ -126,12 +128,14 @@ impl Plugin for EnergyIntensity {
             standings.len()
         ));
 
-        let industry_of = |enterprise: u32| directory.industries[directory.industry[enterprise as usize] as usize].clone();
+        let industry_of =
+            |enterprise: u32| directory.industries[directory.industry[enterprise as usize] as usize].clone();
         let id_of = |enterprise: u32| directory.ids[enterprise as usize].clone();
 
         let n = observations.len();
-        let (mut ids, mut months, mut industries) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-        let (mut intensity, mut median, mut ratio, mut flagged) =
+        let (mut ids, mut months, mut industries) =
+            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut intensity, mut median, mut ratio_to_median, mut flagged) =
             (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
         for (o, a) in observations.iter().zip(&assessments) {
             ids.push(id_of(o.enterprise));
@@ -139,7 +143,7 @@ impl Plugin for EnergyIntensity {
             industries.push(industry_of(o.enterprise));
             intensity.push(o.intensity);
             median.push(a.industry_median);
-            ratio.push(a.ratio_to_median);
+            ratio_to_median.push(a.ratio_to_median);
             flagged.push(a.flagged);
         }
         let intensity_table = Batch::new()
@@ -148,7 +152,7 @@ impl Plugin for EnergyIntensity {
             .with_str("industry_code", industries)
             .with_f64("intensity", intensity)
             .with_f64("industry_median", median)
-            .with_nullable("ratio_to_median", ratio, ColumnData::F64)
+            .with_nullable("ratio_to_median", ratio_to_median, ColumnData::F64)
             .with_bool("flagged", flagged);
 
         let worst_table = Batch::new()
@@ -170,7 +174,7 @@ kiln_sdk::export!(EnergyIntensity);
 /// The `enterprises` dataset reduced to what the plugin needs: ids and industries.
 struct Directory {
     /// enterprise_id → enterprise index.
-    index: HashMap<String, u32>,
+    index: FxHashMap<String, u32>,
     /// enterprise_id by index, sorted, so index order is id order.
     ids: Vec<String>,
     /// Industry index by enterprise index.
@@ -182,7 +186,7 @@ struct Directory {
 impl Directory {
     /// Reads `enterprises`, leaving out rows without an id or industry; refuses duplicate ids.
     fn read(ctx: &mut Context) -> Result<Self, Error> {
-        let mut industry_index: HashMap<String, u32> = HashMap::new();
+        let mut industry_index: FxHashMap<String, u32> = FxHashMap::default();
         let mut industries = Vec::new();
         let mut rows: Vec<(String, u32)> = Vec::new();
         let mut incomplete = 0_usize;
@@ -300,7 +304,12 @@ fn parse_month(text: &str) -> Result<u32, Error> {
     Ok(year * 12 + month - 1)
 }
 
-/// Formats a month number from [`parse_month`] back as `YYYY-MM`.
+/// Formats a month number from [`parse_month`] back as `YYYY-MM` (without `format!`, which
+/// costs several times more per output row).
 fn format_month(month: u32) -> String {
-    format!("{:04}-{:02}", month / 12, month % 12 + 1)
+    let (year, month) = (month / 12, month % 12 + 1);
+    let digit = |d: u32| char::from(b'0' + (d % 10) as u8);
+    [digit(year / 1000), digit(year / 100), digit(year / 10), digit(year), '-', digit(month / 10), digit(month)]
+        .into_iter()
+        .collect()
 }

@@ -210,14 +210,18 @@ fn worst_lists_the_top_enterprises_by_mean_ratio_ties_by_id() {
         ("E3", "2024-02", 1.0, 2.0),
         ("E4", "2024-02", 1.0, 2.0),
     ]);
-    let output = run(enterprises.clone(), monthly.clone()).param("top", 3_i64).run::<EnergyIntensity>().unwrap();
+    let output = run(enterprises.clone(), monthly.clone())
+        .param("top", 3_i64)
+        .param("ratio", 1.4)
+        .run::<EnergyIntensity>()
+        .unwrap();
     let worst = output.get_table("worst").unwrap();
     assert_eq!(strings(worst, "enterprise_id"), ["E4", "E1", "E2"]);
     assert_eq!(strings(worst, "industry_code"), ["C13", "C36", "C36"]);
     assert_eq!(worst.f64("mean_ratio").unwrap(), &[1.25, 1.0, 1.0]);
-    // Flagged: E1 in 2024-02 (3.0 > 1.5 × 2) and E2 in 2024-01 (1.5 is not > 1.5) → E1 only.
-    assert_eq!(worst.s64("flagged_months").unwrap(), &[0, 1, 0]);
-    assert_eq!(output.get_metric("flagged_rows").unwrap(), 1.0);
+    // At ratio 1.4 the rows with ratio 1.5 are flagged: E4 in 2024-01, E1 in 2024-02, E2 in 2024-01.
+    assert_eq!(worst.s64("flagged_months").unwrap(), &[1, 1, 1]);
+    assert_eq!(output.get_metric("flagged_rows").unwrap(), 3.0);
 
     let all = run(enterprises.clone(), monthly.clone()).run::<EnergyIntensity>().unwrap();
     assert_eq!(strings(all.get_table("worst").unwrap(), "enterprise_id"), ["E4", "E1", "E2", "E3"]);
@@ -245,9 +249,7 @@ fn refuses_malformed_months_and_duplicate_enterprises() {
             .unwrap_err();
         assert!(matches!(err, Error::InvalidData(_)), "{month}: {err}");
     }
-    let err = run(enterprises(&[("E1", "C36"), ("E1", "C13")]), monthly(&[]))
-        .run::<EnergyIntensity>()
-        .unwrap_err();
+    let err = run(enterprises(&[("E1", "C36"), ("E1", "C13")]), monthly(&[])).run::<EnergyIntensity>().unwrap_err();
     assert!(matches!(err, Error::InvalidData(_)), "{err}");
 }
 
@@ -264,7 +266,8 @@ fn empty_data_gives_empty_tables() {
 fn generated(reverse: bool) -> (Batch, Batch) {
     let ids: Vec<String> = (1..=30).map(|i| format!("E{i:05}")).collect();
     let codes = ["C36", "C13", "C26"];
-    let enterprise_rows: Vec<(&str, &str)> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), codes[i % 3])).collect();
+    let enterprise_rows: Vec<(&str, &str)> =
+        ids.iter().enumerate().map(|(i, id)| (id.as_str(), codes[i % 3])).collect();
     let months: Vec<String> = (0..14).map(|m| format!("{}-{:02}", 2023 + m / 12, m % 12 + 1)).collect();
     let mut state = 0x2545_f491_u64;
     let mut next = || {

@@ -1,6 +1,8 @@
 //! Kiln's end-to-end tests: one binary, one link.
+#![allow(clippy::unwrap_used, reason = "test helpers fail the test on any error")]
 
 mod common;
+mod examples;
 mod good;
 mod hostile;
 mod invalid;

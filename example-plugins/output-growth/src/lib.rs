@@ -1,0 +1,302 @@
+//! # output-growth
+//!
+//! Month-on-month and year-on-year growth of industrial output value, rolled up by district,
+//! industrial park and industry.
+//!
+//! ## Formula
+//!
+//! Each `monthly_indicators` row is joined with `enterprises` on `enterprise_id`; the group of
+//! an enterprise is its `district_id` (level `district`), `park_id` (level `park`) or
+//! `industry_code` (level `industry`). For each level, group and month:
+//!
+//! ```text
+//! output_value = Σ output_value of the group's enterprises that month
+//! mom_pct      = (v − v[month − 1]) / v[month − 1] × 100
+//! yoy_pct      = (v − v[month − 12]) / v[month − 12] × 100
+//! ```
+//!
+//! A growth rate is null when the group has no rows in the month compared against, or its
+//! output value there is 0. Rows with a null `enterprise_id`, `month` or `output_value`, and rows
+//! of enterprises not in `enterprises`, are skipped; an enterprise with a null group key counts
+//! in no group of that level.
+//!
+//! ## Parameters
+//!
+//! | name    | type   | default | meaning                                                    |
+//! |---------|--------|---------|------------------------------------------------------------|
+//! | `level` | string | `all`   | `all`, `district`, `park` or `industry`: which roll-ups to compute |
+//!
+//! ## Datasets
+//!
+//! - `enterprises`: `enterprise_id`, `district_id`, `park_id`, `industry_code` (only the key
+//!   columns of the chosen levels are read).
+//! - `monthly_indicators`: `enterprise_id`, `month` (`YYYY-MM`), `output_value` (10k CNY).
+//!   Rows may come in any order and in any number of batches.
+//!
+//! ## Outputs
+//!
+//! - table `growth`, sorted by `level`, `group`, `month` (so levels come as `district`,
+//!   `industry`, `park`): `level` string, `group` string, `month` string, `output_value` f64,
+//!   `mom_pct` f64 (nullable), `yoy_pct` f64 (nullable).
+//! - metric `groups`: distinct (level, group) pairs in the table.
+
+use kiln_sdk::{Batch, ColumnData, Context, Error, Output, Plugin, PluginInfo};
+use rustc_hash::FxHashMap;
+use serde::Deserialize;
+
+pub mod compute;
+#[cfg(test)]
+mod tests;
+
+use compute::Contribution;
+
+/// The output-growth plugin.
+pub struct OutputGrowth;
+
+/// The parameters of a run (see the crate documentation).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Params {
+    /// `all`, `district`, `park` or `industry`.
+    pub level: String,
+}
+
+/// A roll-up level: its name in the output and the `enterprises` column holding the group key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Level {
+    /// The level's name, as in the `level` parameter and output column.
+    pub name: &'static str,
+    /// The `enterprises` column that names an enterprise's group at this level.
+    pub key_column: &'static str,
+}
+
+/// Every level, in output order (by name).
+pub const LEVELS: [Level; 3] = [
+    Level { name: "district", key_column: "district_id" },
+    Level { name: "industry", key_column: "industry_code" },
+    Level { name: "park", key_column: "park_id" },
+];
+
+const ENTERPRISES: &str = "enterprises";
+const MONTHLY: &str = "monthly_indicators";
+const MONTHLY_COLUMNS: [&str; 3] = ["enterprise_id", "month", "output_value"];
+
+impl Plugin for OutputGrowth {
+    type Params = Params;
+
+    fn info() -> PluginInfo {
+        PluginInfo::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+            .description(
+                "Month-on-month and year-on-year growth of output value, summed by district, industrial park \
+                 and industry.",
+            )
+            .param("level", "all", "Roll-up to compute: all, district, park or industry.")
+            .dataset(
+                ENTERPRISES,
+                &["enterprise_id", "district_id", "park_id", "industry_code"],
+                "Each enterprise's district, park and industry; only the chosen levels' columns are read.",
+            )
+            .dataset(MONTHLY, &MONTHLY_COLUMNS, "Monthly output value per enterprise.")
+            .output(
+                "growth",
+                "level, group, month, output_value, mom_pct, yoy_pct (null without a nonzero base); by level, \
+                 group, month.",
+            )
+            .output("groups", "Distinct (level, group) pairs in `growth`.")
+    }
+
+    fn run(ctx: &mut Context, params: Params) -> Result<Output, Error> {
+        let levels = parse_level(&params.level)?;
+        let directory = Directory::read(ctx, &levels)?;
+        let contributions = read_contributions(ctx, &directory)?;
+
+        let (mut level_col, mut group_col, mut month_col) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut value_col, mut mom_col, mut yoy_col) = (Vec::new(), Vec::new(), Vec::new());
+        let mut groups = 0;
+        for ((level, names), contributions) in levels.iter().zip(&directory.group_names).zip(&contributions) {
+            let rows = compute::growth(contributions, names.len(), directory.index.len());
+            groups += rows.chunk_by(|a, b| a.group == b.group).count();
+            for g in rows {
+                level_col.push(level.name);
+                group_col.push(names[g.group as usize].clone());
+                month_col.push(format_month(g.month));
+                value_col.push(g.output_value);
+                mom_col.push(g.mom_pct);
+                yoy_col.push(g.yoy_pct);
+            }
+        }
+        ctx.info(format!("{} group-months in {groups} groups", value_col.len()));
+
+        let table = Batch::new()
+            .with_str("level", level_col)
+            .with_str("group", group_col)
+            .with_str("month", month_col)
+            .with_f64("output_value", value_col)
+            .with_nullable("mom_pct", mom_col, ColumnData::F64)
+            .with_nullable("yoy_pct", yoy_col, ColumnData::F64);
+        Ok(Output::new().table("growth", table).metric("groups", groups as f64, ""))
+    }
+}
+
+kiln_sdk::export!(OutputGrowth);
+
+/// The levels the `level` parameter selects, in output order.
+pub fn parse_level(level: &str) -> Result<Vec<Level>, Error> {
+    if level == "all" {
+        return Ok(LEVELS.to_vec());
+    }
+    match LEVELS.iter().find(|l| l.name == level) {
+        Some(&l) => Ok(vec![l]),
+        None => Err(Error::invalid_params(format!("`level` must be all, district, park or industry, got `{level}`"))),
+    }
+}
+
+/// The `enterprises` dataset reduced to each enterprise's group at each chosen level.
+struct Directory {
+    /// enterprise_id → enterprise index.
+    index: FxHashMap<String, u32>,
+    /// By level, then enterprise index: the group index, `None` when the key is null.
+    group_of: Vec<Vec<Option<u32>>>,
+    /// By level, then group index: the group key. Sorted, so index order is key order.
+    group_names: Vec<Vec<String>>,
+}
+
+impl Directory {
+    /// Reads `enterprises`, only the key columns of `levels`; refuses duplicate ids.
+    fn read(ctx: &mut Context, levels: &[Level]) -> Result<Self, Error> {
+        let mut columns = vec!["enterprise_id"];
+        columns.extend(levels.iter().map(|l| l.key_column));
+        let mut index: FxHashMap<String, u32> = FxHashMap::default();
+        let mut interners: Vec<FxHashMap<String, u32>> = vec![FxHashMap::default(); levels.len()];
+        let mut group_of: Vec<Vec<Option<u32>>> = vec![Vec::new(); levels.len()];
+        let mut without_id = 0_usize;
+
+        for batch in ctx.scan(ENTERPRISES, &columns)? {
+            let batch = batch?;
+            let ids = batch.str("enterprise_id")?;
+            let id_valid = batch.column("enterprise_id")?.validity.as_deref();
+            let keys = levels.iter().map(|l| batch.str(l.key_column)).collect::<Result<Vec<_>, _>>()?;
+            let key_valid = levels
+                .iter()
+                .map(|l| Ok(batch.column(l.key_column)?.validity.as_deref()))
+                .collect::<Result<Vec<_>, Error>>()?;
+            for (row, id) in ids.iter().enumerate() {
+                if !id_valid.is_none_or(|v| v[row]) {
+                    without_id += 1;
+                    continue;
+                }
+                if index.insert(id.clone(), index.len() as u32).is_some() {
+                    return Err(Error::invalid_data(format!("enterprise `{id}` appears twice in `{ENTERPRISES}`")));
+                }
+                for l in 0..levels.len() {
+                    let group = key_valid[l].is_none_or(|v| v[row]).then(|| {
+                        let interner = &mut interners[l];
+                        let next = interner.len() as u32;
+                        *interner.entry(keys[l][row].clone()).or_insert(next)
+                    });
+                    group_of[l].push(group);
+                }
+            }
+        }
+        if without_id > 0 {
+            ctx.warn(format!("{without_id} enterprises without enterprise_id left out"));
+        }
+
+        // Renumber each level's groups in key order, so sorting by index sorts by key.
+        let mut group_names = Vec::with_capacity(levels.len());
+        for (interner, groups) in interners.into_iter().zip(&mut group_of) {
+            let mut names: Vec<(String, u32)> = interner.into_iter().collect();
+            names.sort_unstable();
+            let mut rank = vec![0_u32; names.len()];
+            for (r, (_, i)) in names.iter().enumerate() {
+                rank[*i as usize] = r as u32;
+            }
+            for g in groups.iter_mut().flatten() {
+                *g = rank[*g as usize];
+            }
+            group_names.push(names.into_iter().map(|(name, _)| name).collect());
+        }
+        Ok(Directory { index, group_of, group_names })
+    }
+}
+
+/// Streams `monthly_indicators` into one list of contributions per chosen level.
+fn read_contributions(ctx: &mut Context, directory: &Directory) -> Result<Vec<Vec<Contribution>>, Error> {
+    let mut contributions = vec![Vec::new(); directory.group_of.len()];
+    let (mut unusable, mut unknown) = (0_usize, 0_usize);
+    for batch in ctx.scan(MONTHLY, &MONTHLY_COLUMNS)? {
+        let batch = batch?;
+        let usable = rows_without_nulls(&batch, &MONTHLY_COLUMNS)?;
+        let ids = batch.str("enterprise_id")?;
+        let months = batch.str("month")?;
+        let values = batch.f64("output_value")?;
+        for row in 0..batch.num_rows() {
+            if !usable.as_ref().is_none_or(|u| u[row]) {
+                unusable += 1;
+                continue;
+            }
+            let Some(&enterprise) = directory.index.get(ids[row].as_str()) else {
+                unknown += 1;
+                continue;
+            };
+            let month = parse_month(&months[row])?;
+            for (groups, contributions) in directory.group_of.iter().zip(&mut contributions) {
+                if let Some(group) = groups[enterprise as usize] {
+                    contributions.push(Contribution { enterprise, group, month, value: values[row] });
+                }
+            }
+        }
+    }
+    if unusable > 0 {
+        ctx.info(format!("{unusable} rows with nulls skipped"));
+    }
+    if unknown > 0 {
+        ctx.warn(format!("{unknown} rows of enterprises not in `{ENTERPRISES}` skipped"));
+    }
+    Ok(contributions)
+}
+
+/// Which rows of `batch` hold a value in every one of `columns`; `None` when none has nulls.
+fn rows_without_nulls(batch: &Batch, columns: &[&str]) -> Result<Option<Vec<bool>>, Error> {
+    let mut usable: Option<Vec<bool>> = None;
+    for name in columns {
+        if let Some(validity) = &batch.column(name)?.validity {
+            match &mut usable {
+                None => usable = Some(validity.clone()),
+                Some(usable) => usable.iter_mut().zip(validity).for_each(|(u, v)| *u &= *v),
+            }
+        }
+    }
+    Ok(usable)
+}
+
+/// Parses `YYYY-MM` into `year × 12 + (month − 1)`.
+fn parse_month(text: &str) -> Result<u32, Error> {
+    let invalid = || Error::invalid_data(format!("month `{text}` is not YYYY-MM"));
+    let b = text.as_bytes();
+    if b.len() != 7 || b[4] != b'-' {
+        return Err(invalid());
+    }
+    let mut digits = [0_u32; 6];
+    for (d, &c) in digits.iter_mut().zip(b[..4].iter().chain(&b[5..])) {
+        if !c.is_ascii_digit() {
+            return Err(invalid());
+        }
+        *d = u32::from(c - b'0');
+    }
+    let year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3];
+    let month = digits[4] * 10 + digits[5];
+    if !(1..=12).contains(&month) {
+        return Err(invalid());
+    }
+    Ok(year * 12 + month - 1)
+}
+
+/// Formats a month number from [`parse_month`] back as `YYYY-MM` (without `format!`, which
+/// costs several times more per output row).
+fn format_month(month: u32) -> String {
+    let (year, month) = (month / 12, month % 12 + 1);
+    let digit = |d: u32| char::from(b'0' + (d % 10) as u8);
+    [digit(year / 1000), digit(year / 100), digit(year / 10), digit(year), '-', digit(month / 10), digit(month)]
+        .into_iter()
+        .collect()
+}

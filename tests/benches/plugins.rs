@@ -1,0 +1,211 @@
+//! Plugins through the host vs the same code compiled natively, on the same data, in one run.
+//!
+//! `cargo bench -p kiln-tests --bench plugins`. Each case runs the plugin's Wasm build through
+//! `Host::run` and its native build through `kiln_sdk::native::run`, both reading the same
+//! `DataSource` in the same batch size, so data decoding is on both sides and the ratio is the
+//! cost of the sandbox: lowering batches into the guest, Wasm code, instantiation. The 10M-row
+//! kernels add a third column: a plain loop over the values already in memory.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use kiln_host::{Batch, Column, ColumnData, DataSource, DirSource, Grants, Host, HostConfig, MemorySource, RunRequest};
+use kiln_sdk::{Output, Plugin, Value};
+use kiln_tests::NativeBackend;
+
+type NativeFn = fn(&mut NativeBackend, Vec<(String, Value)>) -> Result<Output, kiln_sdk::Error>;
+
+struct Case {
+    name: &'static str,
+    wasm: &'static str,
+    params: Vec<(&'static str, &'static str)>,
+    source: Arc<dyn DataSource>,
+    grants: Grants,
+    native: NativeFn,
+    raw: Option<fn() -> f64>,
+}
+
+fn native<P: Plugin>(backend: &mut NativeBackend, params: Vec<(String, Value)>) -> Result<Output, kiln_sdk::Error> {
+    kiln_sdk::native::run::<P>(backend, params)
+}
+
+const ROWS_10M: usize = 10_000_000;
+const KEYS: usize = 2_000;
+
+fn numbers() -> (Vec<i64>, Vec<f64>) {
+    let keys = (0..ROWS_10M).map(|i| ((i * 7919) % KEYS) as i64).collect();
+    let values = (0..ROWS_10M).map(|i| (i % 1000) as f64 * 0.25).collect();
+    (keys, values)
+}
+
+fn numbers_source() -> Arc<dyn DataSource> {
+    let (keys, values) = numbers();
+    let batch = Batch {
+        rows: ROWS_10M as u32,
+        columns: vec![
+            Column { name: "key".into(), data: ColumnData::S64(keys), validity: None },
+            Column { name: "value".into(), data: ColumnData::F64(values), validity: None },
+        ],
+    };
+    Arc::new(MemorySource::new().with("numbers", batch))
+}
+
+/// The raw baselines: the kernels over vectors already in memory, no batching, no copies.
+fn raw_sum() -> f64 {
+    static DATA: std::sync::OnceLock<(Vec<i64>, Vec<f64>)> = std::sync::OnceLock::new();
+    let (_, values) = DATA.get_or_init(numbers);
+    let start = Instant::now();
+    black_box(values.iter().sum::<f64>());
+    start.elapsed().as_secs_f64()
+}
+
+fn raw_groupby() -> f64 {
+    static DATA: std::sync::OnceLock<(Vec<i64>, Vec<f64>)> = std::sync::OnceLock::new();
+    let (keys, values) = DATA.get_or_init(numbers);
+    let start = Instant::now();
+    let mut sums = vec![0.0; KEYS];
+    for (&k, &v) in keys.iter().zip(values) {
+        sums[k as usize] += v;
+    }
+    black_box(sums);
+    start.elapsed().as_secs_f64()
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn time(iterations: usize, mut f: impl FnMut()) -> f64 {
+    median(
+        (0..iterations)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}
+
+fn main() {
+    let mut criterion =
+        Criterion::default().sample_size(10).measurement_time(Duration::from_secs(4)).configure_from_args();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let host = Host::new(HostConfig::default()).expect("host");
+    let batch_rows = host.config().batch_rows;
+
+    let data_dir = tempfile::tempdir().expect("tempdir");
+    kiln_datagen::write_parquet(data_dir.path(), &kiln_datagen::Options::default(), &mut |_, _, _| {})
+        .expect("generate data");
+    let xian: Arc<dyn DataSource> = Arc::new(DirSource::open(data_dir.path()).expect("open data"));
+    let numbers = numbers_source();
+
+    let mut cases = vec![
+        Case {
+            name: "energy-intensity",
+            wasm: kiln_test_guests::ENERGY_INTENSITY,
+            params: vec![],
+            source: xian.clone(),
+            grants: Grants::none().dataset("monthly_indicators").dataset("enterprises"),
+            native: native::<energy_intensity::EnergyIntensity>,
+            raw: None,
+        },
+        Case {
+            name: "oee",
+            wasm: kiln_test_guests::OEE,
+            params: vec![],
+            source: xian.clone(),
+            grants: Grants::none().dataset("equipment_telemetry"),
+            native: native::<oee::Oee>,
+            raw: None,
+        },
+        Case {
+            name: "anomaly",
+            wasm: kiln_test_guests::ANOMALY,
+            params: vec![],
+            source: xian.clone(),
+            grants: Grants::none().dataset("monthly_indicators"),
+            native: native::<anomaly::Anomaly>,
+            raw: None,
+        },
+        Case {
+            name: "output-growth",
+            wasm: kiln_test_guests::OUTPUT_GROWTH,
+            params: vec![],
+            source: xian.clone(),
+            grants: Grants::none().dataset("monthly_indicators").dataset("enterprises"),
+            native: native::<output_growth::OutputGrowth>,
+            raw: None,
+        },
+        Case {
+            name: "10M f64 sum",
+            wasm: kiln_test_guests::KERNELS,
+            params: vec![("kernel", "sum")],
+            source: numbers.clone(),
+            grants: Grants::none().dataset("numbers"),
+            native: native::<kernels::Kernels>,
+            raw: Some(raw_sum),
+        },
+        Case {
+            name: "10M group-by (2,000 keys)",
+            wasm: kiln_test_guests::KERNELS,
+            params: vec![("kernel", "groupby")],
+            source: numbers.clone(),
+            grants: Grants::none().dataset("numbers"),
+            native: native::<kernels::Kernels>,
+            raw: Some(raw_groupby),
+        },
+    ];
+
+    let mut rows = Vec::new();
+    for case in &mut cases {
+        let plugin = rt.block_on(host.load(&kiln_test_guests::bytes(case.wasm))).expect("plugin loads");
+        let text: Vec<(String, String)> = case.params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let params = kiln_host::params_from_text(plugin.info(), &text).expect("params");
+        let sdk_params: Vec<(String, Value)> =
+            case.params.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect();
+        let request =
+            RunRequest { params, data: Some((case.source.clone(), case.grants.clone())), ..Default::default() };
+        let run_wasm = || {
+            let report = rt.block_on(host.run(&plugin, request.clone()));
+            black_box(report.result.expect("wasm run succeeds"));
+        };
+        let run_native = || {
+            let mut backend = NativeBackend::new(case.source.clone(), case.grants.clone(), batch_rows);
+            black_box((case.native)(&mut backend, sdk_params.clone()).expect("native run succeeds"));
+        };
+        // Same answer both ways, checked before timing anything.
+        let wasm_output = rt.block_on(host.run(&plugin, request.clone())).result.expect("wasm run");
+        let mut backend = NativeBackend::new(case.source.clone(), case.grants.clone(), batch_rows);
+        let native_output = (case.native)(&mut backend, sdk_params.clone()).expect("native run");
+        assert_eq!(wasm_output.metrics.len(), native_output.metrics.len(), "{}", case.name);
+        for (w, n) in wasm_output.metrics.iter().zip(&native_output.metrics) {
+            assert_eq!(w.value, n.value, "{}: metric {}", case.name, w.name);
+        }
+
+        let mut group = criterion.benchmark_group(case.name);
+        group.bench_function("wasm", |b| b.iter(run_wasm));
+        group.bench_function("native", |b| b.iter(run_native));
+        group.finish();
+
+        let iterations = if case.raw.is_some() { 7 } else { 15 };
+        let wasm = time(iterations, run_wasm);
+        let native = time(iterations, run_native);
+        let raw = case.raw.map(|f| median((0..iterations).map(|_| f()).collect()));
+        rows.push((case.name, wasm, native, raw));
+    }
+
+    println!("\n| case | wasm (ms) | native (ms) | wasm / native | raw loop (ms) | wasm / raw |");
+    println!("|---|---|---|---|---|---|");
+    for (name, wasm, native, raw) in rows {
+        let raw_cols = match raw {
+            Some(raw) => format!("{:.2} | {:.2}×", raw * 1e3, wasm / raw),
+            None => "— | —".to_string(),
+        };
+        println!("| {name} | {:.2} | {:.2} | {:.2}× | {raw_cols} |", wasm * 1e3, native * 1e3, wasm / native);
+    }
+    criterion.final_summary();
+}
