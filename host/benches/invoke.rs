@@ -31,7 +31,13 @@ fn warm_invoke(c: &mut Criterion) {
         .collect();
     samples.sort();
     let pct = |p: f64| samples[((samples.len() as f64 - 1.0) * p) as usize];
-    println!("warm invoke noop: p50 {:?}, p90 {:?}, p99 {:?} over {} runs", pct(0.5), pct(0.9), pct(0.99), samples.len());
+    println!(
+        "warm invoke noop: p50 {:?}, p90 {:?}, p99 {:?} over {} runs",
+        pct(0.5),
+        pct(0.9),
+        pct(0.99),
+        samples.len()
+    );
 }
 
 fn compile_vs_cache(c: &mut Criterion) {

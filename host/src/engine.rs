@@ -31,6 +31,9 @@ pub struct HostConfig {
     pub batch_rows: usize,
     /// The wasm stack size, in bytes.
     pub max_wasm_stack: usize,
+    /// Meter CPU with fuel, enforcing [`Limits::fuel`]. Metering instruments every basic
+    /// block; without it CPU is bounded by the deadline alone (see `docs/benchmarks.md`).
+    pub fuel: bool,
 }
 
 impl Default for HostConfig {
@@ -42,6 +45,7 @@ impl Default for HostConfig {
             max_component_bytes: 32 << 20,
             batch_rows: 64 * 1024,
             max_wasm_stack: 512 << 10,
+            fuel: true,
         }
     }
 }
@@ -80,7 +84,7 @@ impl Host {
         let mut wasm = Config::new();
         wasm.wasm_component_model(true)
             .epoch_interruption(true)
-            .consume_fuel(true)
+            .consume_fuel(config.fuel)
             .max_wasm_stack(config.max_wasm_stack)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&wasm).map_err(err)?;

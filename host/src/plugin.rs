@@ -122,7 +122,9 @@ impl Host {
     ) -> wasmtime::Result<Store<RunState>> {
         let mut store = Store::new(&self.engine, RunState::new(limits, access));
         store.limiter(|s| &mut s.limiter);
-        store.set_fuel(limits.fuel)?;
+        if self.config.fuel {
+            store.set_fuel(limits.fuel)?;
+        }
         let deadline = std::time::Instant::now() + limits.timeout;
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |_| {

@@ -59,7 +59,10 @@ impl Host {
         }
         .await;
         let wall = started.elapsed();
-        let fuel = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+        let fuel = match store.get_fuel() {
+            Ok(left) => limits.fuel.saturating_sub(left),
+            Err(_) => 0, // fuel metering is off
+        };
         let state = store.into_data();
         let log = state.log.finish();
         let result = match called {

@@ -95,6 +95,7 @@ fn main() {
         Criterion::default().sample_size(10).measurement_time(Duration::from_secs(4)).configure_from_args();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let host = Host::new(HostConfig::default()).expect("host");
+    let unmetered = Host::new(HostConfig { fuel: false, ..HostConfig::default() }).expect("host");
     let batch_rows = host.config().batch_rows;
 
     let data_dir = tempfile::tempdir().expect("tempdir");
@@ -163,6 +164,7 @@ fn main() {
     let mut rows = Vec::new();
     for case in &mut cases {
         let plugin = rt.block_on(host.load(&kiln_test_guests::bytes(case.wasm))).expect("plugin loads");
+        let plugin_unmetered = rt.block_on(unmetered.load(&kiln_test_guests::bytes(case.wasm))).expect("plugin loads");
         let text: Vec<(String, String)> = case.params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let params = kiln_host::params_from_text(plugin.info(), &text).expect("params");
         let sdk_params: Vec<(String, Value)> =
@@ -171,6 +173,10 @@ fn main() {
             RunRequest { params, data: Some((case.source.clone(), case.grants.clone())), ..Default::default() };
         let run_wasm = || {
             let report = rt.block_on(host.run(&plugin, request.clone()));
+            black_box(report.result.expect("wasm run succeeds"));
+        };
+        let run_unmetered = || {
+            let report = rt.block_on(unmetered.run(&plugin_unmetered, request.clone()));
             black_box(report.result.expect("wasm run succeeds"));
         };
         let run_native = || {
@@ -188,24 +194,35 @@ fn main() {
 
         let mut group = criterion.benchmark_group(case.name);
         group.bench_function("wasm", |b| b.iter(run_wasm));
+        group.bench_function("wasm without fuel", |b| b.iter(run_unmetered));
         group.bench_function("native", |b| b.iter(run_native));
         group.finish();
 
         let iterations = if case.raw.is_some() { 7 } else { 15 };
         let wasm = time(iterations, run_wasm);
+        let unmetered = time(iterations, run_unmetered);
         let native = time(iterations, run_native);
         let raw = case.raw.map(|f| median((0..iterations).map(|_| f()).collect()));
-        rows.push((case.name, wasm, native, raw));
+        rows.push((case.name, wasm, unmetered, native, raw));
     }
 
-    println!("\n| case | wasm (ms) | native (ms) | wasm / native | raw loop (ms) | wasm / raw |");
-    println!("|---|---|---|---|---|---|");
-    for (name, wasm, native, raw) in rows {
+    println!(
+        "\n| case | wasm (ms) | wasm, no fuel (ms) | native (ms) | wasm / native | no fuel / native | raw loop (ms) | no fuel / raw |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for (name, wasm, unmetered, native, raw) in rows {
         let raw_cols = match raw {
-            Some(raw) => format!("{:.2} | {:.2}×", raw * 1e3, wasm / raw),
+            Some(raw) => format!("{:.2} | {:.2}×", raw * 1e3, unmetered / raw),
             None => "— | —".to_string(),
         };
-        println!("| {name} | {:.2} | {:.2} | {:.2}× | {raw_cols} |", wasm * 1e3, native * 1e3, wasm / native);
+        println!(
+            "| {name} | {:.2} | {:.2} | {:.2} | {:.2}× | {:.2}× | {raw_cols} |",
+            wasm * 1e3,
+            unmetered * 1e3,
+            native * 1e3,
+            wasm / native,
+            unmetered / native
+        );
     }
     criterion.final_summary();
 }

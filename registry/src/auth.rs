@@ -1,0 +1,126 @@
+//! Principals, roles, scopes and API tokens.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{now_ms, tokens};
+
+/// What a principal is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Reviews, approves, takes down, audits.
+    Operator,
+    /// Publishes plugins in namespaces it belongs to.
+    Maker,
+    /// Runs plugins for one tenant.
+    EnterpriseAdmin,
+}
+
+impl Role {
+    /// The stored and wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Maker => "maker",
+            Role::EnterpriseAdmin => "enterprise-admin",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "operator" => Ok(Role::Operator),
+            "maker" => Ok(Role::Maker),
+            "enterprise-admin" => Ok(Role::EnterpriseAdmin),
+            other => Err(format!("unknown role `{other}` (operator, maker, enterprise-admin)")),
+        }
+    }
+}
+
+/// Scopes a token may be limited to. A token with no scopes has all its role allows.
+pub const SCOPES: &[&str] = &["read", "publish", "keys", "namespaces", "tokens", "review", "audit"];
+
+/// The caller, authenticated from a bearer token.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The principal's name.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// The tenant, for enterprise admins.
+    pub tenant: Option<String>,
+    /// The token's scopes (empty: unrestricted within the role).
+    pub scopes: Vec<String>,
+    /// The token used.
+    pub token_id: String,
+}
+
+impl Principal {
+    /// Refuses unless the principal has one of `roles` and its token carries `scope`.
+    pub fn require(&self, roles: &[Role], scope: &str) -> Result<(), ApiError> {
+        if !roles.contains(&self.role) {
+            return Err(ApiError::forbidden(format!("a {} may not do this", self.role.as_str())));
+        }
+        if !self.scopes.is_empty() && !self.scopes.iter().any(|s| s == scope) {
+            return Err(ApiError::forbidden(format!("this token lacks the `{scope}` scope")));
+        }
+        Ok(())
+    }
+
+    /// Whether this is an operator.
+    pub fn is_operator(&self) -> bool {
+        self.role == Role::Operator
+    }
+}
+
+/// A new random token secret: `kiln_` and 64 hex characters.
+pub fn new_token() -> String {
+    format!("kiln_{}", hex::encode(rand::random::<[u8; 32]>()))
+}
+
+/// How a token secret is stored: its sha256. Tokens are 256 random bits, so a fast hash is
+/// enough; there is nothing to brute-force.
+pub fn token_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthenticated("send `Authorization: Bearer <token>`"))?;
+        let secret = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .ok_or_else(|| ApiError::unauthenticated("the Authorization header must be `Bearer <token>`"))?;
+        let record = tokens::find_by_hash(&state.store.pool, &token_hash(secret.trim()))
+            .await?
+            .ok_or_else(|| ApiError::unauthenticated("unknown token"))?;
+        if record.revoked_at.is_some() {
+            return Err(ApiError::unauthenticated("the token was revoked"));
+        }
+        if record.expires_at.is_some_and(|at| at <= now_ms()) {
+            return Err(ApiError::unauthenticated("the token has expired"));
+        }
+        Ok(Principal {
+            name: record.principal,
+            role: record.role,
+            tenant: record.tenant,
+            scopes: record.scopes,
+            token_id: record.id,
+        })
+    }
+}

@@ -1,0 +1,116 @@
+//! API errors as RFC 9457 problem details, each cause with a stable `type`.
+
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+/// The base of every problem `type` URI; the rest is the cause's slug.
+pub const PROBLEM_BASE: &str = "https://kiln.dev/problems/";
+
+/// A problem+json body.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// `https://kiln.dev/problems/<slug>`: stable per cause, for programs.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// A short summary of the cause, for people.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What happened this time.
+    pub detail: String,
+}
+
+/// An API error: a status, a stable slug and a detail message.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    slug: &'static str,
+    title: &'static str,
+    detail: String,
+}
+
+macro_rules! problems {
+    ($($fn:ident => $status:ident, $slug:literal, $title:literal;)*) => {
+        impl ApiError {
+            $(
+                #[doc = concat!("`", $slug, "`: ", $title, ".")]
+                pub fn $fn(detail: impl Into<String>) -> Self {
+                    ApiError { status: StatusCode::$status, slug: $slug, title: $title, detail: detail.into() }
+                }
+            )*
+        }
+
+        /// Every problem slug the API returns, with its status and title, for documentation.
+        pub const PROBLEMS: &[(&str, u16, &str)] = &[$(($slug, StatusCode::$status.as_u16(), $title)),*];
+    };
+}
+
+problems! {
+    unauthenticated => UNAUTHORIZED, "unauthenticated", "No valid API token was given";
+    forbidden => FORBIDDEN, "forbidden", "The token's role or scopes do not allow this";
+    not_found => NOT_FOUND, "not-found", "No such resource";
+    conflict => CONFLICT, "conflict", "It already exists";
+    invalid_request => UNPROCESSABLE_ENTITY, "invalid-request", "The request is malformed";
+    invalid_name => UNPROCESSABLE_ENTITY, "invalid-name", "A name is not allowed";
+    invalid_version => UNPROCESSABLE_ENTITY, "invalid-version", "Not a valid semver version or requirement";
+    bad_signature => UNPROCESSABLE_ENTITY, "bad-signature", "The signature does not verify";
+    unknown_key => UNPROCESSABLE_ENTITY, "unknown-key", "The signing key is not one of the publisher's";
+    invalid_component => UNPROCESSABLE_ENTITY, "invalid-component", "The component is not a valid Kiln plugin";
+    manifest_mismatch => UNPROCESSABLE_ENTITY, "manifest-mismatch", "The manifest disagrees with the component";
+    too_large => PAYLOAD_TOO_LARGE, "too-large", "The upload is larger than allowed";
+    unavailable => GONE, "taken-down", "Taken down by an operator";
+    no_match => NOT_FOUND, "no-matching-version", "No approved, available version matches";
+    integrity => INTERNAL_SERVER_ERROR, "integrity", "Stored bytes do not match their hash";
+    internal => INTERNAL_SERVER_ERROR, "internal", "Internal error";
+}
+
+impl ApiError {
+    /// The problem's slug.
+    pub fn slug(&self) -> &'static str {
+        self.slug
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.slug, self.detail)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => ApiError::conflict(format!("{what} already exists")),
+            StoreError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
+            other => {
+                // Database detail stays in the server log, not in the response.
+                tracing::error!(error = %other, "store error");
+                ApiError::internal("the database failed; see the server log")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Problem {
+            type_: format!("{PROBLEM_BASE}{}", self.slug),
+            title: self.title.to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+        };
+        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], Json(body)).into_response()
+    }
+}
+
+/// Handler results.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,99 @@
+//! Kiln's registry service: the marketplace catalog.
+//!
+//! Makers publish signed components into namespaces they belong to; every upload is validated
+//! exactly as the host will load it. Operators review, approve, reject and take down, and read
+//! a hash-chained audit log written in the same transaction as each change. Enterprises resolve
+//! semver requirements to approved versions and download them, verified against their hash.
+//! The embedded default is a SQLite file and a local blob directory; at scale, PostgreSQL and
+//! S3. Served by `kiln serve`.
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod blobs;
+pub mod error;
+pub mod extract;
+pub mod manifest;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod state;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use kiln_host::{Host, HostConfig};
+
+use crate::state::{AppState, ServiceLimits};
+
+/// Where the service keeps its state and listens.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Data directory for the embedded defaults.
+    pub data_dir: PathBuf,
+    /// Database URL; default `sqlite://DATA_DIR/kiln.db`.
+    pub db: Option<String>,
+    /// Blob store: a directory or `s3://bucket/prefix`; default `DATA_DIR/blobs`.
+    pub blobs: Option<String>,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+}
+
+/// The embedded database URL for a data directory.
+pub fn default_db_url(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("kiln.db").display())
+}
+
+/// Connects the database (migrating it), the blob store and a validating host.
+pub async fn state(config: &ServeConfig) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let db = config.db.clone().unwrap_or_else(|| default_db_url(&config.data_dir));
+    let store = store::Store::connect(&db).await.with_context(|| format!("opening database {db}"))?;
+    let blob_url = config.blobs.clone().unwrap_or_else(|| config.data_dir.join("blobs").display().to_string());
+    let blobs = blobs::Blobs::open(&blob_url)?;
+    let limits = ServiceLimits::default();
+    let host = Host::new(HostConfig {
+        cache_dir: Some(config.data_dir.join("cache")),
+        max_instances: 16,
+        max_component_bytes: limits.max_component_bytes,
+        ..HostConfig::default()
+    })?;
+    Ok(AppState { store, blobs, host: Arc::new(host), limits, metrics: Default::default() })
+}
+
+/// Serves the API until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    config: ServeConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let state = state(&config).await?;
+    let listener =
+        tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+    tracing::info!(addr = %listener.local_addr()?, "kiln registry listening");
+    axum::serve(listener, routes::router(state)).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}
+
+/// Creates the first operator token (refused once an operator exists).
+pub async fn bootstrap(db_url: &str, principal: &str) -> anyhow::Result<routes::tokens::CreatedToken> {
+    let store = store::Store::connect(db_url).await?;
+    if store::tokens::role_exists(&store.pool, auth::Role::Operator).await? {
+        anyhow::bail!("an operator already exists; ask them for a token (kiln token create)");
+    }
+    let request = routes::tokens::CreateToken {
+        principal: principal.to_string(),
+        role: auth::Role::Operator,
+        tenant: None,
+        scopes: vec![],
+        expires_in_days: Some(0),
+    };
+    routes::tokens::issue(&store, "system", request).await.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Recomputes the audit chain of the database at `db_url`.
+pub async fn verify_audit(db_url: &str) -> anyhow::Result<store::audit::Verdict> {
+    let store = store::Store::connect(db_url).await?;
+    Ok(store::audit::verify(&store.pool).await?)
+}

@@ -1,0 +1,42 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::{audit, health, keys, namespaces, plugins, review, tokens};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Kiln registry", description = "Signed WebAssembly plugins for an industrial cloud: publish, review, resolve, audit. \
+        Every error is an RFC 9457 problem+json document whose `type` names its cause."),
+    paths(
+        health::healthz, health::readyz, health::metrics, health::openapi,
+        tokens::create, tokens::list, tokens::revoke,
+        namespaces::create, namespaces::show, namespaces::add_member,
+        keys::add, keys::list, keys::revoke,
+        plugins::publish, plugins::search, plugins::list_versions, plugins::show, plugins::download, plugins::resolve,
+        plugins::yank, plugins::unyank,
+        review::queue, review::approve, review::reject, review::take_down_version, review::take_down_plugin,
+        audit::list,
+    ),
+    components(schemas(crate::error::Problem, crate::manifest::Manifest, crate::manifest::Capability)),
+    modifiers(&BearerToken)
+)]
+struct ApiDoc;
+
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The document served at `/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

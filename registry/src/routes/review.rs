@@ -1,0 +1,145 @@
+//! Operator review: the queue, approve, reject, take down.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{Principal, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Paged, Path, Query};
+use crate::state::AppState;
+use crate::store::now_ms;
+use crate::store::plugins::{self, PluginRecord, Status, VersionRecord};
+
+/// Routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/review", get(queue))
+        .route("/v1/plugins/{ns}/{name}/versions/{version}/approve", post(approve))
+        .route("/v1/plugins/{ns}/{name}/versions/{version}/reject", post(reject))
+        .route("/v1/plugins/{ns}/{name}/versions/{version}/takedown", post(take_down_version))
+        .route("/v1/plugins/{ns}/{name}/takedown", post(take_down_plugin))
+}
+
+/// `?status=` for the queue.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct QueueQuery {
+    /// Which status to list (default `pending`).
+    pub status: Option<Status>,
+    /// Page number.
+    pub page: Option<u32>,
+    /// Page size.
+    pub per_page: Option<u32>,
+}
+
+/// Why an operator acted.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Reason {
+    /// A sentence for the maker and the audit log.
+    pub reason: String,
+}
+
+/// Versions waiting for review (or in another status).
+#[utoipa::path(get, path = "/v1/review", tag = "review", params(QueueQuery),
+    responses((status = 200, body = Paged<VersionRecord>), (status = 403, body = crate::error::Problem)), security(("token" = [])))]
+pub async fn queue(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(q): Query<QueueQuery>,
+) -> ApiResult<axum::Json<Paged<VersionRecord>>> {
+    who.require(&[Role::Operator], "review")?;
+    let page = crate::extract::Page { page: q.page, per_page: q.per_page };
+    let (limit, offset) = page.limit_offset();
+    let items = plugins::list_by_status(&state.store.pool, q.status.unwrap_or(Status::Pending), limit, offset).await?;
+    Ok(axum::Json(Paged::new(items, page, None)))
+}
+
+async fn decide(
+    state: &AppState,
+    who: &Principal,
+    (ns, name, version): (String, String, String),
+    to: Status,
+    reason: Option<String>,
+) -> ApiResult<axum::Json<VersionRecord>> {
+    who.require(&[Role::Operator], "review")?;
+    let v = plugins::get_version(&state.store.pool, &ns, &name, &version).await?;
+    if v.status != Status::Pending {
+        return Err(ApiError::conflict(format!("{} is {}, not pending", v.subject(), v.status.as_str())));
+    }
+    let mut tx = state.store.write().await?;
+    plugins::review(&mut tx, &v, to, reason.as_deref(), &who.name, now_ms()).await?;
+    let action = if to == Status::Approved { "version.approve" } else { "version.reject" };
+    tx.record(&who.name, action, &v.subject(), json!({"reason": reason})).await?;
+    tx.commit().await?;
+    Ok(axum::Json(plugins::get_version(&state.store.pool, &ns, &name, &version).await?))
+}
+
+/// Approve a pending version: enterprises can now resolve and enable it.
+#[utoipa::path(post, path = "/v1/plugins/{ns}/{name}/versions/{version}/approve", tag = "review",
+    params(("ns" = String, Path), ("name" = String, Path), ("version" = String, Path)),
+    responses((status = 200, body = VersionRecord), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    security(("token" = [])))]
+pub async fn approve(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(path): Path<(String, String, String)>,
+) -> ApiResult<axum::Json<VersionRecord>> {
+    decide(&state, &who, path, Status::Approved, None).await
+}
+
+/// Reject a pending version, with a reason.
+#[utoipa::path(post, path = "/v1/plugins/{ns}/{name}/versions/{version}/reject", tag = "review", request_body = Reason,
+    params(("ns" = String, Path), ("name" = String, Path), ("version" = String, Path)),
+    responses((status = 200, body = VersionRecord), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    security(("token" = [])))]
+pub async fn reject(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(path): Path<(String, String, String)>,
+    Json(r): Json<Reason>,
+) -> ApiResult<axum::Json<VersionRecord>> {
+    if r.reason.trim().is_empty() {
+        return Err(ApiError::invalid_request("a rejection needs a reason"));
+    }
+    decide(&state, &who, path, Status::Rejected, Some(r.reason)).await
+}
+
+/// Take one version down: it no longer resolves or downloads.
+#[utoipa::path(post, path = "/v1/plugins/{ns}/{name}/versions/{version}/takedown", tag = "review", request_body = Reason,
+    params(("ns" = String, Path), ("name" = String, Path), ("version" = String, Path)),
+    responses((status = 200, body = VersionRecord), (status = 403, body = crate::error::Problem)), security(("token" = [])))]
+pub async fn take_down_version(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((ns, name, version)): Path<(String, String, String)>,
+    Json(r): Json<Reason>,
+) -> ApiResult<axum::Json<VersionRecord>> {
+    who.require(&[Role::Operator], "review")?;
+    let v = plugins::get_version(&state.store.pool, &ns, &name, &version).await?;
+    let mut tx = state.store.write().await?;
+    plugins::take_down_version(&mut tx, &v, &r.reason, now_ms()).await?;
+    tx.record(&who.name, "version.takedown", &v.subject(), json!({"reason": r.reason})).await?;
+    tx.commit().await?;
+    Ok(axum::Json(plugins::get_version(&state.store.pool, &ns, &name, &version).await?))
+}
+
+/// Take a whole plugin down: every version stops resolving and downloading.
+#[utoipa::path(post, path = "/v1/plugins/{ns}/{name}/takedown", tag = "review", request_body = Reason,
+    params(("ns" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = PluginRecord), (status = 403, body = crate::error::Problem)), security(("token" = [])))]
+pub async fn take_down_plugin(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((ns, name)): Path<(String, String)>,
+    Json(r): Json<Reason>,
+) -> ApiResult<axum::Json<PluginRecord>> {
+    who.require(&[Role::Operator], "review")?;
+    plugins::get_plugin(&state.store.pool, &ns, &name).await?;
+    let mut tx = state.store.write().await?;
+    plugins::take_down_plugin(&mut tx, &ns, &name, &r.reason, now_ms()).await?;
+    tx.record(&who.name, "plugin.takedown", &format!("{ns}/{name}"), json!({"reason": r.reason})).await?;
+    tx.commit().await?;
+    Ok(axum::Json(plugins::get_plugin(&state.store.pool, &ns, &name).await?))
+}

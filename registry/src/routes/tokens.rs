@@ -1,0 +1,139 @@
+//! API tokens: created (shown once), listed, revoked.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{delete, post};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::auth::{Principal, Role, SCOPES, new_token, token_hash};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Page, Paged, Path, Query};
+use crate::manifest::valid_name;
+use crate::state::AppState;
+use crate::store::tokens::{self, TokenRecord};
+use crate::store::{Store, new_id, now_ms};
+
+/// Routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/tokens", post(create).get(list)).route("/v1/tokens/{id}", delete(revoke))
+}
+
+/// A token to create.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct CreateToken {
+    /// The principal it acts as. Only operators create tokens for others.
+    pub principal: String,
+    /// Its role.
+    pub role: Role,
+    /// The tenant, required for (and only for) enterprise admins.
+    pub tenant: Option<String>,
+    /// Scopes to limit it to; omitted or empty for all its role allows.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Days until it expires (default 90; 0 for never).
+    pub expires_in_days: Option<u32>,
+}
+
+/// A created token: the secret, shown this once, and its record.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CreatedToken {
+    /// The secret to send as `Authorization: Bearer ...`. Only its hash is stored.
+    pub token: String,
+    /// The stored record.
+    pub record: TokenRecord,
+}
+
+/// Issues a token and audits it. Shared with `kiln admin bootstrap`.
+pub async fn issue(store: &Store, actor: &str, req: CreateToken) -> ApiResult<CreatedToken> {
+    if !valid_name(&req.principal) {
+        return Err(ApiError::invalid_name(format!("`{}` is not a valid principal name", req.principal)));
+    }
+    if let Some(bad) = req.scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
+        return Err(ApiError::invalid_request(format!("unknown scope `{bad}`; scopes are {}", SCOPES.join(", "))));
+    }
+    match (&req.role, &req.tenant) {
+        (Role::EnterpriseAdmin, None) => {
+            return Err(ApiError::invalid_request("an enterprise-admin token needs a tenant"));
+        }
+        (Role::EnterpriseAdmin, Some(t)) if !valid_name(t) => {
+            return Err(ApiError::invalid_name(format!("`{t}` is not a valid tenant name")));
+        }
+        (Role::Operator | Role::Maker, Some(_)) => {
+            return Err(ApiError::invalid_request("only enterprise admins have a tenant"));
+        }
+        _ => {}
+    }
+    let now = now_ms();
+    let days = req.expires_in_days.unwrap_or(90);
+    let record = TokenRecord {
+        id: new_id(),
+        principal: req.principal,
+        role: req.role,
+        tenant: req.tenant,
+        scopes: req.scopes,
+        created_at: now,
+        expires_at: (days > 0).then(|| now + i64::from(days) * 86_400_000),
+        revoked_at: None,
+    };
+    let token = new_token();
+    let mut tx = store.write().await?;
+    tokens::insert(&mut tx, &record, &token_hash(&token)).await?;
+    let details = json!({"principal": record.principal, "role": record.role, "tenant": record.tenant,
+                         "scopes": record.scopes, "expires_at": record.expires_at});
+    tx.record(actor, "token.create", &format!("token:{}", record.id), details).await?;
+    tx.commit().await?;
+    Ok(CreatedToken { token, record })
+}
+
+/// Create a token. Operators create any; others only more tokens for themselves.
+#[utoipa::path(post, path = "/v1/tokens", tag = "tokens", request_body = CreateToken,
+    responses((status = 201, body = CreatedToken), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("token" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    who: Principal,
+    Json(req): Json<CreateToken>,
+) -> ApiResult<(StatusCode, axum::Json<CreatedToken>)> {
+    who.require(&[Role::Operator, Role::Maker, Role::EnterpriseAdmin], "tokens")?;
+    if !who.is_operator() && (req.principal != who.name || req.role != who.role || req.tenant != who.tenant) {
+        return Err(ApiError::forbidden("only operators create tokens for other principals or roles"));
+    }
+    let created = issue(&state.store, &who.name, req).await?;
+    Ok((StatusCode::CREATED, axum::Json(created)))
+}
+
+/// List tokens: all for operators, one's own for others.
+#[utoipa::path(get, path = "/v1/tokens", tag = "tokens", params(Page),
+    responses((status = 200, body = Paged<TokenRecord>), (status = 401, body = crate::error::Problem)), security(("token" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(page): Query<Page>,
+) -> ApiResult<axum::Json<Paged<TokenRecord>>> {
+    who.require(&[Role::Operator, Role::Maker, Role::EnterpriseAdmin], "tokens")?;
+    let (limit, offset) = page.limit_offset();
+    let principal = (!who.is_operator()).then_some(who.name.as_str());
+    let items = tokens::list(&state.store.pool, principal, limit, offset).await?;
+    Ok(axum::Json(Paged::new(items, page, None)))
+}
+
+/// Revoke a token: any for operators, one's own for others.
+#[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path, description = "token id")),
+    responses((status = 204), (status = 401, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), security(("token" = [])))]
+pub async fn revoke(State(state): State<AppState>, who: Principal, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    who.require(&[Role::Operator, Role::Maker, Role::EnterpriseAdmin], "tokens")?;
+    let record = tokens::get(&state.store.pool, &id).await?;
+    if !who.is_operator() && record.principal != who.name {
+        // Someone else's token: say nothing about whether it exists.
+        return Err(ApiError::not_found(format!("token {id} not found")));
+    }
+    let mut tx = state.store.write().await?;
+    if !tokens::revoke(&mut tx, &id, now_ms()).await? {
+        return Err(ApiError::conflict(format!("token {id} is already revoked")));
+    }
+    tx.record(&who.name, "token.revoke", &format!("token:{id}"), json!({"principal": record.principal})).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
