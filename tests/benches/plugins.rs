@@ -142,6 +142,19 @@ fn main() {
             raw: None,
         },
         Case {
+            name: "scan only: 72K rows, 2 string + 2 f64 columns",
+            wasm: kiln_test_guests::KERNELS,
+            params: vec![
+                ("kernel", "scan"),
+                ("dataset", "monthly_indicators"),
+                ("columns", "enterprise_id,month,output_value,energy_tce"),
+            ],
+            source: xian.clone(),
+            grants: Grants::none().dataset("monthly_indicators"),
+            native: native::<kernels::Kernels>,
+            raw: None,
+        },
+        Case {
             name: "10M f64 sum",
             wasm: kiln_test_guests::KERNELS,
             params: vec![("kernel", "sum")],

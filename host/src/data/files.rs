@@ -183,7 +183,16 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_csv_value_is_reported_with_its_file() {
+    fn a_ragged_csv_row_is_reported_with_its_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("r.csv"), "id,value\na,1\nb,2,3\n").unwrap();
+        let source = DirSource::open(dir.path()).unwrap();
+        let err = source.schema("r").unwrap_err().to_string();
+        assert!(err.contains("r.csv") && err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_column_is_named() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("r.csv"), "id,value\na,1\nb,2\n").unwrap();
         let source = DirSource::open(dir.path()).unwrap();

@@ -1,5 +1,6 @@
 //! Trivial kernels over a `numbers` dataset (`key` s64, `value` f64), for measuring the cost of
-//! moving data into a plugin: `sum` of `value`, and `groupby` summing `value` per `key`.
+//! moving data into a plugin: `sum` of `value`, and `groupby` summing `value` per `key`; and
+//! `scan`, which only reads the chosen columns of any dataset: the data crossing alone.
 //!
 //! The benchmark's native reference runs the same code through `kiln_sdk::native`.
 
@@ -13,6 +14,8 @@ pub struct Kernels;
 #[derive(Deserialize)]
 pub struct Params {
     kernel: String,
+    dataset: String,
+    columns: String,
 }
 
 /// Keys are dense small integers; larger ones are refused rather than hashed.
@@ -24,7 +27,9 @@ impl Plugin for Kernels {
     fn info() -> PluginInfo {
         PluginInfo::new("kernels", "0.1.0")
             .description("Sum and group-by over numbers.")
-            .param("kernel", "sum", "`sum` or `groupby`.")
+            .param("kernel", "sum", "`sum`, `groupby` or `scan`.")
+            .param("dataset", "numbers", "Dataset for `scan`.")
+            .param("columns", "key,value", "Comma-separated columns for `scan`.")
             .dataset("numbers", &["key", "value"], "key s64 in [0, 2^20), value f64.")
     }
 
@@ -54,6 +59,20 @@ impl Plugin for Kernels {
                 }
                 let keys = (0..sums.len() as i64).collect();
                 Ok(Output::new().table("sums", Batch::new().with_s64("key", keys).with_f64("sum", sums)))
+            }
+            "scan" => {
+                let columns: Vec<&str> = p.columns.split(',').collect();
+                let (mut rows, mut bytes) = (0_usize, 0_usize);
+                for batch in ctx.scan(&p.dataset, &columns)? {
+                    let batch = batch?;
+                    rows += batch.num_rows();
+                    for column in batch.columns() {
+                        if let kiln_sdk::ColumnData::String(values) = &column.data {
+                            bytes += values.iter().map(String::len).sum::<usize>();
+                        }
+                    }
+                }
+                Ok(Output::new().metric("rows", rows as f64, "").metric("string_bytes", bytes as f64, ""))
             }
             other => Err(Error::invalid_params(format!("unknown kernel `{other}`"))),
         }
