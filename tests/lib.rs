@@ -62,12 +62,15 @@ impl BatchSource for Stream {
     }
 }
 
-/// Moves a host column into the SDK's type (no copy of the values).
+/// Moves a host column into the SDK's type (numbers without a copy; strings unpacked, as the
+/// SDK does in a guest).
 pub fn sdk_column(c: kiln_host::Column) -> Column {
     let data = match c.data {
         kiln_host::ColumnData::F64(v) => ColumnData::F64(v),
         kiln_host::ColumnData::S64(v) => ColumnData::S64(v),
-        kiln_host::ColumnData::String(v) => ColumnData::String(v),
+        kiln_host::ColumnData::String(v) => {
+            ColumnData::String(kiln_host::strings::iter(&v).map(str::to_string).collect())
+        }
         kiln_host::ColumnData::Bool(v) => ColumnData::Bool(v),
         kiln_host::ColumnData::Timestamp(v) => ColumnData::Timestamp(v),
     };

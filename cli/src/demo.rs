@@ -118,7 +118,7 @@ fn district_rollup(results: &[(&str, &str, Output, kiln_host::Usage)]) -> Option
     let (_, _, output, _) = results.iter().find(|(name, ..)| *name == "output-growth")?;
     let growth = &output.tables.iter().find(|t| t.name == "growth")?.data;
     let text = |name: &str| match &growth.columns.iter().find(|c| c.name == name)?.data {
-        kiln_host::ColumnData::String(v) => Some(v.clone()),
+        kiln_host::ColumnData::String(v) => Some(kiln_host::strings::iter(v).map(str::to_string).collect::<Vec<_>>()),
         _ => None,
     };
     let (levels, months) = (text("level")?, text("month")?);
@@ -145,7 +145,10 @@ fn filter(data: &kiln_host::ColumnData, keep: &[bool]) -> kiln_host::ColumnData 
     match data {
         F64(v) => F64(pick(v, keep)),
         S64(v) => S64(pick(v, keep)),
-        String(v) => String(pick(v, keep)),
+        String(v) => {
+            let kept: Vec<&str> = kiln_host::strings::iter(v).zip(keep).filter(|(_, k)| **k).map(|(s, _)| s).collect();
+            String(kiln_host::strings::pack(kept))
+        }
         Bool(v) => Bool(pick(v, keep)),
         Timestamp(v) => Timestamp(pick(v, keep)),
     }

@@ -11,7 +11,7 @@ fn cell(data: &ColumnData, validity: Option<&Vec<bool>>, row: usize) -> Value {
     match data {
         ColumnData::F64(v) => json!(v[row]),
         ColumnData::S64(v) | ColumnData::Timestamp(v) => json!(v[row]),
-        ColumnData::String(v) => json!(v[row]),
+        ColumnData::String(v) => json!(kiln_host::strings::get(v, row)),
         ColumnData::Bool(v) => json!(v[row]),
     }
 }
@@ -104,7 +104,11 @@ mod tests {
         Batch {
             rows: 2,
             columns: vec![
-                Column { name: "id".into(), data: ColumnData::String(vec!["a".into(), "b".into()]), validity: None },
+                Column {
+                    name: "id".into(),
+                    data: ColumnData::String(kiln_host::strings::pack(["a", "b"])),
+                    validity: None,
+                },
                 Column { name: "x".into(), data: ColumnData::F64(vec![1.5, 0.0]), validity: Some(vec![true, false]) },
             ],
         }

@@ -22,7 +22,7 @@ pub mod v0_1_0 {
     };
     pub use generated::kiln::plugin::data::{ColumnInfo, DataError, Grant};
     pub use generated::kiln::plugin::log::Level;
-    pub use generated::kiln::plugin::types::{Batch, Column, ColumnData, Value, ValueType};
+    pub use generated::kiln::plugin::types::{Batch, Column, ColumnData, Strings, Value, ValueType};
     pub(crate) use generated::kiln::plugin::{data, log, types};
     pub(crate) use generated::{Plugin, PluginPre};
 

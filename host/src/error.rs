@@ -65,6 +65,9 @@ pub enum RunError {
     /// The plugin asked for a dataset or column that was not granted.
     #[error("ungranted data: {0}")]
     Ungranted(String),
+    /// The plugin returned output that is not well formed (ragged columns, bad strings).
+    #[error("malformed output: {0}")]
+    InvalidOutput(String),
     /// The plugin returned an error.
     #[error("plugin error: {0}")]
     Guest(String),
@@ -91,6 +94,7 @@ impl RunError {
             RunError::Rows(_) => "rows",
             RunError::OutputSize { .. } => "output-size",
             RunError::Ungranted(_) => "ungranted",
+            RunError::InvalidOutput(_) => "invalid-output",
             RunError::Guest(_) => "guest-error",
             RunError::Panic(_) => "panic",
             RunError::Trap(_) => "trap",

@@ -33,9 +33,12 @@ mod params;
 mod plugin;
 mod run;
 mod state;
+pub mod strings;
 mod validate;
 
-pub use bindings::v0_1_0::{Batch, Column, ColumnData, Metric, Output, Param, PluginInfo, Table, Value, ValueType};
+pub use bindings::v0_1_0::{
+    Batch, Column, ColumnData, Metric, Output, Param, PluginInfo, Strings, Table, Value, ValueType,
+};
 pub use cache::{CacheOutcome, CompileCache, fingerprint, sha256_hex};
 pub use data::{DataError, DataSource, DirSource, Grants, MemorySource};
 pub use engine::{EPOCH_TICK, EngineError, Host, HostConfig};

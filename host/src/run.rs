@@ -66,7 +66,7 @@ impl Host {
         let state = store.into_data();
         let log = state.log.finish();
         let result = match called {
-            Ok(Ok(output)) => check_output_size(output, &limits),
+            Ok(Ok(output)) => check_output(output, &limits),
             Ok(Err(e)) => Err(RunError::Guest(guest_message(e))),
             Err(e) => Err(classify(e, &state, &log, &limits)),
         };
@@ -122,10 +122,31 @@ fn classify(e: wasmtime::Error, state: &RunState, log: &RunLog, limits: &Limits)
     }
 }
 
-fn check_output_size(output: Output, limits: &Limits) -> Result<Output, RunError> {
+/// Checks a guest's output before anyone reads it: within the size limit, every column as long
+/// as its table, every string column well formed.
+fn check_output(output: Output, limits: &Limits) -> Result<Output, RunError> {
     let size = output_size(&output);
     if size > limits.output_bytes {
         return Err(RunError::OutputSize { size, limit: limits.output_bytes });
+    }
+    for table in &output.tables {
+        let rows = table.data.rows as usize;
+        for c in &table.data.columns {
+            let bad =
+                |why: String| RunError::InvalidOutput(format!("table `{}`, column `{}`: {why}", table.name, c.name));
+            let len = match &c.data {
+                ColumnData::F64(v) => v.len(),
+                ColumnData::S64(v) | ColumnData::Timestamp(v) => v.len(),
+                ColumnData::Bool(v) => v.len(),
+                ColumnData::String(v) => {
+                    crate::strings::check(v, rows).map_err(bad)?;
+                    rows
+                }
+            };
+            if len != rows || c.validity.as_ref().is_some_and(|v| v.len() != rows) {
+                return Err(bad(format!("length differs from the table's {rows} rows")));
+            }
+        }
     }
     Ok(output)
 }
@@ -145,7 +166,7 @@ pub fn output_size(output: &Output) -> u64 {
                             ColumnData::F64(v) => 8 * v.len() as u64,
                             ColumnData::S64(v) | ColumnData::Timestamp(v) => 8 * v.len() as u64,
                             ColumnData::Bool(v) => v.len() as u64,
-                            ColumnData::String(v) => v.iter().map(|s| s.len() as u64 + 4).sum(),
+                            ColumnData::String(v) => (v.bytes.len() + 4 * v.offsets.len()) as u64,
                         };
                         c.name.len() as u64 + values + c.validity.as_ref().map_or(0, |v| v.len() as u64)
                     })
@@ -154,4 +175,28 @@ pub fn output_size(output: &Output) -> u64 {
         .sum();
     let metrics: u64 = output.metrics.iter().map(|m| (m.name.len() + m.unit.len() + 8) as u64).sum();
     tables + metrics
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::v0_1_0::{Batch, Column, Table};
+
+    fn output(rows: u32, data: ColumnData) -> Output {
+        let column = Column { name: "c".into(), data, validity: None };
+        Output {
+            tables: vec![Table { name: "t".into(), data: Batch { rows, columns: vec![column] } }],
+            metrics: vec![],
+        }
+    }
+
+    #[test]
+    fn ragged_or_malformed_output_is_refused() {
+        let limits = Limits::default();
+        assert!(check_output(output(2, ColumnData::F64(vec![1.0, 2.0])), &limits).is_ok());
+        let ragged = check_output(output(3, ColumnData::F64(vec![1.0])), &limits).unwrap_err();
+        assert_eq!(ragged.kind(), "invalid-output");
+        let strings = crate::bindings::v0_1_0::Strings { offsets: vec![0, 9], bytes: b"abc".to_vec() };
+        assert_eq!(check_output(output(1, ColumnData::String(strings)), &limits).unwrap_err().kind(), "invalid-output");
+    }
 }

@@ -69,19 +69,41 @@ fn batch_from_wit(batch: wit::Batch) -> Result<Batch, Error> {
     let columns = batch
         .columns
         .into_iter()
-        .map(|c| Column {
-            name: c.name,
-            validity: c.validity,
-            data: match c.data {
+        .map(|c| {
+            let data = match c.data {
                 wit::ColumnData::F64(v) => ColumnData::F64(v),
                 wit::ColumnData::S64(v) => ColumnData::S64(v),
-                wit::ColumnData::String(v) => ColumnData::String(v),
+                wit::ColumnData::String(v) => ColumnData::String(unpack(&v).map_err(|why| {
+                    Error::invalid_data(format!("column `{}` holds malformed strings: {why}", c.name))
+                })?),
                 wit::ColumnData::Bool(v) => ColumnData::Bool(v),
                 wit::ColumnData::Timestamp(v) => ColumnData::Timestamp(v),
-            },
+            };
+            Ok(Column { name: c.name, validity: c.validity, data })
         })
-        .collect();
+        .collect::<Result<Vec<_>, Error>>()?;
     Batch::from_columns(columns)
+}
+
+/// Unpacks the contract's packed strings.
+fn unpack(s: &wit::Strings) -> Result<Vec<String>, &'static str> {
+    let text = std::str::from_utf8(&s.bytes).map_err(|_| "not UTF-8")?;
+    s.offsets
+        .windows(2)
+        .map(|w| text.get(w[0] as usize..w[1] as usize).map(str::to_string).ok_or("bad offsets"))
+        .collect()
+}
+
+/// Packs strings for the contract: one byte buffer and `len + 1` offsets.
+fn pack(values: &[String]) -> wit::Strings {
+    let mut offsets = Vec::with_capacity(values.len() + 1);
+    offsets.push(0);
+    let mut bytes = Vec::with_capacity(values.iter().map(String::len).sum());
+    for v in values {
+        bytes.extend_from_slice(v.as_bytes());
+        offsets.push(bytes.len() as u32);
+    }
+    wit::Strings { offsets, bytes }
 }
 
 fn batch_to_wit(batch: Batch) -> wit::Batch {
@@ -95,7 +117,7 @@ fn batch_to_wit(batch: Batch) -> wit::Batch {
             data: match c.data {
                 ColumnData::F64(v) => wit::ColumnData::F64(v),
                 ColumnData::S64(v) => wit::ColumnData::S64(v),
-                ColumnData::String(v) => wit::ColumnData::String(v),
+                ColumnData::String(v) => wit::ColumnData::String(pack(&v)),
                 ColumnData::Bool(v) => wit::ColumnData::Bool(v),
                 ColumnData::Timestamp(v) => wit::ColumnData::Timestamp(v),
             },

@@ -3,11 +3,11 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
-use arrow_array::{Array, RecordBatch};
+use arrow_array::{Array, GenericStringArray, OffsetSizeTrait, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 
 use super::{DataError, Field};
-use crate::bindings::v0_1_0::{Batch, Column, ColumnData, ValueType};
+use crate::bindings::v0_1_0::{Batch, Column, ColumnData, Strings, ValueType};
 
 /// The contract type an Arrow type maps to, if any.
 pub(crate) fn value_type(data_type: &DataType) -> Option<ValueType> {
@@ -92,9 +92,11 @@ fn column_data(array: &dyn Array) -> Option<Result<ColumnData, DataError>> {
                 Err(_) => return Some(Err(DataError::Invalid("u64 value does not fit in s64".into()))),
             }
         }
-        DataType::Utf8 => ColumnData::String(strings(array.as_string::<i32>().iter())),
-        DataType::LargeUtf8 => ColumnData::String(strings(array.as_string::<i64>().iter())),
-        DataType::Utf8View => ColumnData::String(strings(array.as_string_view().iter())),
+        DataType::Utf8 => return Some(packed(array.as_string::<i32>()).map(ColumnData::String)),
+        DataType::LargeUtf8 => return Some(packed(array.as_string::<i64>()).map(ColumnData::String)),
+        DataType::Utf8View => {
+            ColumnData::String(crate::strings::pack(array.as_string_view().iter().map(Option::unwrap_or_default)))
+        }
         DataType::Boolean => ColumnData::Bool(array.as_boolean().values().iter().collect()),
         DataType::Timestamp(unit, _) => {
             let scale = match unit {
@@ -122,6 +124,15 @@ fn column_data(array: &dyn Array) -> Option<Result<ColumnData, DataError>> {
     Some(Ok(data))
 }
 
-fn strings<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
-    values.map(|v| v.unwrap_or_default().to_string()).collect()
+/// Arrow's string layout is the contract's: copy the value bytes and rebase the offsets.
+fn packed<O: OffsetSizeTrait>(array: &GenericStringArray<O>) -> Result<Strings, DataError> {
+    let offsets = array.value_offsets();
+    let (first, last) = (offsets[0].as_usize(), offsets[offsets.len() - 1].as_usize());
+    if last - first > u32::MAX as usize {
+        return Err(DataError::Invalid("a batch's strings exceed 4 GiB".into()));
+    }
+    Ok(Strings {
+        offsets: offsets.iter().map(|o| (o.as_usize() - first) as u32).collect(),
+        bytes: array.value_data()[first..last].to_vec(),
+    })
 }

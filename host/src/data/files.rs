@@ -177,7 +177,7 @@ mod tests {
         assert_eq!(first.rows, 2);
         assert_eq!(first.columns[0].name, "value");
         assert_eq!(first.columns[0].validity, Some(vec![true, false]));
-        assert_eq!(first.columns[1].data, ColumnData::String(vec!["a".into(), "b".into()]));
+        assert_eq!(first.columns[1].data, ColumnData::String(crate::strings::pack(["a", "b"])));
         assert_eq!(scan.next_batch().unwrap().unwrap().rows, 1);
         assert!(scan.next_batch().unwrap().is_none());
     }

@@ -95,7 +95,7 @@ impl BatchStream for Slices {
                     data: match &c.data {
                         ColumnData::F64(v) => ColumnData::F64(v[start..end].to_vec()),
                         ColumnData::S64(v) => ColumnData::S64(v[start..end].to_vec()),
-                        ColumnData::String(v) => ColumnData::String(v[start..end].to_vec()),
+                        ColumnData::String(v) => ColumnData::String(crate::strings::slice(v, start, end)),
                         ColumnData::Bool(v) => ColumnData::Bool(v[start..end].to_vec()),
                         ColumnData::Timestamp(v) => ColumnData::Timestamp(v[start..end].to_vec()),
                     },

@@ -47,9 +47,9 @@ fn column<'a>(batch: &'a Batch, name: &str) -> &'a kiln_host::Column {
     batch.columns.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no column {name}"))
 }
 
-fn strs<'a>(batch: &'a Batch, name: &str) -> &'a [String] {
+fn strs(batch: &Batch, name: &str) -> Vec<String> {
     match &column(batch, name).data {
-        ColumnData::String(v) => v,
+        ColumnData::String(v) => kiln_host::strings::iter(v).map(str::to_string).collect(),
         other => panic!("{name} is {other:?}"),
     }
 }
@@ -201,9 +201,9 @@ async fn anomaly_finds_the_injected_anomalies_and_matches_native_reference() {
         }
     }
     let t = table(&output, "anomalies");
-    let found: BTreeSet<(String, String, String)> = (0..t.rows as usize)
-        .map(|i| (strs(t, "enterprise_id")[i].clone(), strs(t, "month")[i].clone(), strs(t, "indicator")[i].clone()))
-        .collect();
+    let (ids, months, indicators) = (strs(t, "enterprise_id"), strs(t, "month"), strs(t, "indicator"));
+    let found: BTreeSet<(String, String, String)> =
+        (0..t.rows as usize).map(|i| (ids[i].clone(), months[i].clone(), indicators[i].clone())).collect();
     assert_eq!(found, expected);
 
     let a = &xian().tables.injected_anomalies;
@@ -239,9 +239,10 @@ async fn output_growth_matches_native_reference() {
     let t = table(&output, "growth");
     assert_eq!(t.rows as usize, sums.len());
     let (yoy, mom) = (nullable_f64s(t, "yoy_pct"), nullable_f64s(t, "mom_pct"));
+    let (groups, months) = (strs(t, "group"), strs(t, "month"));
     for (i, ((group, month), value)) in sums.iter().enumerate() {
-        assert_eq!(&strs(t, "group")[i], group);
-        assert_eq!(&strs(t, "month")[i], month);
+        assert_eq!(&groups[i], group);
+        assert_eq!(&months[i], month);
         assert!(close(f64s(t, "output_value")[i], *value));
         let (year, mon): (i32, u32) = (month[..4].parse().unwrap(), month[5..].parse().unwrap());
         let last_year = sums.get(&(group.clone(), format!("{}-{mon:02}", year - 1)));
