@@ -151,6 +151,21 @@ impl Batch {
             .ok_or_else(|| Error::invalid_data(format!("no column `{name}` in batch")))
     }
 
+    /// Which rows hold a value in every one of `columns`; `None` when none of them has nulls.
+    /// Cheaper than [`Batch::is_valid`] per row in a loop.
+    pub fn rows_without_nulls(&self, columns: &[&str]) -> Result<Option<Vec<bool>>, Error> {
+        let mut usable: Option<Vec<bool>> = None;
+        for name in columns {
+            if let Some(validity) = &self.column(name)?.validity {
+                match &mut usable {
+                    None => usable = Some(validity.clone()),
+                    Some(usable) => usable.iter_mut().zip(validity).for_each(|(u, v)| *u &= *v),
+                }
+            }
+        }
+        Ok(usable)
+    }
+
     /// Whether row `row` of column `name` holds a value (is not null).
     pub fn is_valid(&self, name: &str, row: usize) -> Result<bool, Error> {
         let column = self.column(name)?;

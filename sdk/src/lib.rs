@@ -70,9 +70,11 @@ mod batch;
 mod context;
 mod error;
 mod info;
+pub mod month;
 pub mod native;
 mod output;
 mod params;
+pub mod stats;
 pub mod testing;
 
 #[doc(hidden)]

@@ -28,24 +28,6 @@ pub struct Finding {
     pub robust_z: f64,
 }
 
-/// The median of `values`, reordering them in place; `None` when empty.
-///
-/// An even count gives the mean of the two middle values. Runs in linear time.
-pub fn median(values: &mut [f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let (mid, odd) = (values.len() / 2, values.len() % 2 == 1);
-    let (lower, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
-    let upper = *upper;
-    if odd {
-        return Some(upper);
-    }
-    // After selection every value of `lower` is <= `upper`; its largest is the other middle value.
-    let lower = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    Some((lower + upper) / 2.0)
-}
-
 /// The robust z-score of `value` in a series with this median and MAD.
 pub fn robust_z(value: f64, median: f64, mad: f64) -> f64 {
     MAD_SCALE * (value - median) / mad
@@ -57,11 +39,11 @@ pub fn robust_z(value: f64, median: f64, mad: f64) -> f64 {
 pub fn flag_series(series: &[Point], threshold: f64, scratch: &mut Vec<f64>, found: &mut Vec<Finding>) {
     scratch.clear();
     scratch.extend(series.iter().map(|p| p.value));
-    let Some(center) = median(scratch) else { return };
+    let Some(center) = kiln_sdk::stats::median(scratch) else { return };
     for (deviation, p) in scratch.iter_mut().zip(series) {
         *deviation = (p.value - center).abs();
     }
-    let Some(mad) = median(scratch) else { return };
+    let Some(mad) = kiln_sdk::stats::median(scratch) else { return };
     if mad == 0.0 {
         return;
     }
@@ -76,7 +58,7 @@ pub fn flag_series(series: &[Point], threshold: f64, scratch: &mut Vec<f64>, fou
 /// Flags anomalies in every enterprise's series of one indicator; `enterprises` bounds the
 /// enterprise indices. Returns the number of series (enterprises with at least one point).
 pub fn flag_indicator(points: &[Point], enterprises: usize, threshold: f64, found: &mut Vec<Finding>) -> usize {
-    let grouped = sort_by_index(points, enterprises, |p| p.enterprise as usize);
+    let grouped = kiln_sdk::stats::sort_by_index(points, enterprises, |p| p.enterprise as usize);
     let mut scratch = Vec::new();
     let mut series = 0;
     for one in grouped.chunk_by(|a, b| a.enterprise == b.enterprise) {
@@ -86,39 +68,12 @@ pub fn flag_indicator(points: &[Point], enterprises: usize, threshold: f64, foun
     series
 }
 
-/// Reorders `items` by `key(item)`, a dense index below `keys`, keeping the input order among
-/// equal keys: a counting sort, linear in `items.len() + keys` with no comparisons.
-pub fn sort_by_index<T: Copy>(items: &[T], keys: usize, key: impl Fn(&T) -> usize) -> Vec<T> {
-    // After the prefix sum, next[k] is where the next item with key k goes.
-    let mut next = vec![0_usize; keys + 1];
-    for item in items {
-        next[key(item) + 1] += 1;
-    }
-    for k in 1..=keys {
-        next[k] += next[k - 1];
-    }
-    let mut sorted = items.to_vec();
-    for item in items {
-        let slot = &mut next[key(item)];
-        sorted[*slot] = *item;
-        *slot += 1;
-    }
-    sorted
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn series(values: &[f64]) -> Vec<Point> {
         values.iter().enumerate().map(|(m, &value)| Point { enterprise: 0, month: m as u32, value }).collect()
-    }
-
-    #[test]
-    fn median_of_an_even_count_is_the_mean_of_the_two_middle_values() {
-        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), Some(2.5));
-        assert_eq!(median(&mut [3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(&mut []), None);
     }
 
     #[test]

@@ -131,7 +131,7 @@ impl Plugin for Anomaly {
                 "enterprise_id",
                 found.iter().map(|(_, a)| enterprise_ids[a.point.enterprise as usize].clone()).collect(),
             )
-            .with_str("month", found.iter().map(|(_, a)| format_month(a.point.month)).collect())
+            .with_str("month", found.iter().map(|(_, a)| kiln_sdk::month::format(a.point.month)).collect())
             .with_str("indicator", found.iter().map(|&(i, _)| indicators[i]).collect())
             .with_f64("value", found.iter().map(|(_, a)| a.point.value).collect())
             .with_f64("median", found.iter().map(|(_, a)| a.median).collect())
@@ -178,7 +178,7 @@ fn read_points(ctx: &mut Context, indicators: &[&str]) -> Result<(Vec<String>, V
 
     for batch in ctx.scan(MONTHLY, &columns)? {
         let batch = batch?;
-        let usable = rows_without_nulls(&batch, &KEY_COLUMNS)?;
+        let usable = batch.rows_without_nulls(&KEY_COLUMNS)?;
         let ids = batch.str("enterprise_id")?;
         let months = batch.str("month")?;
         // Each row's (enterprise, month), or None when either is null; shared by the indicators.
@@ -198,7 +198,7 @@ fn read_points(ctx: &mut Context, indicators: &[&str]) -> Result<(Vec<String>, V
                     e
                 }
             };
-            keys.push(Some((enterprise, parse_month(month)?)));
+            keys.push(Some((enterprise, kiln_sdk::month::parse(month)?)));
         }
 
         for (name, points) in indicators.iter().zip(&mut points) {
@@ -230,50 +230,4 @@ fn ranks(ids: &[String]) -> Vec<u32> {
         rank[i as usize] = r as u32;
     }
     rank
-}
-
-/// Which rows of `batch` hold a value in every one of `columns`; `None` when none has nulls.
-fn rows_without_nulls(batch: &Batch, columns: &[&str]) -> Result<Option<Vec<bool>>, Error> {
-    let mut usable: Option<Vec<bool>> = None;
-    for name in columns {
-        if let Some(validity) = &batch.column(name)?.validity {
-            match &mut usable {
-                None => usable = Some(validity.clone()),
-                Some(usable) => usable.iter_mut().zip(validity).for_each(|(u, v)| *u &= *v),
-            }
-        }
-    }
-    Ok(usable)
-}
-
-/// Parses `YYYY-MM` into `year × 12 + (month − 1)`.
-fn parse_month(text: &str) -> Result<u32, Error> {
-    let invalid = || Error::invalid_data(format!("month `{text}` is not YYYY-MM"));
-    let b = text.as_bytes();
-    if b.len() != 7 || b[4] != b'-' {
-        return Err(invalid());
-    }
-    let mut digits = [0_u32; 6];
-    for (d, &c) in digits.iter_mut().zip(b[..4].iter().chain(&b[5..])) {
-        if !c.is_ascii_digit() {
-            return Err(invalid());
-        }
-        *d = u32::from(c - b'0');
-    }
-    let year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3];
-    let month = digits[4] * 10 + digits[5];
-    if !(1..=12).contains(&month) {
-        return Err(invalid());
-    }
-    Ok(year * 12 + month - 1)
-}
-
-/// Formats a month number from [`parse_month`] back as `YYYY-MM` (without `format!`, which
-/// costs several times more per output row).
-fn format_month(month: u32) -> String {
-    let (year, month) = (month / 12, month % 12 + 1);
-    let digit = |d: u32| char::from(b'0' + (d % 10) as u8);
-    [digit(year / 1000), digit(year / 100), digit(year / 10), digit(year), '-', digit(month / 10), digit(month)]
-        .into_iter()
-        .collect()
 }

@@ -38,44 +38,6 @@ pub struct Standing {
     pub flagged_months: i64,
 }
 
-/// The median of `values`, reordering them in place; `None` when empty.
-///
-/// An even count gives the mean of the two middle values. Runs in linear time.
-pub fn median(values: &mut [f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let (mid, odd) = (values.len() / 2, values.len() % 2 == 1);
-    let (lower, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
-    let upper = *upper;
-    if odd {
-        return Some(upper);
-    }
-    // After selection every value of `lower` is <= `upper`; its largest is the other middle value.
-    let lower = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    Some((lower + upper) / 2.0)
-}
-
-/// Reorders `items` by `key(item)`, a dense index below `keys`, keeping the input order among
-/// equal keys: a counting sort, linear in `items.len() + keys` with no comparisons.
-pub fn sort_by_index<T: Copy>(items: &[T], keys: usize, key: impl Fn(&T) -> usize) -> Vec<T> {
-    // After the prefix sum, next[k] is where the next item with key k goes.
-    let mut next = vec![0_usize; keys + 1];
-    for item in items {
-        next[key(item) + 1] += 1;
-    }
-    for k in 1..=keys {
-        next[k] += next[k - 1];
-    }
-    let mut sorted = items.to_vec();
-    for item in items {
-        let slot = &mut next[key(item)];
-        sorted[*slot] = *item;
-        *slot += 1;
-    }
-    sorted
-}
-
 /// The first month of `observations` and the number of months from it to the last, so that
 /// `month − first` is a dense index below the count. `(0, 0)` when empty.
 pub fn month_span(observations: &[Observation]) -> (u32, usize) {
@@ -88,8 +50,8 @@ pub fn month_span(observations: &[Observation]) -> (u32, usize) {
 /// `enterprises` bounds the enterprise indices.
 pub fn by_enterprise_and_month(observations: &[Observation], enterprises: usize) -> Vec<Observation> {
     let (first, months) = month_span(observations);
-    let by_month = sort_by_index(observations, months, |o| (o.month - first) as usize);
-    sort_by_index(&by_month, enterprises, |o| o.enterprise as usize)
+    let by_month = kiln_sdk::stats::sort_by_index(observations, months, |o| (o.month - first) as usize);
+    kiln_sdk::stats::sort_by_index(&by_month, enterprises, |o| o.enterprise as usize)
 }
 
 /// For each observation, the median intensity over all observations of its industry and month;
@@ -99,15 +61,15 @@ pub fn industry_medians(observations: &[Observation], industries: usize) -> Vec<
     let at = |i: &u32| &observations[*i as usize];
     // Observation indices ordered by industry, then month, so each group is one run.
     let all: Vec<u32> = (0..observations.len() as u32).collect();
-    let by_month = sort_by_index(&all, months, |i| (at(i).month - first) as usize);
-    let order = sort_by_index(&by_month, industries, |i| at(i).industry as usize);
+    let by_month = kiln_sdk::stats::sort_by_index(&all, months, |i| (at(i).month - first) as usize);
+    let order = kiln_sdk::stats::sort_by_index(&by_month, industries, |i| at(i).industry as usize);
 
     let mut medians = vec![f64::NAN; observations.len()];
     let mut values = Vec::new();
     for members in order.chunk_by(|a, b| (at(a).industry, at(a).month) == (at(b).industry, at(b).month)) {
         values.clear();
         values.extend(members.iter().map(|i| at(i).intensity));
-        if let Some(median) = median(&mut values) {
+        if let Some(median) = kiln_sdk::stats::median(&mut values) {
             for &i in members {
                 medians[i as usize] = median;
             }
@@ -172,33 +134,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn median_of_an_odd_count_is_the_middle_value() {
-        assert_eq!(median(&mut [5.0, 1.0, 3.0]), Some(3.0));
-        assert_eq!(median(&mut [2.0]), Some(2.0));
-    }
-
-    #[test]
-    fn median_of_an_even_count_is_the_mean_of_the_two_middle_values() {
-        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), Some(2.5));
-        assert_eq!(median(&mut [7.0, 7.0]), Some(7.0));
-    }
-
-    #[test]
-    fn median_of_nothing_is_none() {
-        assert_eq!(median(&mut []), None);
-    }
-
-    #[test]
     fn medians_are_taken_within_each_industry_and_month() {
         let o = |industry, month, intensity| Observation { enterprise: 0, industry, month, intensity };
         let observations = [o(0, 1, 1.0), o(0, 1, 3.0), o(1, 1, 10.0), o(0, 2, 8.0)];
         assert_eq!(industry_medians(&observations, 2), vec![2.0, 2.0, 10.0, 8.0]);
-    }
-
-    #[test]
-    fn sort_by_index_is_stable() {
-        let sorted = sort_by_index(&[(2, 'a'), (0, 'b'), (2, 'c'), (1, 'd'), (0, 'e')], 3, |p| p.0);
-        assert_eq!(sorted, [(0, 'b'), (0, 'e'), (1, 'd'), (2, 'a'), (2, 'c')]);
     }
 
     #[test]

@@ -180,7 +180,7 @@ impl Fleet {
         let mut skipped = 0_usize;
         for batch in ctx.scan(TELEMETRY, &TELEMETRY_COLUMNS)? {
             let batch = batch?;
-            let usable = rows_without_nulls(&batch, &TELEMETRY_COLUMNS)?;
+            let usable = batch.rows_without_nulls(&TELEMETRY_COLUMNS)?;
             let machines = batch.str("machine_id")?;
             let enterprises = batch.str("enterprise_id")?;
             let planned = batch.f64("planned_min")?;
@@ -238,18 +238,4 @@ impl Fleet {
         self.totals.push(Totals::default());
         Ok(m)
     }
-}
-
-/// Which rows of `batch` hold a value in every one of `columns`; `None` when none has nulls.
-fn rows_without_nulls(batch: &Batch, columns: &[&str]) -> Result<Option<Vec<bool>>, Error> {
-    let mut usable: Option<Vec<bool>> = None;
-    for name in columns {
-        if let Some(validity) = &batch.column(name)?.validity {
-            match &mut usable {
-                None => usable = Some(validity.clone()),
-                Some(usable) => usable.iter_mut().zip(validity).for_each(|(u, v)| *u &= *v),
-            }
-        }
-    }
-    Ok(usable)
 }

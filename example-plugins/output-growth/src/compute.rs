@@ -45,9 +45,9 @@ pub fn pct_change(current: f64, previous: Option<f64>) -> Option<f64> {
 pub fn growth(contributions: &[Contribution], groups: usize, enterprises: usize) -> Vec<Growth> {
     // Stable counting sorts, least significant key first: by group, then month, then enterprise.
     let (first, months) = month_span(contributions);
-    let sorted = sort_by_index(contributions, enterprises, |c| c.enterprise as usize);
-    let sorted = sort_by_index(&sorted, months, |c| (c.month - first) as usize);
-    let sorted = sort_by_index(&sorted, groups, |c| c.group as usize);
+    let sorted = kiln_sdk::stats::sort_by_index(contributions, enterprises, |c| c.enterprise as usize);
+    let sorted = kiln_sdk::stats::sort_by_index(&sorted, months, |c| (c.month - first) as usize);
+    let sorted = kiln_sdk::stats::sort_by_index(&sorted, groups, |c| c.group as usize);
 
     let mut out: Vec<Growth> = sorted
         .chunk_by(|a, b| (a.group, a.month) == (b.group, b.month))
@@ -86,26 +86,6 @@ pub fn month_span(contributions: &[Contribution]) -> (u32, usize) {
     let first = contributions.iter().map(|c| c.month).min().unwrap_or(0);
     let last = contributions.iter().map(|c| c.month).max().unwrap_or(0);
     (first, if contributions.is_empty() { 0 } else { (last - first) as usize + 1 })
-}
-
-/// Reorders `items` by `key(item)`, a dense index below `keys`, keeping the input order among
-/// equal keys: a counting sort, linear in `items.len() + keys` with no comparisons.
-pub fn sort_by_index<T: Copy>(items: &[T], keys: usize, key: impl Fn(&T) -> usize) -> Vec<T> {
-    // After the prefix sum, next[k] is where the next item with key k goes.
-    let mut next = vec![0_usize; keys + 1];
-    for item in items {
-        next[key(item) + 1] += 1;
-    }
-    for k in 1..=keys {
-        next[k] += next[k - 1];
-    }
-    let mut sorted = items.to_vec();
-    for item in items {
-        let slot = &mut next[key(item)];
-        sorted[*slot] = *item;
-        *slot += 1;
-    }
-    sorted
 }
 
 #[cfg(test)]

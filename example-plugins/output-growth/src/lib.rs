@@ -118,7 +118,7 @@ impl Plugin for OutputGrowth {
             for g in rows {
                 level_col.push(level.name);
                 group_col.push(names[g.group as usize].clone());
-                month_col.push(format_month(g.month));
+                month_col.push(kiln_sdk::month::format(g.month));
                 value_col.push(g.output_value);
                 mom_col.push(g.mom_pct);
                 yoy_col.push(g.yoy_pct);
@@ -225,7 +225,7 @@ fn read_contributions(ctx: &mut Context, directory: &Directory) -> Result<Vec<Ve
     let (mut unusable, mut unknown) = (0_usize, 0_usize);
     for batch in ctx.scan(MONTHLY, &MONTHLY_COLUMNS)? {
         let batch = batch?;
-        let usable = rows_without_nulls(&batch, &MONTHLY_COLUMNS)?;
+        let usable = batch.rows_without_nulls(&MONTHLY_COLUMNS)?;
         let ids = batch.str("enterprise_id")?;
         let months = batch.str("month")?;
         let values = batch.f64("output_value")?;
@@ -238,7 +238,7 @@ fn read_contributions(ctx: &mut Context, directory: &Directory) -> Result<Vec<Ve
                 unknown += 1;
                 continue;
             };
-            let month = parse_month(&months[row])?;
+            let month = kiln_sdk::month::parse(&months[row])?;
             for (groups, contributions) in directory.group_of.iter().zip(&mut contributions) {
                 if let Some(group) = groups[enterprise as usize] {
                     contributions.push(Contribution { enterprise, group, month, value: values[row] });
@@ -253,50 +253,4 @@ fn read_contributions(ctx: &mut Context, directory: &Directory) -> Result<Vec<Ve
         ctx.warn(format!("{unknown} rows of enterprises not in `{ENTERPRISES}` skipped"));
     }
     Ok(contributions)
-}
-
-/// Which rows of `batch` hold a value in every one of `columns`; `None` when none has nulls.
-fn rows_without_nulls(batch: &Batch, columns: &[&str]) -> Result<Option<Vec<bool>>, Error> {
-    let mut usable: Option<Vec<bool>> = None;
-    for name in columns {
-        if let Some(validity) = &batch.column(name)?.validity {
-            match &mut usable {
-                None => usable = Some(validity.clone()),
-                Some(usable) => usable.iter_mut().zip(validity).for_each(|(u, v)| *u &= *v),
-            }
-        }
-    }
-    Ok(usable)
-}
-
-/// Parses `YYYY-MM` into `year × 12 + (month − 1)`.
-fn parse_month(text: &str) -> Result<u32, Error> {
-    let invalid = || Error::invalid_data(format!("month `{text}` is not YYYY-MM"));
-    let b = text.as_bytes();
-    if b.len() != 7 || b[4] != b'-' {
-        return Err(invalid());
-    }
-    let mut digits = [0_u32; 6];
-    for (d, &c) in digits.iter_mut().zip(b[..4].iter().chain(&b[5..])) {
-        if !c.is_ascii_digit() {
-            return Err(invalid());
-        }
-        *d = u32::from(c - b'0');
-    }
-    let year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3];
-    let month = digits[4] * 10 + digits[5];
-    if !(1..=12).contains(&month) {
-        return Err(invalid());
-    }
-    Ok(year * 12 + month - 1)
-}
-
-/// Formats a month number from [`parse_month`] back as `YYYY-MM` (without `format!`, which
-/// costs several times more per output row).
-fn format_month(month: u32) -> String {
-    let (year, month) = (month / 12, month % 12 + 1);
-    let digit = |d: u32| char::from(b'0' + (d % 10) as u8);
-    [digit(year / 1000), digit(year / 100), digit(year / 10), digit(year), '-', digit(month / 10), digit(month)]
-        .into_iter()
-        .collect()
 }
