@@ -1,9 +1,13 @@
 //! `kiln`: the one binary for makers, enterprises and operators.
 
+mod admin;
 mod data;
 mod demo;
+mod keygen;
 mod plugin;
+mod registry;
 mod render;
+mod serve;
 mod units;
 
 use std::process::ExitCode;
@@ -28,18 +32,54 @@ enum Command {
     Data(data::DataCommand),
     /// Generate the Xi'an data set, build the example plugins and run them: the main job.
     Demo(demo::DemoArgs),
+    /// Run the registry service: signed publishing, review, resolve, download, audit.
+    Serve(serve::ServeArgs),
+    /// Administer a registry through its database (the first operator token).
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+    /// Make an ed25519 key pair for signing what you publish.
+    Keygen(keygen::KeygenArgs),
+    /// Register, list and revoke your signing keys on a registry.
+    #[command(subcommand)]
+    Key(registry::keys::KeyCommand),
+    /// Create, list and revoke registry API tokens.
+    #[command(subcommand)]
+    Token(registry::tokens::TokenCommand),
+    /// Create registry namespaces and manage who may publish in them.
+    #[command(subcommand)]
+    Namespace(registry::namespaces::NamespaceCommand),
+    /// Review published versions: list, approve, reject, take down (operators).
+    #[command(subcommand)]
+    Review(registry::review::ReviewCommand),
+    /// Read the registry's audit log, or verify its hash chain (operators).
+    #[command(subcommand)]
+    Audit(registry::audit::AuditCommand),
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A server says where it listens and when it stops; other commands only warn.
+    let default_filter =
+        if matches!(cli.command, Command::Serve(_)) { "warn,kiln=info,kiln_registry=info" } else { "warn" };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("KILN_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KILN_LOG").unwrap_or_else(|_| default_filter.into()),
+        )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let result = match cli.command {
         Command::Plugin(cmd) => plugin::run(cmd),
         Command::Data(cmd) => data::run(cmd),
         Command::Demo(args) => demo::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Admin(cmd) => admin::run(cmd),
+        Command::Keygen(args) => keygen::run(args),
+        Command::Key(cmd) => registry::keys::run(cmd),
+        Command::Token(cmd) => registry::tokens::run(cmd),
+        Command::Namespace(cmd) => registry::namespaces::run(cmd),
+        Command::Review(cmd) => registry::review::run(cmd),
+        Command::Audit(cmd) => registry::audit::run(cmd),
     };
     match result {
         Ok(code) => code,
@@ -50,7 +90,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// A tokio runtime for the commands that run plugins.
+/// A tokio runtime for the commands that run plugins or the registry.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }

@@ -1,4 +1,5 @@
-//! `kiln plugin ...`: the maker's loop of scaffold, build, inspect and run.
+//! `kiln plugin ...`: the maker's loop of scaffold, build, inspect and run, and publishing to
+//! and fetching from a registry.
 
 pub(crate) mod build;
 mod inspect;
@@ -12,6 +13,8 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use kiln_host::{Host, HostConfig};
 
+use crate::registry;
+
 /// Plugin commands.
 #[derive(Subcommand)]
 pub enum PluginCommand {
@@ -23,6 +26,18 @@ pub enum PluginCommand {
     Inspect(inspect::InspectArgs),
     /// Run a component against CSV/Parquet files under limits, printing output and usage.
     Run(run::RunArgs),
+    /// Sign a component and publish it to a registry namespace, where it waits for review.
+    Publish(registry::publish::PublishArgs),
+    /// List a registry plugin's versions.
+    Versions(registry::versions::VersionsArgs),
+    /// Resolve a semver requirement to the newest approved, non-yanked version.
+    Resolve(registry::versions::ResolveArgs),
+    /// Yank a version you published: resolution skips it, pinned users can still download it.
+    Yank(registry::versions::YankArgs),
+    /// Undo a yank.
+    Unyank(registry::versions::YankArgs),
+    /// Download a version's component, verified against its recorded sha256.
+    Download(registry::download::DownloadArgs),
 }
 
 /// Runs a plugin subcommand.
@@ -32,6 +47,12 @@ pub fn run(cmd: PluginCommand) -> anyhow::Result<ExitCode> {
         PluginCommand::Build(args) => build::run(args),
         PluginCommand::Inspect(args) => inspect::run(args),
         PluginCommand::Run(args) => run::run(args),
+        PluginCommand::Publish(args) => registry::publish::run(args),
+        PluginCommand::Versions(args) => registry::versions::list(args),
+        PluginCommand::Resolve(args) => registry::versions::resolve(args),
+        PluginCommand::Yank(args) => registry::versions::yank(args, true),
+        PluginCommand::Unyank(args) => registry::versions::yank(args, false),
+        PluginCommand::Download(args) => registry::download::run(args),
     }
 }
 

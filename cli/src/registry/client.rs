@@ -1,0 +1,185 @@
+//! A small blocking HTTP client for the registry API: bearer auth, JSON in and out, and
+//! problem+json errors turned into one line such as `forbidden (403): ...`.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow, bail};
+use kiln_registry::error::PROBLEM_BASE;
+use reqwest::Method;
+use reqwest::Url;
+use reqwest::blocking::Response;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The header a download carries its sha256 in.
+pub const SHA256_HEADER: &str = "x-kiln-sha256";
+
+/// A registry at one base URL, called with one token.
+pub struct Client {
+    base: Url,
+    token: Option<String>,
+    http: reqwest::blocking::Client,
+}
+
+/// An RFC 9457 problem body, as the registry sends it.
+#[derive(Debug, Deserialize)]
+struct Problem {
+    #[serde(rename = "type")]
+    type_: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    detail: String,
+}
+
+impl Client {
+    /// A client for the registry at `registry`; `token` is needed by every API call.
+    pub fn new(registry: &str, token: Option<&str>) -> anyhow::Result<Self> {
+        let base = Url::parse(registry).with_context(|| format!("`{registry}` is not a registry URL"))?;
+        if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
+            bail!("`{registry}` is not an http:// or https:// URL");
+        }
+        let http = reqwest::blocking::Client::builder()
+            .user_agent(concat!("kiln/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            // Publishing waits while the registry compiles and validates the component.
+            .timeout(Duration::from_secs(300))
+            .build()
+            .context("starting the HTTP client")?;
+        Ok(Client { base, token: token.map(str::trim).filter(|t| !t.is_empty()).map(String::from), http })
+    }
+
+    /// The URL of an API path given as segments (each percent-encoded as needed).
+    pub fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    /// `GET` a JSON resource.
+    pub fn get(&self, segments: &[&str], query: &[(&str, String)]) -> anyhow::Result<Value> {
+        json_body(self.send(Method::GET, segments, query, None)?)
+    }
+
+    /// `POST` a JSON body (or none) and read the JSON answer.
+    pub fn post(&self, segments: &[&str], body: Option<&Value>) -> anyhow::Result<Value> {
+        json_body(self.send(Method::POST, segments, &[], body)?)
+    }
+
+    /// `DELETE` a resource.
+    pub fn delete(&self, segments: &[&str]) -> anyhow::Result<()> {
+        self.send(Method::DELETE, segments, &[], None)?;
+        Ok(())
+    }
+
+    /// `GET` raw bytes, with the sha256 the registry sends alongside them.
+    pub fn download(&self, segments: &[&str]) -> anyhow::Result<(Vec<u8>, Option<String>)> {
+        let response = self.send(Method::GET, segments, &[], None)?;
+        let sha256 = response.headers().get(SHA256_HEADER).and_then(|v| v.to_str().ok()).map(String::from);
+        let url = response.url().clone();
+        let bytes = response.bytes().with_context(|| format!("reading the download from {url}"))?;
+        Ok((bytes.to_vec(), sha256))
+    }
+
+    /// Every item of a paged list (`{items, page, per_page}`), fetching page after page.
+    pub fn get_all_pages(&self, segments: &[&str], query: &[(&str, String)]) -> anyhow::Result<Vec<Value>> {
+        const PER_PAGE: usize = 200;
+        let mut items = Vec::new();
+        for page in 1..=1000u32 {
+            let mut q = query.to_vec();
+            q.extend([("page", page.to_string()), ("per_page", PER_PAGE.to_string())]);
+            let mut answer = self.get(segments, &q)?;
+            let batch = match answer.get_mut("items").map(Value::take) {
+                Some(Value::Array(batch)) => batch,
+                _ => bail!("the registry's answer to {} has no `items` list", self.url(segments)),
+            };
+            let last = batch.len() < PER_PAGE;
+            items.extend(batch);
+            if last {
+                break;
+            }
+        }
+        Ok(items)
+    }
+
+    fn send(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> anyhow::Result<Response> {
+        let token = self.token.as_deref().context(
+            "no API token: pass --token or set KILN_TOKEN (the first operator token comes from `kiln admin bootstrap`)",
+        )?;
+        let url = self.url(segments);
+        let mut request = self.http.request(method.clone(), url.clone()).bearer_auth(token);
+        if !query.is_empty() {
+            request = request.query(query);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().map_err(|e| {
+            let what = if e.is_timeout() { "timed out waiting for" } else { "cannot reach" };
+            anyhow::Error::new(e.without_url()).context(format!(
+                "{what} the registry at {} ({method} {})",
+                self.base,
+                url.path()
+            ))
+        })?;
+        if response.status().is_success() { Ok(response) } else { Err(failure(&method, &url, response)) }
+    }
+}
+
+fn json_body(response: Response) -> anyhow::Result<Value> {
+    let url = response.url().clone();
+    let bytes = response.bytes().with_context(|| format!("reading the answer from {url}"))?;
+    if bytes.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(&bytes).with_context(|| format!("the answer from {url} is not JSON"))
+}
+
+/// One line for a failed call: the problem's slug, status and detail when the registry sent
+/// problem+json, else the status and the start of whatever came back.
+fn failure(method: &Method, url: &Url, response: Response) -> anyhow::Error {
+    let status = response.status();
+    let body = response.bytes().unwrap_or_default();
+    if let Ok(problem) = serde_json::from_slice::<Problem>(&body) {
+        let slug = problem.type_.strip_prefix(PROBLEM_BASE).unwrap_or(&problem.type_);
+        let detail = if problem.detail.is_empty() { problem.title } else { problem.detail };
+        return anyhow!("{slug} ({}): {detail}", status.as_u16());
+    }
+    let text = String::from_utf8_lossy(&body);
+    let text: String = text.trim().lines().next().unwrap_or_default().chars().take(200).collect();
+    if text.is_empty() {
+        anyhow!("{method} {url}: HTTP {status}")
+    } else {
+        anyhow!("{method} {url}: HTTP {status}: {text}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_joined_onto_the_base_and_encoded() {
+        let c = Client::new("http://localhost:8080", Some("t")).unwrap();
+        assert_eq!(c.url(&["v1", "keys"]).as_str(), "http://localhost:8080/v1/keys");
+        let c = Client::new("https://example.com/registry/", None).unwrap();
+        assert_eq!(c.url(&["v1", "a/b?c"]).as_str(), "https://example.com/registry/v1/a%2Fb%3Fc");
+        assert!(Client::new("ftp://example.com", None).is_err());
+        assert!(Client::new("not a url", None).is_err());
+    }
+
+    #[test]
+    fn calls_without_a_token_say_how_to_get_one() {
+        let c = Client::new("http://127.0.0.1:9", Some("  ")).unwrap();
+        let e = c.get(&["v1", "keys"], &[]).unwrap_err();
+        assert!(e.to_string().contains("no API token"), "{e}");
+    }
+}

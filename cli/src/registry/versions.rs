@@ -1,0 +1,87 @@
+//! `kiln plugin versions | resolve | yank | unyank`: reading and curating a registry plugin.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::model::Version;
+use super::{PluginRef, Remote, emit, plugin_ref, version_ref, when};
+
+/// Arguments of `kiln plugin versions`.
+#[derive(Args)]
+pub struct VersionsArgs {
+    /// The plugin, NAMESPACE/NAME.
+    #[arg(value_parser = plugin_ref, value_name = "NS/NAME")]
+    plugin: PluginRef,
+    /// Registry, token and output.
+    #[command(flatten)]
+    remote: Remote,
+}
+
+/// Arguments of `kiln plugin resolve`.
+#[derive(Args)]
+pub struct ResolveArgs {
+    /// The plugin, NAMESPACE/NAME.
+    #[arg(value_parser = plugin_ref, value_name = "NS/NAME")]
+    plugin: PluginRef,
+    /// A semver requirement, such as `^0.1` or `=1.2.3`.
+    #[arg(value_name = "REQ")]
+    req: String,
+    /// Registry, token and output.
+    #[command(flatten)]
+    remote: Remote,
+}
+
+/// Arguments of `kiln plugin yank` and `unyank`.
+#[derive(Args)]
+pub struct YankArgs {
+    /// The version, NAMESPACE/NAME@VERSION.
+    #[arg(value_parser = version_ref, value_name = "NS/NAME@VERSION")]
+    version: PluginRef,
+    /// Registry, token and output.
+    #[command(flatten)]
+    remote: Remote,
+}
+
+/// Lists the versions the caller may see.
+pub fn list(args: VersionsArgs) -> anyhow::Result<ExitCode> {
+    let mut path = args.plugin.plugin_path();
+    path.push("versions");
+    let versions = args.remote.client()?.get(&path, &[])?;
+    emit(args.remote.json, &versions, |versions: &Vec<Version>| {
+        if versions.is_empty() {
+            println!("no versions of {} you may see", args.plugin);
+        }
+        for v in versions {
+            println!(
+                "{:<12} {:<24}  sha256 {}  by {} {}",
+                v.version,
+                v.state(),
+                v.short_sha(),
+                v.published_by,
+                when(v.published_at)
+            );
+        }
+    })
+}
+
+/// Resolves a requirement to the newest approved, non-yanked, available version.
+pub fn resolve(args: ResolveArgs) -> anyhow::Result<ExitCode> {
+    let mut path = args.plugin.plugin_path();
+    path.push("resolve");
+    let version = args.remote.client()?.get(&path, &[("req", args.req.clone())])?;
+    emit(args.remote.json, &version, |v: &Version| println!("{}  sha256 {}  {} bytes", v.subject(), v.sha256, v.size))
+}
+
+/// Yanks (or with `yank == false` unyanks) a version.
+pub fn yank(args: YankArgs, yank: bool) -> anyhow::Result<ExitCode> {
+    let action = if yank { "yank" } else { "unyank" };
+    let version = args.remote.client()?.post(&args.version.version_path(&[action]), None)?;
+    emit(args.remote.json, &version, |v: &Version| {
+        if yank {
+            println!("yanked {}: resolution skips it; pinned users can still download it", v.subject());
+        } else {
+            println!("unyanked {}: it resolves again ({})", v.subject(), v.state());
+        }
+    })
+}

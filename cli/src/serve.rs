@@ -1,0 +1,71 @@
+//! `kiln serve`: run the registry service until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use kiln_registry::ServeConfig;
+use serde_json::json;
+
+/// Arguments of `kiln serve`.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Data directory: the SQLite database, blobs and compile cache by default.
+    #[arg(long, value_name = "DIR", default_value = "./kiln-data")]
+    data_dir: PathBuf,
+    /// Database URL (`sqlite://...` or `postgres://...`); default DATA_DIR/kiln.db.
+    #[arg(long, env = "KILN_DB", value_name = "URL", hide_env_values = true)]
+    db: Option<String>,
+    /// Blob store: a directory or `s3://bucket/prefix`; default DATA_DIR/blobs.
+    #[arg(long, value_name = "URL")]
+    blobs: Option<String>,
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Print one JSON document (where it listens) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Serves until a shutdown signal, then finishes in-flight requests.
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let url = format!("http://{}", args.listen);
+    if args.json {
+        println!("{}", serde_json::to_string(&json!({"url": url, "data_dir": args.data_dir}))?);
+    } else {
+        println!("kiln registry starting on {url} (data in {}); Ctrl-C stops it", args.data_dir.display());
+    }
+    if args.listen.port() == 0 {
+        eprintln!("note: port 0 lets the system pick; the log line `kiln registry listening` names it");
+    }
+    let config = ServeConfig { data_dir: args.data_dir, db: args.db, blobs: args.blobs, listen: args.listen };
+    crate::runtime()?.block_on(kiln_registry::serve(config, shutdown_signal()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C or SIGTERM. A signal that cannot be watched is never reported, rather
+/// than reported at once (which would stop the server as soon as it started).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,285 @@
+//! The registry end to end through the `kiln` binary: what a new operator, maker and enterprise
+//! type, from `kiln serve` to a tampered audit log caught by `kiln audit verify`.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// A running `kiln serve`, killed however the test ends.
+struct Server {
+    child: Child,
+    url: String,
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(data: &Path, log: PathBuf) -> Server {
+        // Port 0 would not tell us the port: take a free one and hand it over.
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kiln"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .arg(data)
+            .env_remove("KILN_DB")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("server log file"))
+            .spawn()
+            .expect("kiln serve starts");
+        let mut server = Server { child, url: format!("http://127.0.0.1:{port}"), log };
+        server.wait_healthy(Duration::from_secs(60));
+        server
+    }
+
+    fn wait_healthy(&mut self, timeout: Duration) {
+        let started = Instant::now();
+        let health = format!("{}/healthz", self.url);
+        loop {
+            if let Ok(response) = reqwest::blocking::get(&health)
+                && response.status().is_success()
+            {
+                return;
+            }
+            if let Some(status) = self.child.try_wait().expect("server status") {
+                panic!("kiln serve exited with {status}:\n{}", self.log());
+            }
+            assert!(started.elapsed() < timeout, "kiln serve not healthy after {timeout:?}:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Stops the server as an operator would (SIGTERM), and checks it exits cleanly.
+    #[cfg(unix)]
+    fn stop(&mut self) {
+        let pid = self.child.id().to_string();
+        let sent =
+            std::process::Command::new("sh").args(["-c", &format!("kill -TERM {pid}")]).status().expect("sh runs kill");
+        assert!(sent.success());
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("server status") {
+                break status;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "kiln serve ignored SIGTERM:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "kiln serve exited with {status}:\n{}", self.log());
+    }
+
+    #[cfg(not(unix))]
+    fn stop(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn kiln(url: &str, token: Option<&str>) -> Command {
+    let mut cmd = Command::cargo_bin("kiln").expect("kiln binary built");
+    cmd.env("KILN_CACHE_DIR", Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/kiln-cache"))
+        .env("KILN_REGISTRY", url)
+        .env_remove("KILN_TOKEN")
+        .env_remove("KILN_DB");
+    if let Some(token) = token {
+        cmd.env("KILN_TOKEN", token);
+    }
+    cmd
+}
+
+fn json_ok(cmd: &mut Command) -> Value {
+    let out = cmd.output().expect("kiln runs");
+    assert!(out.status.success(), "kiln failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON document")
+}
+
+fn text_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("kiln runs");
+    assert!(out.status.success(), "kiln failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8 stdout")
+}
+
+/// Runs a command that must fail; returns its stderr, which must be one `error: ...` line.
+fn fails(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("kiln runs");
+    assert!(!out.status.success(), "kiln succeeded: {}", String::from_utf8_lossy(&out.stdout));
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8 stderr");
+    assert!(stderr.starts_with("error: ") && stderr.trim_end().lines().count() == 1, "{stderr}");
+    stderr
+}
+
+#[test]
+fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let mut server = Server::start(&data, work.path().join("serve.log"));
+    let url = server.url.clone();
+    let data_dir = data.to_str().unwrap();
+
+    // The operator bootstraps the first token on the server's database, once.
+    let boot = json_ok(kiln(&url, None).args(["admin", "bootstrap", "--json", "--data-dir", data_dir]));
+    let op = boot["token"].as_str().unwrap().to_string();
+    assert!(op.starts_with("kiln_"));
+    assert_eq!(boot["record"]["role"], "operator");
+    let again = fails(kiln(&url, None).args(["admin", "bootstrap", "--data-dir", data_dir]));
+    assert!(again.contains("an operator already exists"), "{again}");
+
+    // ...and gives a maker a token.
+    let created = json_ok(
+        kiln(&url, Some(&op))
+            .args(["token", "create", "--principal", "acme-maker", "--role"])
+            .args(["maker", "--json"]),
+    );
+    let maker = created["token"].as_str().unwrap().to_string();
+    assert_eq!(created["record"]["principal"], "acme-maker");
+    let listed = json_ok(kiln(&url, Some(&op)).args(["token", "list", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+
+    // The maker claims a namespace, makes a key and registers it.
+    let ns = json_ok(kiln(&url, Some(&maker)).args(["namespace", "create", "acme", "--json"]));
+    assert_eq!(ns["members"], serde_json::json!(["acme-maker"]));
+    let key = work.path().join("maker.key");
+    let generated = json_ok(kiln(&url, None).args(["keygen", "--json", "--out"]).arg(&key));
+    let public = generated["public_key"].as_str().unwrap().to_string();
+    let pub_file = work.path().join("maker.key.pub");
+    let added =
+        json_ok(kiln(&url, Some(&maker)).args(["key", "add", "--json", "--name", "laptop", "--public"]).arg(&pub_file));
+    assert_eq!(added["public_key"], public.as_str());
+
+    // A key the registry does not know is caught before upload; a signature that does not
+    // match the registered key is refused by the registry.
+    let stray = work.path().join("stray.key");
+    json_ok(kiln(&url, None).args(["keygen", "--json", "--out"]).arg(&stray));
+    let publish_with = |key: &Path| {
+        let mut cmd = kiln(&url, Some(&maker));
+        cmd.args(["plugin", "publish", kiln_test_guests::GOOD, "--namespace", "acme", "--key"]).arg(key);
+        cmd
+    };
+    let unregistered = fails(&mut publish_with(&stray));
+    assert!(unregistered.contains("is not registered to you; run `kiln key add"), "{unregistered}");
+    let forged = fails(publish_with(&stray).args(["--key-id", added["id"].as_str().unwrap()]));
+    assert!(forged.starts_with("error: bad-signature (422): "), "{forged}");
+
+    // Publishing signs and uploads; the version waits for review.
+    let published = json_ok(
+        kiln(&url, Some(&maker))
+            .args(["plugin", "publish", kiln_test_guests::GOOD, "--namespace", "acme", "--json", "--key"])
+            .arg(&key),
+    );
+    assert_eq!((published["name"].as_str(), published["version"].as_str()), (Some("good"), Some("0.1.0")));
+    assert_eq!(published["status"], "pending");
+    assert_eq!(published["key_id"], added["id"]);
+
+    // A server refusal is one line naming the problem, its status and the detail.
+    let other = json_ok(
+        kiln(&url, Some(&op))
+            .args(["token", "create", "--principal", "other-maker", "--role"])
+            .args(["maker", "--json"]),
+    );
+    let forbidden = fails(kiln(&url, other["token"].as_str()).args(["namespace", "add-member", "acme", "other-maker"]));
+    assert_eq!(forbidden.trim_end(), "error: forbidden (403): you are not a member of namespace `acme`");
+    let not_theirs = fails(kiln(&url, other["token"].as_str()).args(["plugin", "yank", "acme/good@0.1.0"]));
+    assert_eq!(not_theirs.trim_end(), "error: forbidden (403): only members of `acme` yank its versions");
+
+    // The operator sees it pending and approves it.
+    let queue = json_ok(kiln(&url, Some(&op)).args(["review", "list", "--json"]));
+    let queue = queue.as_array().unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!((queue[0]["namespace"].as_str(), queue[0]["status"].as_str()), (Some("acme"), Some("pending")));
+    assert!(text_ok(kiln(&url, Some(&op)).args(["review", "list"])).contains("acme/good@0.1.0"));
+    let approved = json_ok(kiln(&url, Some(&op)).args(["review", "approve", "acme/good@0.1.0", "--json"]));
+    assert_eq!(approved["status"], "approved");
+
+    // An enterprise resolves a requirement and downloads exactly the published bytes.
+    let ent = json_ok(kiln(&url, Some(&op)).args(["token", "create", "--principal", "xian-steel", "--role"]).args([
+        "enterprise-admin",
+        "--tenant",
+        "xian-steel",
+        "--json",
+    ]));
+    let ent = ent["token"].as_str().unwrap().to_string();
+    let resolved = json_ok(kiln(&url, Some(&ent)).args(["plugin", "resolve", "acme/good", "^0.1", "--json"]));
+    assert_eq!(resolved["version"], "0.1.0");
+    let out = work.path().join("downloaded.wasm");
+    let download =
+        json_ok(kiln(&url, Some(&ent)).args(["plugin", "download", "acme/good@0.1.0", "--json", "--out"]).arg(&out));
+    assert_eq!(download["sha256"], published["sha256"]);
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(kiln_test_guests::GOOD).unwrap());
+
+    // The maker yanks it: resolution no longer finds it.
+    let yanked = json_ok(kiln(&url, Some(&maker)).args(["plugin", "yank", "acme/good@0.1.0", "--json"]));
+    assert_eq!(yanked["yanked"], true);
+    let none = fails(kiln(&url, Some(&ent)).args(["plugin", "resolve", "acme/good", "^0.1"]));
+    assert!(none.starts_with("error: no-matching-version (404): "), "{none}");
+    let versions = text_ok(kiln(&url, Some(&maker)).args(["plugin", "versions", "acme/good"]));
+    assert!(versions.contains("approved, yanked"), "{versions}");
+
+    // Every change is in the audit log, and the chain verifies.
+    let audit = json_ok(kiln(&url, Some(&op)).args(["audit", "list", "--json"]));
+    let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "token.create",
+            "token.create",
+            "namespace.create",
+            "key.add",
+            "version.publish",
+            "token.create",
+            "version.approve",
+            "token.create",
+            "version.yank"
+        ]
+    );
+    let intact = text_ok(kiln(&url, None).args(["audit", "verify", "--data-dir", data_dir]));
+    assert_eq!(intact.trim(), "audit chain intact: 9 entries");
+
+    server.stop();
+    let refused = fails(kiln(&url, Some(&op)).args(["token", "list"]));
+    assert!(refused.contains(&format!("cannot reach the registry at {url}/")), "{refused}");
+
+    // Someone edits an audit row by hand: verify names it and fails.
+    let db = format!("sqlite://{}", data.join("kiln.db").display());
+    let changed = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
+        let done = sqlx::query(r#"UPDATE audit_log SET details = '{"tampered":true}' WHERE seq = 3"#)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        done.rows_affected()
+    });
+    assert_eq!(changed, 1);
+    let broken = fails(kiln(&url, None).args(["audit", "verify", "--data-dir", data_dir]));
+    assert!(broken.contains("entry 3 (altered)"), "{broken}");
+    let out = kiln(&url, None).args(["audit", "verify", "--json", "--data-dir", data_dir]).output().unwrap();
+    assert!(!out.status.success());
+    let verdict: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((verdict["status"].as_str(), verdict["seq"].as_i64()), (Some("broken"), Some(3)));
+    assert_eq!(verdict["problem"], "altered");
+}
+
+#[test]
+fn keygen_refuses_to_overwrite_and_verify_needs_a_database() {
+    let work = tempfile::tempdir().unwrap();
+    let key = work.path().join("k");
+    let public = text_ok(kiln("http://127.0.0.1:9", None).arg("keygen").arg("--out").arg(&key));
+    assert_eq!(public.lines().next().unwrap().len(), 64);
+    let again = fails(kiln("http://127.0.0.1:9", None).arg("keygen").arg("--out").arg(&key));
+    assert!(again.contains("refusing to overwrite"), "{again}");
+    let missing = fails(kiln("http://127.0.0.1:9", None).args(["audit", "verify", "--data-dir"]).arg(work.path()));
+    assert!(missing.contains("no registry database"), "{missing}");
+    let no_token = fails(kiln("http://127.0.0.1:9", None).args(["key", "list"]));
+    assert!(no_token.contains("no API token"), "{no_token}");
+}
