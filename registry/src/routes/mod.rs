@@ -30,12 +30,18 @@ pub fn router(state: AppState) -> Router {
         .merge(plugins::router())
         .merge(review::router())
         .merge(audit::router())
+        .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
         .with_state(state)
+}
+
+/// Unknown paths get a problem document like every other error, not an empty 404.
+async fn unknown_route(uri: axum::http::Uri) -> crate::error::ApiError {
+    crate::error::ApiError::not_found(format!("no route for {}", uri.path()))
 }
 
 #[derive(Clone, Copy)]

@@ -216,6 +216,10 @@ pub async fn list_versions(
             shown.push(v);
         }
     }
+    if shown.is_empty() {
+        // Every version is hidden from the caller: answer as for a plugin that does not exist.
+        return Err(ApiError::not_found(format!("plugin {ns}/{name} not found")));
+    }
     Ok(axum::Json(shown))
 }
 
@@ -306,10 +310,11 @@ async fn set_yank(
     yanked: bool,
 ) -> ApiResult<axum::Json<VersionRecord>> {
     who.require(&[Role::Maker], "publish")?;
-    let v = plugins::get_version(&state.store.pool, &ns, &name, &version).await?;
+    // Membership first, so outsiders cannot tell hidden versions from missing ones.
     if !namespaces::is_member(&state.store.pool, &ns, &who.name).await? {
         return Err(ApiError::forbidden(format!("only members of `{ns}` yank its versions")));
     }
+    let v = plugins::get_version(&state.store.pool, &ns, &name, &version).await?;
     let mut tx = state.store.write().await?;
     plugins::set_yanked(&mut tx, &v, yanked).await?;
     let action = if yanked { "version.yank" } else { "version.unyank" };

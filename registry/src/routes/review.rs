@@ -69,7 +69,10 @@ async fn decide(
         return Err(ApiError::conflict(format!("{} is {}, not pending", v.subject(), v.status.as_str())));
     }
     let mut tx = state.store.write().await?;
-    plugins::review(&mut tx, &v, to, reason.as_deref(), &who.name, now_ms()).await?;
+    // Checked again under the write lock: a concurrent decision may have committed since the read.
+    if !plugins::review(&mut tx, &v, to, reason.as_deref(), &who.name, now_ms()).await? {
+        return Err(ApiError::conflict(format!("{} was decided meanwhile, not pending", v.subject())));
+    }
     let action = if to == Status::Approved { "version.approve" } else { "version.reject" };
     tx.record(&who.name, action, &v.subject(), json!({"reason": reason})).await?;
     tx.commit().await?;
@@ -109,7 +112,8 @@ pub async fn reject(
 /// Take one version down: it no longer resolves or downloads.
 #[utoipa::path(post, path = "/v1/plugins/{ns}/{name}/versions/{version}/takedown", tag = "review", request_body = Reason,
     params(("ns" = String, Path), ("name" = String, Path), ("version" = String, Path)),
-    responses((status = 200, body = VersionRecord), (status = 403, body = crate::error::Problem)), security(("token" = [])))]
+    responses((status = 200, body = VersionRecord), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("token" = [])))]
 pub async fn take_down_version(
     State(state): State<AppState>,
     who: Principal,
@@ -117,6 +121,9 @@ pub async fn take_down_version(
     Json(r): Json<Reason>,
 ) -> ApiResult<axum::Json<VersionRecord>> {
     who.require(&[Role::Operator], "review")?;
+    if r.reason.trim().is_empty() {
+        return Err(ApiError::invalid_request("a takedown needs a reason"));
+    }
     let v = plugins::get_version(&state.store.pool, &ns, &name, &version).await?;
     let mut tx = state.store.write().await?;
     plugins::take_down_version(&mut tx, &v, &r.reason, now_ms()).await?;
@@ -128,7 +135,8 @@ pub async fn take_down_version(
 /// Take a whole plugin down: every version stops resolving and downloading.
 #[utoipa::path(post, path = "/v1/plugins/{ns}/{name}/takedown", tag = "review", request_body = Reason,
     params(("ns" = String, Path), ("name" = String, Path)),
-    responses((status = 200, body = PluginRecord), (status = 403, body = crate::error::Problem)), security(("token" = [])))]
+    responses((status = 200, body = PluginRecord), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("token" = [])))]
 pub async fn take_down_plugin(
     State(state): State<AppState>,
     who: Principal,
@@ -136,6 +144,9 @@ pub async fn take_down_plugin(
     Json(r): Json<Reason>,
 ) -> ApiResult<axum::Json<PluginRecord>> {
     who.require(&[Role::Operator], "review")?;
+    if r.reason.trim().is_empty() {
+        return Err(ApiError::invalid_request("a takedown needs a reason"));
+    }
     plugins::get_plugin(&state.store.pool, &ns, &name).await?;
     let mut tx = state.store.write().await?;
     plugins::take_down_plugin(&mut tx, &ns, &name, &r.reason, now_ms()).await?;

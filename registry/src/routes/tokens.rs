@@ -100,6 +100,10 @@ pub async fn create(
     if !who.is_operator() && (req.principal != who.name || req.role != who.role || req.tenant != who.tenant) {
         return Err(ApiError::forbidden("only operators create tokens for other principals or roles"));
     }
+    // A scoped token grants no more than it holds: no scopes would mean all the role allows.
+    if !who.scopes.is_empty() && (req.scopes.is_empty() || req.scopes.iter().any(|s| !who.scopes.contains(s))) {
+        return Err(ApiError::forbidden("a scoped token only creates tokens with a subset of its scopes"));
+    }
     let created = issue(&state.store, &who.name, req).await?;
     Ok((StatusCode::CREATED, axum::Json(created)))
 }

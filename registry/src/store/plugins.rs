@@ -228,7 +228,8 @@ pub async fn get_plugin(pool: &AnyPool, ns: &str, name: &str) -> Result<PluginRe
     row.as_ref().map(plugin).transpose()?.ok_or_else(|| StoreError::NotFound(format!("plugin {ns}/{name}")))
 }
 
-/// Sets a version's review status.
+/// Decides a pending version's review status; returns false if it was no longer pending (another
+/// decision committed first), changing nothing.
 pub async fn review(
     tx: &mut WriteTx,
     v: &VersionRecord,
@@ -236,10 +237,10 @@ pub async fn review(
     reason: Option<&str>,
     reviewer: &str,
     at: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
         "UPDATE versions SET status = $1, status_reason = $2, reviewed_by = $3, reviewed_at = $4 \
-         WHERE namespace = $5 AND name = $6 AND version = $7",
+         WHERE namespace = $5 AND name = $6 AND version = $7 AND status = 'pending'",
     )
     .bind(status.as_str())
     .bind(reason)
@@ -250,7 +251,7 @@ pub async fn review(
     .bind(&v.version)
     .execute(&mut *tx.tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Yanks or unyanks a version.

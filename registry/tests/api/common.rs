@@ -1,0 +1,569 @@
+//! `TestApp`: a fresh registry per test on SQLite or PostgreSQL, driven in-process through the
+//! router with `tower::ServiceExt::oneshot`, with the principals most tests need already set up.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use base64::Engine as _;
+use ed25519_dalek::SigningKey;
+use http_body_util::BodyExt as _;
+use kiln_host::PluginInfo;
+use kiln_registry::ServeConfig;
+use kiln_registry::auth::Role;
+use kiln_registry::manifest::{Manifest, sign};
+use kiln_registry::routes::tokens::{CreateToken, issue};
+use kiln_registry::state::AppState;
+use serde_json::{Value, json};
+use sqlx::{AnyPool, Connection as _, Row as _};
+
+/// The server every PostgreSQL test creates its database on.
+pub const PG_ADMIN_URL: &str = "postgres://root@127.0.0.1:5432/test";
+const PG_BASE: &str = "postgres://root@127.0.0.1:5432";
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each `async fn case(app: TestApp)` on both backends:
+/// `both! { name => case; }` defines the tests `name_sqlite` and `name_postgres`.
+#[macro_export]
+macro_rules! both {
+    ($($name:ident => $case:path;)*) => {
+        paste::paste! {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn [<$name _sqlite>]() {
+                    $crate::common::run($crate::common::Backend::Sqlite, $case).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn [<$name _postgres>]() {
+                    $crate::common::run($crate::common::Backend::Postgres, $case).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Builds a [`TestApp`] on `backend`, runs `case` with it and drops the PostgreSQL database
+/// afterwards (even when the case panics; the panic is then resumed).
+pub async fn run<F, Fut>(backend: Backend, case: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use futures::FutureExt as _;
+    let app = TestApp::new(backend).await;
+    let pg_db = app.pg_db.clone();
+    let outcome = std::panic::AssertUnwindSafe(case(app)).catch_unwind().await;
+    if let Some(name) = pg_db {
+        drop_pg_database(&name).await;
+    }
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// A principal and its bearer token.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub name: String,
+    pub role: Role,
+    pub tenant: Option<String>,
+    pub token: String,
+    pub token_id: String,
+}
+
+/// A maker: a principal with a registered ed25519 key.
+#[derive(Debug, Clone)]
+pub struct Maker {
+    pub actor: Actor,
+    pub key: SigningKey,
+    pub key_id: String,
+}
+
+impl std::ops::Deref for Maker {
+    type Target = Actor;
+    fn deref(&self) -> &Actor {
+        &self.actor
+    }
+}
+
+/// An HTTP response, body collected.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: bytes::Bytes,
+}
+
+impl Resp {
+    /// The body as JSON (panics with the body text if it is not).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{} body is not JSON ({e}): {}", self.status, self.text()))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// Asserts a 2xx with exactly `status`, showing the body otherwise.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text());
+        self
+    }
+
+    /// Asserts a problem+json refusal with `status` and `type` `https://kiln.dev/problems/<slug>`.
+    #[track_caller]
+    pub fn problem(&self, status: u16, slug: &str) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text());
+        assert_eq!(self.content_type(), "application/problem+json", "refusal is not problem+json: {}", self.text());
+        let body = self.json();
+        assert_eq!(body["type"], format!("https://kiln.dev/problems/{slug}"), "wrong problem type: {body}");
+        assert_eq!(body["status"], status, "problem status field disagrees: {body}");
+        assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()), "problem without a title: {body}");
+        assert!(body["detail"].is_string(), "problem without a detail: {body}");
+        self
+    }
+}
+
+/// A publish request under construction: tweak any field, then take [`Publish::body`].
+#[derive(Debug, Clone)]
+pub struct Publish {
+    /// The manifest that is sent (and signed, unless `signed_manifest` is set).
+    pub manifest: Manifest,
+    /// The component bytes sent.
+    pub bytes: Vec<u8>,
+    /// The bytes whose sha256 is signed (default: `bytes`).
+    pub signed_bytes: Option<Vec<u8>>,
+    /// The manifest that is signed (default: `manifest`).
+    pub signed_manifest: Option<Manifest>,
+    /// The key that signs.
+    pub signer: SigningKey,
+    /// The key id sent.
+    pub key_id: String,
+    /// A signature to send instead of the computed one.
+    pub signature: Option<String>,
+}
+
+impl Publish {
+    /// The JSON body of `POST /v1/plugins/{ns}/{name}/versions`.
+    pub fn body(&self) -> Value {
+        let signed = self.signed_bytes.as_deref().unwrap_or(&self.bytes);
+        let signed_manifest = self.signed_manifest.as_ref().unwrap_or(&self.manifest);
+        let signature = self
+            .signature
+            .clone()
+            .unwrap_or_else(|| sign(&self.signer, &kiln_host::sha256_hex(signed), signed_manifest));
+        json!({
+            "manifest": self.manifest,
+            "signature": signature,
+            "key_id": self.key_id,
+            "component": base64::engine::general_purpose::STANDARD.encode(&self.bytes),
+        })
+    }
+
+    /// The URL path it is published to (from the manifest).
+    pub fn path(&self) -> String {
+        format!("/v1/plugins/{}/{}/versions", self.manifest.namespace, self.manifest.name)
+    }
+}
+
+/// A fresh registry with an operator, two makers with keys (only the first a member of
+/// namespace `acme`) and an enterprise admin of tenant `t1`.
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    /// A separate pool on the same database, for direct SQL.
+    pub db: AnyPool,
+    pub db_url: String,
+    pub dir: tempfile::TempDir,
+    /// Olga, an operator.
+    pub operator: Actor,
+    /// Maria, a maker and member of `acme`.
+    pub maker: Maker,
+    /// Otto, a maker who is not a member of `acme`.
+    pub other: Maker,
+    /// Erin, an enterprise admin of tenant `t1`.
+    pub enterprise: Actor,
+    pg_db: Option<String>,
+    counter: AtomicU64,
+}
+
+impl TestApp {
+    /// The audit entries written by [`TestApp::new`]'s setup.
+    pub const SETUP_AUDIT_ENTRIES: i64 = 7;
+
+    pub async fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (db_url, pg_db) = match backend {
+            Backend::Sqlite => (kiln_registry::default_db_url(dir.path()), None),
+            Backend::Postgres => {
+                let name = create_pg_database().await;
+                (format!("{PG_BASE}/{name}"), Some(name))
+            }
+        };
+        let state = Self::state_for(dir.path(), &db_url).await;
+        let db = AnyPool::connect(&db_url).await.unwrap();
+        let router = kiln_registry::routes::router(state.clone());
+
+        let operator = issue_token(&state, "system", "olga", Role::Operator, None, &[]).await;
+        let maker = issue_token(&state, &operator.name, "maria", Role::Maker, None, &[]).await;
+        let other = issue_token(&state, &operator.name, "otto", Role::Maker, None, &[]).await;
+        let enterprise = issue_token(&state, &operator.name, "erin", Role::EnterpriseAdmin, Some("t1"), &[]).await;
+        let placeholder = Maker { actor: maker.clone(), key: SigningKey::from_bytes(&[0; 32]), key_id: String::new() };
+        let mut app = TestApp {
+            state,
+            router,
+            db,
+            db_url,
+            dir,
+            operator,
+            maker: placeholder.clone(),
+            other: Maker { actor: other, ..placeholder },
+            enterprise,
+            pg_db,
+            counter: AtomicU64::new(0),
+        };
+        app.post("/v1/namespaces", &app.maker.token, json!({"name": "acme"})).await.expect(201);
+        app.maker = app.register_key(app.maker.actor.clone()).await;
+        app.other = app.register_key(app.other.actor.clone()).await;
+        app
+    }
+
+    async fn state_for(dir: &std::path::Path, db_url: &str) -> AppState {
+        let config = ServeConfig {
+            data_dir: dir.to_path_buf(),
+            db: Some(db_url.to_string()),
+            blobs: Some(dir.join("blobs").display().to_string()),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        };
+        kiln_registry::state(&config).await.unwrap()
+    }
+
+    /// A new state and router on the same database and directory, as after a restart.
+    pub async fn restart(&mut self) {
+        self.state = Self::state_for(self.dir.path(), &self.db_url).await;
+        self.router = kiln_registry::routes::router(self.state.clone());
+    }
+
+    /// A name no other call of this app returns: `{prefix}{n}`.
+    pub fn unique(&self, prefix: &str) -> String {
+        format!("{prefix}{}", self.counter.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Issues a token directly through the store, audited as the operator.
+    pub async fn token(&self, name: &str, role: Role, tenant: Option<&str>, scopes: &[&str]) -> Actor {
+        issue_token(&self.state, &self.operator.name, name, role, tenant, scopes).await
+    }
+
+    /// Registers a fresh ed25519 key for `actor` over HTTP.
+    pub async fn register_key(&self, actor: Actor) -> Maker {
+        let key = SigningKey::generate(&mut rand::rngs::OsRng);
+        let public = hex::encode(key.verifying_key().to_bytes());
+        let resp = self.post("/v1/keys", &actor.token, json!({"public_key": public, "name": "test"})).await;
+        let key_id = resp.expect(201).json()["id"].as_str().unwrap().to_string();
+        Maker { actor, key, key_id }
+    }
+
+    /// Creates namespace `name` owned by `owner` (as the operator).
+    pub async fn namespace(&self, name: &str, owner: &str) {
+        self.post("/v1/namespaces", &self.operator.token, json!({"name": name, "owner": owner})).await.expect(201);
+    }
+
+    // ---- requests ----
+
+    /// Sends one request through the router.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let req = match body {
+            Some(body) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(serde_json::to_vec(&body).unwrap()))
+                .unwrap(),
+            None => req.body(Body::empty()).unwrap(),
+        };
+        self.send(req).await
+    }
+
+    /// Sends a prepared request through the router.
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        send(self.router.clone(), req).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn get_anonymous(&self, path: &str) -> Resp {
+        self.call(Method::GET, path, None, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// A POST without a body (approve, yank, unyank).
+    pub async fn post_empty(&self, path: &str, token: &str) -> Resp {
+        self.call(Method::POST, path, Some(token), None).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Resp {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    // ---- publishing ----
+
+    /// What `bytes`' describe() says. Asked of a host shared by the whole test binary, so that
+    /// the app's own host (and its compile cache) sees each component first in a publish.
+    pub async fn describe(&self, bytes: &[u8]) -> PluginInfo {
+        describe(bytes).await
+    }
+
+    /// A correct publish of `bytes` into `ns`, signed by `maker`'s registered key.
+    pub async fn publish_of(&self, maker: &Maker, ns: &str, bytes: &[u8]) -> Publish {
+        let info = self.describe(bytes).await;
+        let manifest = Manifest::from_describe(
+            ns,
+            &info,
+            "Apache-2.0",
+            Some("https://example.com/repo".into()),
+            vec!["energy".into()],
+        );
+        Self::publish_with(maker, manifest, bytes)
+    }
+
+    /// A publish of `bytes` with a hand-written manifest (for components that do not load).
+    pub fn publish_with(maker: &Maker, manifest: Manifest, bytes: &[u8]) -> Publish {
+        Publish {
+            manifest,
+            bytes: bytes.to_vec(),
+            signed_bytes: None,
+            signed_manifest: None,
+            signer: maker.key.clone(),
+            key_id: maker.key_id.clone(),
+            signature: None,
+        }
+    }
+
+    /// Sends a publish as `maker`.
+    pub async fn send_publish(&self, maker: &Actor, publish: &Publish) -> Resp {
+        self.post(&publish.path(), &maker.token, publish.body()).await
+    }
+
+    /// Publishes `bytes` into `ns` as `maker`, asserting 201; returns the version record.
+    pub async fn publish(&self, maker: &Maker, ns: &str, bytes: &[u8]) -> Value {
+        let publish = self.publish_of(maker, ns, bytes).await;
+        self.send_publish(maker, &publish).await.expect(201).json()
+    }
+
+    /// Publishes and approves; returns the approved record.
+    pub async fn publish_approved(&self, maker: &Maker, ns: &str, bytes: &[u8]) -> Value {
+        let v = self.publish(maker, ns, bytes).await;
+        let path = version_path(&v);
+        self.post_empty(&format!("{path}/approve"), &self.operator.token).await.expect(200).json()
+    }
+
+    // ---- direct SQL ----
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query(sql).fetch_one(&self.db).await.unwrap().try_get::<i64, _>(0).unwrap()
+    }
+
+    pub async fn version_rows(&self) -> i64 {
+        self.count("SELECT COUNT(*) FROM versions").await
+    }
+
+    pub async fn audit_rows(&self) -> i64 {
+        self.count("SELECT COUNT(*) FROM audit_log").await
+    }
+
+    pub async fn exec(&self, sql: &str) {
+        sqlx::query(sql).execute(&self.db).await.unwrap();
+    }
+
+    /// Sends a publish that must be refused with `status`/`slug`, and checks that it left no
+    /// version row and no audit entry behind.
+    #[track_caller]
+    pub fn refused_publish<'a>(
+        &'a self,
+        who: &'a Actor,
+        path: &'a str,
+        body: Value,
+        status: u16,
+        slug: &'a str,
+    ) -> impl std::future::Future<Output = Resp> + 'a {
+        let caller = std::panic::Location::caller();
+        async move {
+            let (versions, audit) = (self.version_rows().await, self.audit_rows().await);
+            let resp = self.post(path, &who.token, body).await;
+            if resp.status.as_u16() != status {
+                panic!("{caller}: expected {status} {slug}, got {}: {}", resp.status, resp.text());
+            }
+            resp.problem(status, slug);
+            assert_eq!(self.version_rows().await, versions, "{caller}: a refused publish added a version row");
+            assert_eq!(self.audit_rows().await, audit, "{caller}: a refused publish added an audit entry");
+            resp
+        }
+    }
+}
+
+/// What a component's describe() says, loading it once per test binary.
+pub async fn describe(bytes: &[u8]) -> PluginInfo {
+    static HOST: OnceLock<kiln_host::Host> = OnceLock::new();
+    static DESCRIBED: OnceLock<Mutex<HashMap<String, PluginInfo>>> = OnceLock::new();
+    let described = DESCRIBED.get_or_init(Default::default);
+    let sha = kiln_host::sha256_hex(bytes);
+    if let Some(info) = described.lock().unwrap().get(&sha) {
+        return info.clone();
+    }
+    let host = HOST.get_or_init(|| {
+        kiln_host::Host::new(kiln_host::HostConfig { max_instances: 4, ..Default::default() }).unwrap()
+    });
+    let plugin = host.load(bytes).await.unwrap_or_else(|e| panic!("test component loads: {e}"));
+    let info = plugin.info().clone();
+    described.lock().unwrap().insert(sha, info.clone());
+    info
+}
+
+/// `/v1/plugins/{ns}/{name}/versions/{version}` of a version record.
+pub fn version_path(v: &Value) -> String {
+    format!(
+        "/v1/plugins/{}/{}/versions/{}",
+        v["namespace"].as_str().unwrap(),
+        v["name"].as_str().unwrap(),
+        v["version"].as_str().unwrap()
+    )
+}
+
+/// Sends a request through a router (clone it per request; the router is cheap to clone).
+pub async fn send(router: Router, req: Request<Body>) -> Resp {
+    use tower::ServiceExt as _;
+    let resp = router.oneshot(req).await.unwrap();
+    let (parts, body) = resp.into_parts();
+    let body = body.collect().await.unwrap().to_bytes();
+    Resp { status: parts.status, headers: parts.headers, body }
+}
+
+async fn issue_token(
+    state: &AppState,
+    actor: &str,
+    name: &str,
+    role: Role,
+    tenant: Option<&str>,
+    scopes: &[&str],
+) -> Actor {
+    let created = issue(
+        &state.store,
+        actor,
+        CreateToken {
+            principal: name.to_string(),
+            role,
+            tenant: tenant.map(String::from),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            expires_in_days: None,
+        },
+    )
+    .await
+    .unwrap();
+    Actor {
+        name: name.to_string(),
+        role,
+        tenant: tenant.map(String::from),
+        token: created.token,
+        token_id: created.record.id,
+    }
+}
+
+async fn pg_admin() -> sqlx::AnyConnection {
+    sqlx::any::install_default_drivers();
+    match sqlx::AnyConnection::connect(PG_ADMIN_URL).await {
+        Ok(conn) => conn,
+        Err(e) => panic!(
+            "PostgreSQL is not reachable at {PG_ADMIN_URL} ({e}); the PostgreSQL tests need it. Start it with \
+             `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`"
+        ),
+    }
+}
+
+async fn create_pg_database() -> String {
+    let name = format!("kiln_t_{}", hex::encode(rand::random::<[u8; 8]>()));
+    let mut conn = pg_admin().await;
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+    let _ = conn.close().await;
+    name
+}
+
+/// Best effort: a leftover database is harmless.
+async fn drop_pg_database(name: &str) {
+    let mut conn = pg_admin().await;
+    let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+    let _ = conn.close().await;
+}
+
+/// Every `(METHOD, path)` the router serves, read from the route modules' `.route(...)` calls.
+pub fn router_routes() -> Vec<(String, String)> {
+    const SOURCES: &[&str] = &[
+        include_str!("../../src/routes/health.rs"),
+        include_str!("../../src/routes/tokens.rs"),
+        include_str!("../../src/routes/namespaces.rs"),
+        include_str!("../../src/routes/keys.rs"),
+        include_str!("../../src/routes/plugins.rs"),
+        include_str!("../../src/routes/review.rs"),
+        include_str!("../../src/routes/audit.rs"),
+    ];
+    let mut routes = Vec::new();
+    for source in SOURCES {
+        let mut rest = *source;
+        while let Some(at) = rest.find(".route(\"") {
+            rest = &rest[at + ".route(\"".len()..];
+            let end = rest.find('"').unwrap();
+            let path = rest[..end].to_string();
+            // The method routers, up to the `)` closing `.route(`.
+            let mut depth = 1;
+            let mut close = 0;
+            for (i, c) in rest.char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            close = i;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let methods = &rest[end..close];
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let call = format!("{method}(");
+                let found = methods.match_indices(&call).any(|(i, _)| {
+                    i == 0 || !methods.as_bytes()[i - 1].is_ascii_alphanumeric() && methods.as_bytes()[i - 1] != b'_'
+                });
+                if found {
+                    routes.push((method.to_uppercase(), path.clone()));
+                }
+            }
+        }
+    }
+    routes.sort();
+    routes
+}

@@ -1,0 +1,14 @@
+//! HTTP-level tests of the registry: each case runs in-process through the router on a fresh
+//! SQLite database and on a fresh PostgreSQL database (which must be running at 127.0.0.1:5432).
+#![allow(clippy::unwrap_used, reason = "test helpers fail the test on any unexpected error")]
+
+mod common;
+
+mod audit;
+mod authz;
+mod concurrent;
+mod crash;
+mod health;
+mod lifecycle;
+mod openapi;
+mod publish;
