@@ -56,7 +56,10 @@ impl CompileCache {
             }
         }
         let compiled = engine.precompile_component(bytes).map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
-        let tmp = self.dir.join(format!(".{sha256}.{}.tmp", std::process::id()));
+        // Unique per process and per call: two loads of one new component may race here.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = self.dir.join(format!(".{sha256}.{}.{n}.tmp", std::process::id()));
         std::fs::write(&tmp, &compiled)
             .and_then(|()| std::fs::rename(&tmp, &path))
             .map_err(|e| LoadError::Cache(format!("writing {}: {e}", path.display())))?;

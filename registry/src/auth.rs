@@ -62,6 +62,8 @@ pub struct Principal {
     pub scopes: Vec<String>,
     /// The token used.
     pub token_id: String,
+    /// When the token used expires, unix ms.
+    pub expires_at: Option<i64>,
 }
 
 impl Principal {
@@ -121,6 +123,7 @@ impl FromRequestParts<AppState> for Principal {
             tenant: record.tenant,
             scopes: record.scopes,
             token_id: record.id,
+            expires_at: record.expires_at,
         })
     }
 }

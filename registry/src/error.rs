@@ -53,6 +53,7 @@ problems! {
     unauthenticated => UNAUTHORIZED, "unauthenticated", "No valid API token was given";
     forbidden => FORBIDDEN, "forbidden", "The token's role or scopes do not allow this";
     not_found => NOT_FOUND, "not-found", "No such resource";
+    method_not_allowed => METHOD_NOT_ALLOWED, "method-not-allowed", "The resource does not accept this method";
     conflict => CONFLICT, "conflict", "It already exists";
     invalid_request => UNPROCESSABLE_ENTITY, "invalid-request", "The request is malformed";
     invalid_name => UNPROCESSABLE_ENTITY, "invalid-name", "A name is not allowed";

@@ -89,7 +89,7 @@ pub async fn bootstrap(db_url: &str, principal: &str) -> anyhow::Result<routes::
         scopes: vec![],
         expires_in_days: Some(0),
     };
-    routes::tokens::issue(&store, "system", request).await.map_err(|e| anyhow::anyhow!("{e}"))
+    routes::tokens::issue(&store, "system", request, None).await.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Recomputes the audit chain of the database at `db_url`.

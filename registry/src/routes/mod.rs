@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .merge(review::router())
         .merge(audit::router())
         .fallback(unknown_route)
+        .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())
@@ -42,6 +43,11 @@ pub fn router(state: AppState) -> Router {
 /// Unknown paths get a problem document like every other error, not an empty 404.
 async fn unknown_route(uri: axum::http::Uri) -> crate::error::ApiError {
     crate::error::ApiError::not_found(format!("no route for {}", uri.path()))
+}
+
+/// A known path with the wrong method gets a problem document too.
+async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> crate::error::ApiError {
+    crate::error::ApiError::method_not_allowed(format!("{method} is not allowed on {}", uri.path()))
 }
 
 #[derive(Clone, Copy)]

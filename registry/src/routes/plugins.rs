@@ -90,6 +90,9 @@ pub async fn publish(
             m.namespace, m.name
         )));
     }
+    if let Some(c) = m.categories.iter().find(|c| !valid_name(c)) {
+        return Err(ApiError::invalid_name(format!("`{c}` is not a valid category")));
+    }
     semver::Version::parse(&m.version)
         .map_err(|e| ApiError::invalid_version(format!("`{}` is not semver: {e}", m.version)))?;
     if let Ok(p) = plugins::get_plugin(&state.store.pool, &ns, &name).await
@@ -192,8 +195,13 @@ pub async fn search(
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<axum::Json<Paged<PluginRecord>>> {
     who.require(ALL, "read")?;
-    let status = if who.is_operator() { q.status } else { Some(Status::Approved) };
-    let filter = Search { q: q.q, category: q.category, namespace: q.namespace, status };
+    if let Some(c) = q.category.as_ref().filter(|c| !valid_name(c)) {
+        return Err(ApiError::invalid_name(format!("`{c}` is not a valid category")));
+    }
+    // Operators see everything; others see approved plugins that are not taken down.
+    let (status, include_taken_down) =
+        if who.is_operator() { (q.status, true) } else { (Some(Status::Approved), false) };
+    let filter = Search { q: q.q, category: q.category, namespace: q.namespace, status, include_taken_down };
     let page = Page { page: q.page, per_page: q.per_page };
     let (limit, offset) = page.limit_offset();
     let (items, total) = plugins::search(&state.store.pool, &filter, limit, offset).await?;

@@ -45,8 +45,9 @@ pub struct CreatedToken {
     pub record: TokenRecord,
 }
 
-/// Issues a token and audits it. Shared with `kiln admin bootstrap`.
-pub async fn issue(store: &Store, actor: &str, req: CreateToken) -> ApiResult<CreatedToken> {
+/// Issues a token, expiring no later than `cap` if given, and audits it. Shared with `kiln
+/// admin bootstrap`.
+pub async fn issue(store: &Store, actor: &str, req: CreateToken, cap: Option<i64>) -> ApiResult<CreatedToken> {
     if !valid_name(&req.principal) {
         return Err(ApiError::invalid_name(format!("`{}` is not a valid principal name", req.principal)));
     }
@@ -74,7 +75,10 @@ pub async fn issue(store: &Store, actor: &str, req: CreateToken) -> ApiResult<Cr
         tenant: req.tenant,
         scopes: req.scopes,
         created_at: now,
-        expires_at: (days > 0).then(|| now + i64::from(days) * 86_400_000),
+        expires_at: match ((days > 0).then(|| now + i64::from(days) * 86_400_000), cap) {
+            (Some(at), Some(cap)) => Some(at.min(cap)),
+            (at, cap) => at.or(cap),
+        },
         revoked_at: None,
     };
     let token = new_token();
@@ -104,7 +108,15 @@ pub async fn create(
     if !who.scopes.is_empty() && (req.scopes.is_empty() || req.scopes.iter().any(|s| !who.scopes.contains(s))) {
         return Err(ApiError::forbidden("a scoped token only creates tokens with a subset of its scopes"));
     }
-    let created = issue(&state.store, &who.name, req).await?;
+    // Nor does it outlive the token that made it: an explicit later expiry is refused, the
+    // default is cut to the creator's.
+    let cap = if who.is_operator() { None } else { who.expires_at };
+    if let (Some(limit), Some(days)) = (cap, req.expires_in_days)
+        && (days == 0 || now_ms() + i64::from(days) * 86_400_000 > limit)
+    {
+        return Err(ApiError::forbidden("a new token cannot expire later than the token creating it"));
+    }
+    let created = issue(&state.store, &who.name, req, cap).await?;
     Ok((StatusCode::CREATED, axum::Json(created)))
 }
 

@@ -304,6 +304,8 @@ pub struct Search {
     pub namespace: Option<String>,
     /// Plugins with at least one version in this status.
     pub status: Option<Status>,
+    /// Whether taken-down plugins are listed.
+    pub include_taken_down: bool,
 }
 
 /// Plugins matching `s`, by namespace and name, with the total count.
@@ -335,6 +337,9 @@ pub async fn search(
                 "EXISTS (SELECT 1 FROM versions v WHERE v.namespace = p.namespace AND v.name = p.name AND v.status = ${n})"
             )
         });
+    }
+    if !s.include_taken_down {
+        clauses.push("p.taken_down_at IS NULL".to_string());
     }
     let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
     let count_sql = format!("SELECT COUNT(*) AS n FROM plugins p{filter}");

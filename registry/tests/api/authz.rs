@@ -2,7 +2,7 @@
 
 use axum::http::Method;
 use kiln_registry::auth::Role;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::{Actor, TestApp};
 
@@ -13,6 +13,8 @@ crate::both! {
     a_refused_token_revocation_leaves_the_token_working => revoke_refused;
     a_scoped_token_cannot_mint_a_broader_token => scope_escalation;
     hidden_versions_cannot_be_probed_by_outsiders => probing;
+    a_token_cannot_mint_one_that_outlives_it => outliving_token;
+    taken_down_plugins_leave_search_except_for_operators => search_after_takedown;
 }
 
 /// What a cell expects.
@@ -353,4 +355,29 @@ async fn probing(app: TestApp) {
     let hidden = app.post_empty("/v1/plugins/acme/noop/versions/0.1.0/yank", otto).await;
     let missing = app.post_empty("/v1/plugins/acme/noop/versions/9.9.9/yank", otto).await;
     same(hidden, missing, "yank");
+}
+
+async fn outliving_token(app: TestApp) {
+    // A maker's 1-day token may make a shorter one, but not a longer or an endless one.
+    let body = |days: u32| json!({"principal": app.maker.name, "role": "maker", "expires_in_days": days});
+    let short = app.post("/v1/tokens", &app.maker.token, body(1)).await.expect(201).json();
+    let short_token = short["token"].as_str().unwrap().to_string();
+    app.post("/v1/tokens", &short_token, body(30)).await.problem(403, "forbidden");
+    app.post("/v1/tokens", &short_token, body(0)).await.problem(403, "forbidden");
+    // Without an expiry, the new token gets its creator's.
+    let inherited = app.post("/v1/tokens", &short_token, json!({"principal": app.maker.name, "role": "maker"})).await;
+    assert_eq!(inherited.expect(201).json()["record"]["expires_at"], short["record"]["expires_at"]);
+}
+
+async fn search_after_takedown(app: TestApp) {
+    app.publish_approved(&app.maker, "acme", &kiln_test_guests::bytes(kiln_test_guests::GOOD)).await;
+    let found = |token: &str| {
+        let app = &app;
+        let token = token.to_string();
+        async move { app.get("/v1/plugins?namespace=acme", &token).await.expect(200).json()["total"].clone() }
+    };
+    assert_eq!(found(&app.enterprise.token).await, 1);
+    app.post("/v1/plugins/acme/good/takedown", &app.operator.token, json!({"reason": "malware"})).await.expect(200);
+    assert_eq!(found(&app.enterprise.token).await, 0);
+    assert_eq!(found(&app.operator.token).await, 1);
 }

@@ -480,6 +480,7 @@ async fn issue_token(
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             expires_in_days: None,
         },
+        None,
     )
     .await
     .unwrap();

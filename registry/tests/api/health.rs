@@ -11,6 +11,7 @@ crate::both! {
     metrics_count_requests_by_route_and_status => metrics;
     malformed_requests_are_invalid_request_problems => malformed;
     unknown_routes_are_not_found_problems => unknown_route;
+    a_wrong_method_is_a_method_not_allowed_problem => wrong_method;
 }
 
 async fn health(app: TestApp) {
@@ -87,4 +88,9 @@ async fn unknown_route(app: TestApp) {
     app.get_anonymous("/nothing-here").await.problem(404, "not-found");
     app.get("/v1/plugins/acme/good/versions/0.1.0/extra", &app.operator.token).await.problem(404, "not-found");
     app.get("/v1/namespaces/nothing", &app.operator.token).await.problem(404, "not-found");
+}
+
+async fn wrong_method(app: TestApp) {
+    let req = Request::put("/v1/tokens").body(Body::empty()).unwrap();
+    app.send(req).await.problem(405, "method-not-allowed");
 }
