@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use kiln_host::{DataSource, Grants};
 use kiln_sdk::native::{Backend, BatchSource};
-use kiln_sdk::{Batch, Column, ColumnData, Error, Grant, Level, ValueType};
+use kiln_sdk::{Batch, Column, ColumnData, Error, Grant, Level, Strings, ValueType};
 
 /// A [`Backend`] reading from a host data source under the same grants and batch size.
 pub struct NativeBackend {
@@ -58,23 +58,20 @@ impl BatchSource for Stream {
         let Some(batch) = self.0.next_batch().map_err(|e| Error::msg(e.to_string()))? else {
             return Ok(None);
         };
-        Batch::from_columns(batch.columns.into_iter().map(sdk_column).collect()).map(Some)
+        Batch::from_columns(batch.columns.into_iter().map(sdk_column).collect::<Result<_, _>>()?).map(Some)
     }
 }
 
-/// Moves a host column into the SDK's type (numbers without a copy; strings unpacked, as the
-/// SDK does in a guest).
-pub fn sdk_column(c: kiln_host::Column) -> Column {
+/// Moves a host column into the SDK's type without copying values, as a guest receives them.
+pub fn sdk_column(c: kiln_host::Column) -> Result<Column, Error> {
     let data = match c.data {
         kiln_host::ColumnData::F64(v) => ColumnData::F64(v),
         kiln_host::ColumnData::S64(v) => ColumnData::S64(v),
-        kiln_host::ColumnData::String(v) => {
-            ColumnData::String(kiln_host::strings::iter(&v).map(str::to_string).collect())
-        }
+        kiln_host::ColumnData::String(v) => ColumnData::String(Strings::from_parts(v.offsets, v.bytes)?),
         kiln_host::ColumnData::Bool(v) => ColumnData::Bool(v),
         kiln_host::ColumnData::Timestamp(v) => ColumnData::Timestamp(v),
     };
-    Column { name: c.name, data, validity: c.validity }
+    Ok(Column { name: c.name, data, validity: c.validity })
 }
 
 fn value_type(ty: kiln_host::ValueType) -> ValueType {

@@ -2,7 +2,7 @@
 
 use std::cell::OnceCell;
 
-use crate::Error;
+use crate::{Error, Strings};
 
 /// A timestamp in nanoseconds since 1970-01-01T00:00:00Z.
 pub type Timestamp = i64;
@@ -14,8 +14,8 @@ pub enum ColumnData {
     F64(Vec<f64>),
     /// 64-bit signed integers.
     S64(Vec<i64>),
-    /// UTF-8 strings.
-    String(Vec<String>),
+    /// UTF-8 strings, packed in one buffer.
+    String(Strings),
     /// Booleans.
     Bool(Vec<bool>),
     /// Timestamps, nanoseconds since the Unix epoch.
@@ -80,7 +80,7 @@ impl PartialEq for Batch {
 macro_rules! typed_getter {
     ($(#[$doc:meta])* $name:ident, $variant:ident, $ty:ty) => {
         $(#[$doc])*
-        pub fn $name(&self, column: &str) -> Result<&[$ty], Error> {
+        pub fn $name(&self, column: &str) -> Result<&$ty, Error> {
             match &self.column(column)?.data {
                 ColumnData::$variant(values) => Ok(values),
                 other => Err(Error::invalid_data(format!(
@@ -186,19 +186,19 @@ impl Batch {
     }
     typed_getter!(
         /// The values of an `s64` column.
-        s64, S64, i64
+        s64, S64, [i64]
     );
     typed_getter!(
-        /// The values of a `string` column.
-        str, String, String
+        /// The values of a `string` column: `&column[i]` is a `&str`, with no allocation per row.
+        str, String, Strings
     );
     typed_getter!(
         /// The values of a `bool` column.
-        bool, Bool, bool
+        bool, Bool, [bool]
     );
     typed_getter!(
         /// The values of a `timestamp` column, in nanoseconds since the Unix epoch.
-        timestamp, Timestamp, Timestamp
+        timestamp, Timestamp, [Timestamp]
     );
 
     /// Appends a column with no nulls. Panics if its length differs from the batch's:
@@ -221,6 +221,14 @@ impl Batch {
         self
     }
 
+    /// Appends a `string` column whose `None` entries are nulls.
+    pub fn with_nullable_str<S: AsRef<str>>(mut self, name: impl Into<String>, values: Vec<Option<S>>) -> Self {
+        let validity = values.iter().map(Option::is_some).collect();
+        let data = ColumnData::String(values.iter().map(|v| v.as_ref().map_or("", AsRef::as_ref)).collect());
+        self.push(name, data, Some(validity));
+        self
+    }
+
     /// Appends an `f64` column.
     pub fn with_f64(self, name: impl Into<String>, values: Vec<f64>) -> Self {
         self.with(name, ColumnData::F64(values))
@@ -232,8 +240,8 @@ impl Batch {
     }
 
     /// Appends a `string` column.
-    pub fn with_str<S: Into<String>>(self, name: impl Into<String>, values: Vec<S>) -> Self {
-        self.with(name, ColumnData::String(values.into_iter().map(Into::into).collect()))
+    pub fn with_str<S: AsRef<str>>(self, name: impl Into<String>, values: impl IntoIterator<Item = S>) -> Self {
+        self.with(name, ColumnData::String(values.into_iter().collect()))
     }
 
     /// Appends a `bool` column.
@@ -272,7 +280,7 @@ impl Batch {
                 data: match &c.data {
                     ColumnData::F64(v) => ColumnData::F64(v[start..end].to_vec()),
                     ColumnData::S64(v) => ColumnData::S64(v[start..end].to_vec()),
-                    ColumnData::String(v) => ColumnData::String(v[start..end].to_vec()),
+                    ColumnData::String(v) => ColumnData::String(v.slice(start, end)),
                     ColumnData::Bool(v) => ColumnData::Bool(v[start..end].to_vec()),
                     ColumnData::Timestamp(v) => ColumnData::Timestamp(v[start..end].to_vec()),
                 },

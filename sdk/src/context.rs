@@ -110,7 +110,7 @@ fn append(into: &mut crate::Column, from: crate::Column) -> Result<(), Error> {
     match (&mut into.data, from.data) {
         (F64(a), F64(b)) => a.extend(b),
         (S64(a), S64(b)) => a.extend(b),
-        (String(a), String(b)) => a.extend(b),
+        (String(a), String(b)) => a.extend_from(&b),
         (Bool(a), Bool(b)) => a.extend(b),
         (Timestamp(a), Timestamp(b)) => a.extend(b),
         _ => return Err(Error::invalid_data(format!("column `{}` changed type between batches", into.name))),

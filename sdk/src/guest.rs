@@ -3,7 +3,9 @@
 use crate::bindings::exports::kiln::plugin::guest as wit_guest;
 use crate::bindings::kiln::plugin::{data as wit_data, log as wit_log, types as wit};
 use crate::context::{Backend, BatchSource};
-use crate::{Batch, Column, ColumnData, Context, Error, Grant, Level, Output, Plugin, PluginInfo, Value, ValueType};
+use crate::{
+    Batch, Column, ColumnData, Context, Error, Grant, Level, Output, Plugin, PluginInfo, Strings, Value, ValueType,
+};
 
 /// The export implementation the macro instantiates for a plugin type.
 pub fn describe<P: Plugin>() -> wit_guest::PluginInfo {
@@ -73,9 +75,10 @@ fn batch_from_wit(batch: wit::Batch) -> Result<Batch, Error> {
             let data = match c.data {
                 wit::ColumnData::F64(v) => ColumnData::F64(v),
                 wit::ColumnData::S64(v) => ColumnData::S64(v),
-                wit::ColumnData::String(v) => ColumnData::String(unpack(&v).map_err(|why| {
-                    Error::invalid_data(format!("column `{}` holds malformed strings: {why}", c.name))
-                })?),
+                wit::ColumnData::String(v) => ColumnData::String(
+                    Strings::from_parts(v.offsets, v.bytes)
+                        .map_err(|e| Error::invalid_data(format!("column `{}`: {e}", c.name)))?,
+                ),
                 wit::ColumnData::Bool(v) => ColumnData::Bool(v),
                 wit::ColumnData::Timestamp(v) => ColumnData::Timestamp(v),
             };
@@ -83,27 +86,6 @@ fn batch_from_wit(batch: wit::Batch) -> Result<Batch, Error> {
         })
         .collect::<Result<Vec<_>, Error>>()?;
     Batch::from_columns(columns)
-}
-
-/// Unpacks the contract's packed strings.
-fn unpack(s: &wit::Strings) -> Result<Vec<String>, &'static str> {
-    let text = std::str::from_utf8(&s.bytes).map_err(|_| "not UTF-8")?;
-    s.offsets
-        .windows(2)
-        .map(|w| text.get(w[0] as usize..w[1] as usize).map(str::to_string).ok_or("bad offsets"))
-        .collect()
-}
-
-/// Packs strings for the contract: one byte buffer and `len + 1` offsets.
-fn pack(values: &[String]) -> wit::Strings {
-    let mut offsets = Vec::with_capacity(values.len() + 1);
-    offsets.push(0);
-    let mut bytes = Vec::with_capacity(values.iter().map(String::len).sum());
-    for v in values {
-        bytes.extend_from_slice(v.as_bytes());
-        offsets.push(bytes.len() as u32);
-    }
-    wit::Strings { offsets, bytes }
 }
 
 fn batch_to_wit(batch: Batch) -> wit::Batch {
@@ -117,7 +99,10 @@ fn batch_to_wit(batch: Batch) -> wit::Batch {
             data: match c.data {
                 ColumnData::F64(v) => wit::ColumnData::F64(v),
                 ColumnData::S64(v) => wit::ColumnData::S64(v),
-                ColumnData::String(v) => wit::ColumnData::String(pack(&v)),
+                ColumnData::String(v) => {
+                    let (offsets, bytes) = v.into_parts();
+                    wit::ColumnData::String(wit::Strings { offsets, bytes })
+                }
                 ColumnData::Bool(v) => wit::ColumnData::Bool(v),
                 ColumnData::Timestamp(v) => wit::ColumnData::Timestamp(v),
             },

@@ -33,7 +33,7 @@
 //!         for batch in ctx.scan("monthly_indicators", &["enterprise_id", "electricity_kwh"])? {
 //!             let batch = batch?;
 //!             for (id, kwh) in batch.str("enterprise_id")?.iter().zip(batch.f64("electricity_kwh")?) {
-//!                 *totals.entry(id.clone()).or_default() += kwh;
+//!                 *totals.entry(id.to_string()).or_default() += kwh;
 //!             }
 //!         }
 //!         totals.retain(|_, kwh| *kwh >= params.min_kwh);
@@ -59,7 +59,7 @@
 //!     .run::<Electricity>()
 //!     .unwrap();
 //! let table = output.get_table("by_enterprise").unwrap();
-//! assert_eq!(table.str("enterprise_id").unwrap(), &["E1".to_string()]);
+//! assert_eq!(table.str("enterprise_id").unwrap(), &["E1"]);
 //! assert_eq!(table.f64("kwh").unwrap(), &[15.0]);
 //! ```
 #![deny(missing_docs)]
@@ -75,6 +75,7 @@ pub mod native;
 mod output;
 mod params;
 pub mod stats;
+mod strings;
 pub mod testing;
 
 #[doc(hidden)]
@@ -87,6 +88,7 @@ pub use error::Error;
 pub use info::{DatasetSpec, OutputSpec, ParamSpec, PluginInfo, ValueType};
 pub use output::{Metric, Output, Table};
 pub use params::Value;
+pub use strings::{Iter as StringsIter, Strings};
 
 /// The WIT contract version this SDK builds plugins against.
 pub const WIT_VERSION: &str = "0.1.0";

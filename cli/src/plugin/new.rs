@@ -139,7 +139,7 @@ impl Plugin for {Type} {
             let kwh = batch.f64("electricity_kwh")?;
             for (row, id) in batch.str("enterprise_id")?.iter().enumerate() {
                 if batch.is_valid("electricity_kwh", row)? {
-                    *totals.entry(id.clone()).or_default() += kwh[row];
+                    *totals.entry(id.to_string()).or_default() += kwh[row];
                 }
             }
         }
@@ -172,7 +172,7 @@ mod tests {
             .run::<{Type}>()
             .expect("run succeeds");
         let table = output.get_table("by_enterprise").expect("table");
-        assert_eq!(table.str("enterprise_id").expect("ids"), &["E2".to_string(), "E1".to_string()]);
+        assert_eq!(table.str("enterprise_id").expect("ids"), &["E2", "E1"]);
         assert_eq!(table.f64("kwh").expect("kwh"), &[30.0, 15.0]);
         assert_eq!(output.get_metric("total_kwh").expect("metric"), 45.0);
     }

@@ -127,12 +127,9 @@ impl Plugin for Anomaly {
         ctx.info(format!("{} anomalies in {series} series", found.len()));
 
         let table = Batch::new()
-            .with_str(
-                "enterprise_id",
-                found.iter().map(|(_, a)| enterprise_ids[a.point.enterprise as usize].clone()).collect(),
-            )
-            .with_str("month", found.iter().map(|(_, a)| kiln_sdk::month::format(a.point.month)).collect())
-            .with_str("indicator", found.iter().map(|&(i, _)| indicators[i]).collect())
+            .with_str("enterprise_id", found.iter().map(|(_, a)| enterprise_ids[a.point.enterprise as usize].as_str()))
+            .with_str("month", found.iter().map(|(_, a)| kiln_sdk::month::format(a.point.month)))
+            .with_str("indicator", found.iter().map(|&(i, _)| indicators[i]))
             .with_f64("value", found.iter().map(|(_, a)| a.point.value).collect())
             .with_f64("median", found.iter().map(|(_, a)| a.median).collect())
             .with_f64("mad", found.iter().map(|(_, a)| a.mad).collect())
@@ -189,12 +186,12 @@ fn read_points(ctx: &mut Context, indicators: &[&str]) -> Result<(Vec<String>, V
                 keys.push(None);
                 continue;
             }
-            let enterprise = match enterprise_index.get(id.as_str()) {
+            let enterprise = match enterprise_index.get(id) {
                 Some(&e) => e,
                 None => {
                     let e = enterprise_ids.len() as u32;
-                    enterprise_index.insert(id.clone(), e);
-                    enterprise_ids.push(id.clone());
+                    enterprise_index.insert(id.to_string(), e);
+                    enterprise_ids.push(id.to_string());
                     e
                 }
             };

@@ -12,8 +12,8 @@ type Row = (String, String, Option<f64>, Option<f64>, Option<f64>, Option<f64>, 
 /// `monthly_indicators` with every column the generator writes.
 fn monthly(rows: &[Row]) -> Batch {
     Batch::new()
-        .with_str("enterprise_id", rows.iter().map(|r| r.0.clone()).collect())
-        .with_str("month", rows.iter().map(|r| r.1.clone()).collect())
+        .with_str("enterprise_id", rows.iter().map(|r| r.0.clone()))
+        .with_str("month", rows.iter().map(|r| r.1.clone()))
         .with_nullable("output_value", rows.iter().map(|r| r.2).collect(), ColumnData::F64)
         .with_f64("revenue", vec![7.0; rows.len()])
         .with_f64("profit", vec![1.0; rows.len()])
@@ -43,7 +43,7 @@ fn run(rows: &[Row]) -> TestRun {
 }
 
 fn strings(table: &Batch, column: &str) -> Vec<String> {
-    table.str(column).unwrap().to_vec()
+    table.str(column).unwrap().iter().map(String::from).collect()
 }
 
 fn assert_close(actual: &[f64], expected: &[f64]) {
@@ -160,7 +160,7 @@ fn skips_null_values_and_rows_without_keys() {
     let mut data = monthly(&rows);
     // One more row with a null enterprise_id and a huge value: it must count nowhere.
     let extra = Batch::new()
-        .with_nullable("enterprise_id", vec![None::<String>], ColumnData::String)
+        .with_nullable_str("enterprise_id", vec![None::<String>])
         .with_str("month", vec!["2024-01"])
         .with_nullable("output_value", vec![Some(1.0)], ColumnData::F64)
         .with_f64("revenue", vec![7.0])
@@ -201,7 +201,7 @@ fn concat(batch: Batch, more: Batch) -> Batch {
                     ColumnData::S64(x)
                 }
                 (ColumnData::String(mut x), ColumnData::String(y)) => {
-                    x.extend(y);
+                    x.extend_from(&y);
                     ColumnData::String(x)
                 }
                 other => panic!("unexpected columns {other:?}"),

@@ -156,8 +156,8 @@ impl Plugin for EnergyIntensity {
             .with_bool("flagged", flagged);
 
         let worst_table = Batch::new()
-            .with_str("enterprise_id", worst.iter().map(|s| id_of(s.enterprise)).collect())
-            .with_str("industry_code", worst.iter().map(|s| industry_of(s.enterprise)).collect())
+            .with_str("enterprise_id", worst.iter().map(|s| id_of(s.enterprise)))
+            .with_str("industry_code", worst.iter().map(|s| industry_of(s.enterprise)))
             .with_f64("mean_ratio", worst.iter().map(|s| s.mean_ratio.unwrap_or(f64::NAN)).collect())
             .with_s64("flagged_months", worst.iter().map(|s| s.flagged_months).collect());
 
@@ -200,16 +200,16 @@ impl Directory {
                     incomplete += 1;
                     continue;
                 }
-                let industry = match industry_index.get(code.as_str()) {
+                let industry = match industry_index.get(code) {
                     Some(&i) => i,
                     None => {
                         let i = industries.len() as u32;
-                        industry_index.insert(code.clone(), i);
-                        industries.push(code.clone());
+                        industry_index.insert(code.to_string(), i);
+                        industries.push(code.to_string());
                         i
                     }
                 };
-                rows.push((id.clone(), industry));
+                rows.push((id.to_string(), industry));
             }
         }
         if incomplete > 0 {
@@ -247,7 +247,7 @@ fn read_observations(ctx: &mut Context, directory: &Directory) -> Result<Vec<Obs
                 unusable += 1;
                 continue;
             }
-            let Some(&enterprise) = directory.index.get(ids[row].as_str()) else {
+            let Some(&enterprise) = directory.index.get(&ids[row]) else {
                 unknown += 1;
                 continue;
             };

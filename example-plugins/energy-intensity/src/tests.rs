@@ -8,16 +8,16 @@ use crate::EnergyIntensity;
 /// `enterprises` with the columns the plugin reads plus one it ignores.
 fn enterprises(rows: &[(&str, &str)]) -> Batch {
     Batch::new()
-        .with_str("enterprise_id", rows.iter().map(|r| r.0).collect())
-        .with_str("name", rows.iter().map(|r| format!("企业{}", r.0)).collect())
-        .with_str("industry_code", rows.iter().map(|r| r.1).collect())
+        .with_str("enterprise_id", rows.iter().map(|r| r.0))
+        .with_str("name", rows.iter().map(|r| format!("企业{}", r.0)))
+        .with_str("industry_code", rows.iter().map(|r| r.1))
 }
 
 /// `monthly_indicators` rows: (enterprise_id, month, output_value, energy_tce), nulls as `None`.
 fn monthly_nullable(rows: &[(&str, &str, Option<f64>, Option<f64>)]) -> Batch {
     Batch::new()
-        .with_str("enterprise_id", rows.iter().map(|r| r.0).collect())
-        .with_str("month", rows.iter().map(|r| r.1).collect())
+        .with_str("enterprise_id", rows.iter().map(|r| r.0))
+        .with_str("month", rows.iter().map(|r| r.1))
         .with_nullable("output_value", rows.iter().map(|r| r.2).collect(), ColumnData::F64)
         .with_nullable("energy_tce", rows.iter().map(|r| r.3).collect(), ColumnData::F64)
         .with_f64("revenue", vec![1.0; rows.len()])
@@ -34,7 +34,7 @@ fn run(enterprises: Batch, monthly: Batch) -> TestRun {
 }
 
 fn strings(table: &Batch, column: &str) -> Vec<String> {
-    table.str(column).unwrap().to_vec()
+    table.str(column).unwrap().iter().map(String::from).collect()
 }
 
 /// The nullable `ratio_to_median` column as options.
@@ -163,10 +163,10 @@ fn skips_null_inputs_non_positive_output_and_unknown_enterprises() {
 #[test]
 fn null_enterprise_ids_and_industries_are_left_out() {
     let enterprises = Batch::new()
-        .with_nullable("enterprise_id", vec![Some("E1".to_string()), None, Some("E3".into())], ColumnData::String)
-        .with_nullable("industry_code", vec![Some("C36".to_string()), Some("C36".into()), None], ColumnData::String);
+        .with_nullable_str("enterprise_id", vec![Some("E1".to_string()), None, Some("E3".into())])
+        .with_nullable_str("industry_code", vec![Some("C36".to_string()), Some("C36".into()), None]);
     let monthly = Batch::new()
-        .with_nullable("enterprise_id", vec![Some("E1".to_string()), Some("E3".into()), None], ColumnData::String)
+        .with_nullable_str("enterprise_id", vec![Some("E1".to_string()), Some("E3".into()), None])
         .with_str("month", vec!["2024-01"; 3])
         .with_f64("output_value", vec![2.0; 3])
         .with_f64("energy_tce", vec![1.0; 3]);

@@ -110,12 +110,10 @@ impl Plugin for Oee {
         let fleet_oee = compute::oee(&compute::pooled(&machine_totals));
 
         let by_machine = ratios_table(
-            Batch::new()
-                .with_str("machine_id", kept.iter().map(|&m| fleet.machine_ids[m as usize].clone()).collect())
-                .with_str(
-                    "enterprise_id",
-                    machine_enterprise.iter().map(|&e| fleet.enterprise_ids[e as usize].clone()).collect(),
-                ),
+            Batch::new().with_str("machine_id", kept.iter().map(|&m| fleet.machine_ids[m as usize].as_str())).with_str(
+                "enterprise_id",
+                machine_enterprise.iter().map(|&e| fleet.enterprise_ids[e as usize].as_str()),
+            ),
             machine_totals.iter().map(compute::oee).collect(),
         );
 
@@ -124,10 +122,7 @@ impl Plugin for Oee {
         enterprises.sort_unstable_by(|&a, &b| fleet.enterprise_ids[a as usize].cmp(&fleet.enterprise_ids[b as usize]));
         let by_enterprise = ratios_table(
             Batch::new()
-                .with_str(
-                    "enterprise_id",
-                    enterprises.iter().map(|&e| fleet.enterprise_ids[e as usize].clone()).collect(),
-                )
+                .with_str("enterprise_id", enterprises.iter().map(|&e| fleet.enterprise_ids[e as usize].as_str()))
                 .with_s64("machines", enterprises.iter().map(|&e| enterprise_machines[e as usize]).collect()),
             enterprises.iter().map(|&e| compute::oee(&enterprise_totals[e as usize])).collect(),
         );

@@ -1,7 +1,7 @@
 //! Native runs of the plugin on hand-built telemetry with answers worked out by hand.
 
 use kiln_sdk::testing::TestRun;
-use kiln_sdk::{Batch, ColumnData, Error};
+use kiln_sdk::{Batch, Error};
 
 use crate::Oee;
 
@@ -13,8 +13,8 @@ const DAY_NS: i64 = 86_400_000_000_000;
 /// `equipment_telemetry` with every column the generator writes, including unread ones.
 fn telemetry(rows: &[Row]) -> Batch {
     Batch::new()
-        .with_str("machine_id", rows.iter().map(|r| r.0).collect())
-        .with_str("enterprise_id", rows.iter().map(|r| r.1).collect())
+        .with_str("machine_id", rows.iter().map(|r| r.0))
+        .with_str("enterprise_id", rows.iter().map(|r| r.1))
         .with_timestamp("ts", (0..rows.len() as i64).map(|i| 1_704_067_200_000_000_000 + i * DAY_NS).collect())
         .with_str("state", vec!["running"; rows.len()])
         .with_f64("planned_min", rows.iter().map(|r| r.2).collect())
@@ -29,7 +29,7 @@ fn run(rows: &[Row]) -> TestRun {
 }
 
 fn strings(table: &Batch, column: &str) -> Vec<String> {
-    table.str(column).unwrap().to_vec()
+    table.str(column).unwrap().iter().map(String::from).collect()
 }
 
 fn assert_close(actual: &[f64], expected: &[f64]) {
@@ -160,7 +160,7 @@ fn skips_rows_with_nulls() {
 #[test]
 fn null_machine_ids_are_skipped() {
     let data = Batch::new()
-        .with_nullable("machine_id", vec![Some("M1".to_string()), None], ColumnData::String)
+        .with_nullable_str("machine_id", vec![Some("M1".to_string()), None])
         .with_str("enterprise_id", vec!["E1", "E1"])
         .with_f64("planned_min", vec![100.0, 100.0])
         .with_f64("run_min", vec![50.0, 100.0])

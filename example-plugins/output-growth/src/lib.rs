@@ -184,14 +184,14 @@ impl Directory {
                     without_id += 1;
                     continue;
                 }
-                if index.insert(id.clone(), index.len() as u32).is_some() {
+                if index.insert(id.to_string(), index.len() as u32).is_some() {
                     return Err(Error::invalid_data(format!("enterprise `{id}` appears twice in `{ENTERPRISES}`")));
                 }
                 for l in 0..levels.len() {
                     let group = key_valid[l].is_none_or(|v| v[row]).then(|| {
                         let interner = &mut interners[l];
                         let next = interner.len() as u32;
-                        *interner.entry(keys[l][row].clone()).or_insert(next)
+                        *interner.entry(keys[l][row].to_string()).or_insert(next)
                     });
                     group_of[l].push(group);
                 }
@@ -234,7 +234,7 @@ fn read_contributions(ctx: &mut Context, directory: &Directory) -> Result<Vec<Ve
                 unusable += 1;
                 continue;
             }
-            let Some(&enterprise) = directory.index.get(ids[row].as_str()) else {
+            let Some(&enterprise) = directory.index.get(&ids[row]) else {
                 unknown += 1;
                 continue;
             };

@@ -8,20 +8,20 @@ use crate::OutputGrowth;
 /// `enterprises` rows: enterprise_id, district_id, park_id, industry_code; plus unread columns.
 fn enterprises(rows: &[(&str, &str, &str, &str)]) -> Batch {
     Batch::new()
-        .with_str("enterprise_id", rows.iter().map(|r| r.0).collect())
-        .with_str("name", rows.iter().map(|r| format!("西安{}公司", r.0)).collect())
-        .with_str("district", rows.iter().map(|r| format!("{}区", r.1)).collect())
-        .with_str("district_id", rows.iter().map(|r| r.1).collect())
-        .with_str("park_id", rows.iter().map(|r| r.2).collect())
-        .with_str("industry_code", rows.iter().map(|r| r.3).collect())
+        .with_str("enterprise_id", rows.iter().map(|r| r.0))
+        .with_str("name", rows.iter().map(|r| format!("西安{}公司", r.0)))
+        .with_str("district", rows.iter().map(|r| format!("{}区", r.1)))
+        .with_str("district_id", rows.iter().map(|r| r.1))
+        .with_str("park_id", rows.iter().map(|r| r.2))
+        .with_str("industry_code", rows.iter().map(|r| r.3))
         .with_bool("opted_in", vec![true; rows.len()])
 }
 
 /// `monthly_indicators` rows: enterprise_id, month, output_value (`None` is null).
 fn monthly(rows: &[(&str, &str, Option<f64>)]) -> Batch {
     Batch::new()
-        .with_str("enterprise_id", rows.iter().map(|r| r.0).collect())
-        .with_str("month", rows.iter().map(|r| r.1).collect())
+        .with_str("enterprise_id", rows.iter().map(|r| r.0))
+        .with_str("month", rows.iter().map(|r| r.1))
         .with_nullable("output_value", rows.iter().map(|r| r.2).collect(), ColumnData::F64)
         .with_f64("energy_tce", vec![1.0; rows.len()])
 }
@@ -52,7 +52,7 @@ fn run(enterprises: Batch, rows: &[(&str, &str, Option<f64>)]) -> TestRun {
 }
 
 fn strings(table: &Batch, column: &str) -> Vec<String> {
-    table.str(column).unwrap().to_vec()
+    table.str(column).unwrap().iter().map(String::from).collect()
 }
 
 /// A nullable f64 column as options.
@@ -147,7 +147,7 @@ fn skips_null_output_unknown_enterprises_and_null_group_keys() {
     let enterprises = Batch::new()
         .with_str("enterprise_id", vec!["E1", "E2"])
         .with_str("district_id", vec!["D1", "D1"])
-        .with_nullable("park_id", vec![Some("P1".to_string()), None], ColumnData::String)
+        .with_nullable_str("park_id", vec![Some("P1".to_string()), None])
         .with_str("industry_code", vec!["C36", "C36"]);
     let rows = [
         ("E1", "2024-01", Some(10.0)),

@@ -68,7 +68,7 @@ impl Plugin for Kernels {
                     rows += batch.num_rows();
                     for column in batch.columns() {
                         if let kiln_sdk::ColumnData::String(values) = &column.data {
-                            bytes += values.iter().map(String::len).sum::<usize>();
+                            bytes += values.iter().map(str::len).sum::<usize>();
                         }
                     }
                 }
