@@ -1,4 +1,4 @@
-//! `kiln data ...`: the synthetic Xi'an data set.
+//! `kiln data ...`: the synthetic Xi'an data set, and a tenant's datasets on a registry.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,6 +13,9 @@ use serde_json::json;
 pub enum DataCommand {
     /// Write a deterministic synthetic data set of Xi'an's industry as Parquet files.
     Generate(GenerateArgs),
+    /// A tenant's datasets on a registry: upload, list, preview, delete.
+    #[command(flatten)]
+    Registry(crate::registry::datasets::DatasetCommand),
 }
 
 /// Arguments of `kiln data generate`.
@@ -39,6 +42,7 @@ pub struct GenerateArgs {
 pub fn run(cmd: DataCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         DataCommand::Generate(args) => generate(args),
+        DataCommand::Registry(cmd) => crate::registry::datasets::run(cmd),
     }
 }
 

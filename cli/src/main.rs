@@ -9,6 +9,7 @@ mod registry;
 mod render;
 mod serve;
 mod units;
+mod worker;
 
 use std::process::ExitCode;
 
@@ -34,6 +35,19 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run the registry service: signed publishing, review, resolve, download, audit.
     Serve(serve::ServeArgs),
+    /// Execute queued runs from the registry's database (as many workers as you like).
+    Worker(worker::WorkerArgs),
+    /// Enterprise tenants on a registry: create, import from an enterprises table, list, show.
+    #[command(subcommand)]
+    Tenant(registry::tenants::TenantCommand),
+    /// Enable a registry plugin for a tenant, with grants and parameters.
+    Enable(registry::runs::EnableArgs),
+    /// Submit runs of enablements, follow them, fetch results, cancel.
+    #[command(subcommand)]
+    Job(registry::runs::JobCommand),
+    /// Regional rollups of opted-in tenants' monthly reports (operators).
+    #[command(subcommand)]
+    Monitor(registry::monitor::MonitorCommand),
     /// Administer a registry through its database (the first operator token).
     #[command(subcommand)]
     Admin(admin::AdminCommand),
@@ -59,8 +73,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // A server says where it listens and when it stops; other commands only warn.
-    let default_filter =
-        if matches!(cli.command, Command::Serve(_)) { "warn,kiln=info,kiln_registry=info" } else { "warn" };
+    let default_filter = if matches!(cli.command, Command::Serve(_) | Command::Worker(_)) {
+        "warn,kiln=info,kiln_registry=info"
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KILN_LOG").unwrap_or_else(|_| default_filter.into()),
@@ -73,7 +90,12 @@ fn main() -> ExitCode {
         Command::Data(cmd) => data::run(cmd),
         Command::Demo(args) => demo::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Worker(args) => worker::run(args),
         Command::Admin(cmd) => admin::run(cmd),
+        Command::Tenant(cmd) => registry::tenants::run(cmd),
+        Command::Enable(args) => registry::runs::enable(args),
+        Command::Job(cmd) => registry::runs::run(cmd),
+        Command::Monitor(cmd) => registry::monitor::run(cmd),
         Command::Keygen(args) => keygen::run(args),
         Command::Key(cmd) => registry::keys::run(cmd),
         Command::Token(cmd) => registry::tokens::run(cmd),

@@ -46,7 +46,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 /// Resolves on Ctrl-C or SIGTERM. A signal that cannot be watched is never reported, rather
 /// than reported at once (which would stop the server as soon as it started).
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

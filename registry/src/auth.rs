@@ -47,7 +47,8 @@ impl std::str::FromStr for Role {
 }
 
 /// Scopes a token may be limited to. A token with no scopes has all its role allows.
-pub const SCOPES: &[&str] = &["read", "publish", "keys", "namespaces", "tokens", "review", "audit"];
+pub const SCOPES: &[&str] =
+    &["read", "publish", "keys", "namespaces", "tokens", "review", "audit", "tenants", "data", "runs", "monitoring"];
 
 /// The caller, authenticated from a bearer token.
 #[derive(Debug, Clone)]
@@ -76,6 +77,22 @@ impl Principal {
             return Err(ApiError::forbidden(format!("this token lacks the `{scope}` scope")));
         }
         Ok(())
+    }
+
+    /// Refuses unless the principal is the enterprise admin of `tenant` and its token carries
+    /// `scope`. Another tenant's admin is told the tenant does not exist, so tenants cannot be
+    /// probed through each other.
+    pub fn require_tenant(&self, tenant: &str, scope: &str) -> Result<(), ApiError> {
+        self.require(&[Role::EnterpriseAdmin], scope)?;
+        if self.tenant.as_deref() != Some(tenant) {
+            return Err(ApiError::not_found(format!("tenant {tenant} not found")));
+        }
+        Ok(())
+    }
+
+    /// Refuses unless the principal is an operator, or the admin of `tenant`, with `scope`.
+    pub fn require_operator_or_tenant(&self, tenant: &str, scope: &str) -> Result<(), ApiError> {
+        if self.is_operator() { self.require(&[Role::Operator], scope) } else { self.require_tenant(tenant, scope) }
     }
 
     /// Whether this is an operator.

@@ -65,6 +65,15 @@ problems! {
     too_large => PAYLOAD_TOO_LARGE, "too-large", "The upload is larger than allowed";
     unavailable => GONE, "taken-down", "Taken down by an operator";
     no_match => NOT_FOUND, "no-matching-version", "No approved, available version matches";
+    unsupported_format => UNSUPPORTED_MEDIA_TYPE, "unsupported-format", "The upload's Content-Type is not a supported format";
+    invalid_data => UNPROCESSABLE_ENTITY, "invalid-data", "The dataset is malformed or lacks a required column";
+    invalid_grant => UNPROCESSABLE_ENTITY, "invalid-grant", "A grant names data the tenant does not have";
+    invalid_params => UNPROCESSABLE_ENTITY, "invalid-params", "The parameters do not match the plugin's describe()";
+    limit_too_high => UNPROCESSABLE_ENTITY, "limit-too-high", "A limit is above the operator's cap";
+    quota_exceeded => TOO_MANY_REQUESTS, "quota-exceeded", "The tenant's quota is used up";
+    in_use => CONFLICT, "in-use", "Unfinished runs still use it";
+    not_runnable => CONFLICT, "not-runnable", "The enablement is suspended or disabled";
+    not_finished => CONFLICT, "run-not-finished", "The run has no output (yet)";
     integrity => INTERNAL_SERVER_ERROR, "integrity", "Stored bytes do not match their hash";
     internal => INTERNAL_SERVER_ERROR, "internal", "Internal error";
 }

@@ -4,20 +4,28 @@
 //! exactly as the host will load it. Operators review, approve, reject and take down, and read
 //! a hash-chained audit log written in the same transaction as each change. Enterprises resolve
 //! semver requirements to approved versions and download them, verified against their hash.
+//! Enterprise tenants upload datasets, enable approved plugins with grants, parameters and
+//! limits, and run them synchronously or queued for `kiln worker`s ([`worker`]); operators see
+//! k-suppressed regional rollups of opted-in tenants' monthly reports ([`monitoring`]).
 //! The embedded default is a SQLite file and a local blob directory; at scale, PostgreSQL and
 //! S3. Served by `kiln serve`.
 #![deny(missing_docs)]
 
 pub mod auth;
 pub mod blobs;
+pub mod datasets;
 pub mod error;
 pub mod extract;
 pub mod manifest;
 pub mod metrics;
+pub mod monitoring;
 pub mod openapi;
+pub mod results;
 pub mod routes;
+pub mod runner;
 pub mod state;
 pub mod store;
+pub mod worker;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -54,13 +62,17 @@ pub async fn state(config: &ServeConfig) -> anyhow::Result<AppState> {
     let blob_url = config.blobs.clone().unwrap_or_else(|| config.data_dir.join("blobs").display().to_string());
     let blobs = blobs::Blobs::open(&blob_url)?;
     let limits = ServiceLimits::default();
-    let host = Host::new(HostConfig {
+    let host = Arc::new(Host::new(HostConfig {
         cache_dir: Some(config.data_dir.join("cache")),
         max_instances: 16,
         max_component_bytes: limits.max_component_bytes,
+        cap: limits.run_cap,
         ..HostConfig::default()
-    })?;
-    Ok(AppState { store, blobs, host: Arc::new(host), limits, metrics: Default::default() })
+    })?);
+    let runner = Arc::new(runner::Runner::new(blobs.clone(), host.clone(), config.data_dir.join("cache"))?);
+    let work_dir = config.data_dir.join("tmp");
+    std::fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
+    Ok(AppState { store, blobs, host, runner, work_dir, limits, metrics: Default::default() })
 }
 
 /// Serves the API until `shutdown` resolves, then finishes in-flight requests.
@@ -96,4 +108,16 @@ pub async fn bootstrap(db_url: &str, principal: &str) -> anyhow::Result<routes::
 pub async fn verify_audit(db_url: &str) -> anyhow::Result<store::audit::Verdict> {
     let store = store::Store::connect(db_url).await?;
     Ok(store::audit::verify(&store.pool).await?)
+}
+
+/// Works the run queue of the database and blob store in `config` until `shutdown` resolves
+/// (`config.listen` is unused), then lets the runs in hand finish.
+pub async fn work(
+    config: &ServeConfig,
+    worker: worker::WorkerConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<worker::WorkerStats> {
+    let state = state(config).await?;
+    tracing::info!(worker = %worker.id, concurrency = worker.concurrency, "kiln worker started");
+    Ok(worker::work(state.store, state.runner, worker, shutdown).await?)
 }

@@ -3,11 +3,14 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{audit, health, keys, namespaces, plugins, review, tokens};
+use crate::routes::{
+    audit, datasets, enablements, health, keys, monitoring, namespaces, plugins, review, runs, tenants, tokens,
+};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Kiln registry", description = "Signed WebAssembly plugins for an industrial cloud: publish, review, resolve, audit. \
+    info(title = "Kiln registry", description = "Signed WebAssembly plugins for an industrial cloud: publish, review, resolve, audit; \
+        tenants, datasets, enablements, runs and regional monitoring. \
         Every error is an RFC 9457 problem+json document whose `type` names its cause."),
     paths(
         health::healthz, health::readyz, health::metrics, health::openapi,
@@ -18,6 +21,11 @@ use crate::routes::{audit, health, keys, namespaces, plugins, review, tokens};
         plugins::yank, plugins::unyank,
         review::queue, review::approve, review::reject, review::take_down_version, review::take_down_plugin,
         audit::list,
+        tenants::create, tenants::import, tenants::list, tenants::show, tenants::update, tenants::usage,
+        datasets::upload, datasets::list, datasets::versions, datasets::show, datasets::preview, datasets::delete,
+        enablements::create, enablements::list, enablements::show, enablements::update, enablements::disable,
+        runs::submit, runs::list, runs::show, runs::result, runs::cancel,
+        monitoring::months, monitoring::rollup_route,
     ),
     components(schemas(crate::error::Problem, crate::manifest::Manifest, crate::manifest::Capability)),
     modifiers(&BearerToken)

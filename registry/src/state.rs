@@ -2,10 +2,14 @@
 
 use std::sync::Arc;
 
-use kiln_host::Host;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kiln_host::{Host, Limits};
 
 use crate::blobs::Blobs;
 use crate::metrics::Metrics;
+use crate::runner::Runner;
 use crate::store::Store;
 
 /// Limits the service enforces on input.
@@ -15,11 +19,23 @@ pub struct ServiceLimits {
     pub max_component_bytes: usize,
     /// The largest request body, in bytes (a component travels base64-encoded in JSON).
     pub max_body_bytes: usize,
+    /// The largest dataset upload, in bytes.
+    pub max_dataset_bytes: u64,
+    /// The operator's caps on run limits: an enablement may ask for less, never more.
+    pub run_cap: Limits,
+    /// The longest a synchronous run may take; longer work is queued.
+    pub sync_timeout: Duration,
 }
 
 impl Default for ServiceLimits {
     fn default() -> Self {
-        ServiceLimits { max_component_bytes: 16 << 20, max_body_bytes: 24 << 20 }
+        ServiceLimits {
+            max_component_bytes: 16 << 20,
+            max_body_bytes: 24 << 20,
+            max_dataset_bytes: 256 << 20,
+            run_cap: Limits { timeout: Duration::from_secs(300), ..Limits::default() },
+            sync_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -32,6 +48,10 @@ pub struct AppState {
     pub blobs: Blobs,
     /// Validates components exactly as runs will load them.
     pub host: Arc<Host>,
+    /// Executes synchronous runs (queued ones go to workers).
+    pub runner: Arc<Runner>,
+    /// Scratch space for uploads being checked.
+    pub work_dir: PathBuf,
     /// Input limits.
     pub limits: ServiceLimits,
     /// Request counters for `/metrics`.

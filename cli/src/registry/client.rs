@@ -68,6 +68,18 @@ impl Client {
         json_body(self.send(Method::POST, segments, &[], body)?)
     }
 
+    /// `POST` raw bytes with a content type (a dataset upload) and read the JSON answer.
+    pub fn post_bytes(&self, segments: &[&str], content_type: &str, bytes: Vec<u8>) -> anyhow::Result<Value> {
+        json_body(self.send_with(Method::POST, segments, &[], None, Some((content_type, bytes)))?)
+    }
+
+    /// `GET` a resource as text (such as CSV).
+    pub fn get_text(&self, segments: &[&str], query: &[(&str, String)]) -> anyhow::Result<String> {
+        let response = self.send(Method::GET, segments, query, None)?;
+        let url = response.url().clone();
+        response.text().with_context(|| format!("reading the answer from {url}"))
+    }
+
     /// `DELETE` a resource.
     pub fn delete(&self, segments: &[&str]) -> anyhow::Result<()> {
         self.send(Method::DELETE, segments, &[], None)?;
@@ -111,6 +123,17 @@ impl Client {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> anyhow::Result<Response> {
+        self.send_with(method, segments, query, body, None)
+    }
+
+    fn send_with(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        raw: Option<(&str, Vec<u8>)>,
+    ) -> anyhow::Result<Response> {
         let token = self.token.as_deref().context(
             "no API token: pass --token or set KILN_TOKEN (the first operator token comes from `kiln admin bootstrap`)",
         )?;
@@ -121,6 +144,9 @@ impl Client {
         }
         if let Some(body) = body {
             request = request.json(body);
+        }
+        if let Some((content_type, bytes)) = raw {
+            request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(bytes);
         }
         let response = request.send().map_err(|e| {
             let what = if e.is_timeout() { "timed out waiting for" } else { "cannot reach" };

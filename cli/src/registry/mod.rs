@@ -3,12 +3,16 @@
 
 pub mod audit;
 pub mod client;
+pub mod datasets;
 pub mod download;
 pub mod keys;
 pub mod model;
+pub mod monitor;
 pub mod namespaces;
 pub mod publish;
 pub mod review;
+pub mod runs;
+pub mod tenants;
 pub mod tokens;
 pub mod versions;
 

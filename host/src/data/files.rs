@@ -54,6 +54,23 @@ impl DirSource {
         Ok(DirSource { files, schemas: Mutex::new(HashMap::new()) })
     }
 
+    /// Serves exactly the given files, each under its dataset name (a file's stem is ignored);
+    /// for stores that keep datasets content-addressed rather than by name.
+    pub fn from_files(files: impl IntoIterator<Item = (String, PathBuf)>) -> Result<Self, DataError> {
+        let mut map = HashMap::new();
+        for (name, path) in files {
+            let format = match path.extension().and_then(|e| e.to_str()) {
+                Some("csv") => Format::Csv,
+                Some("parquet") => Format::Parquet,
+                _ => return Err(DataError::Invalid(format!("{}: not a .csv or .parquet file", path.display()))),
+            };
+            if map.insert(name.clone(), (path, format)).is_some() {
+                return Err(DataError::Invalid(format!("dataset `{name}` is given twice")));
+            }
+        }
+        Ok(DirSource { files: map, schemas: Mutex::new(HashMap::new()) })
+    }
+
     fn file(&self, dataset: &str) -> Result<&(PathBuf, Format), DataError> {
         self.files.get(dataset).ok_or_else(|| DataError::UnknownDataset(dataset.to_string()))
     }

@@ -2,11 +2,16 @@
 //! cross-cutting layers (request ids, tracing, body limit, metrics).
 
 pub mod audit;
+pub mod datasets;
+pub mod enablements;
 pub mod health;
 pub mod keys;
+pub mod monitoring;
 pub mod namespaces;
 pub mod plugins;
 pub mod review;
+pub mod runs;
+pub mod tenants;
 pub mod tokens;
 
 use axum::Router;
@@ -30,6 +35,11 @@ pub fn router(state: AppState) -> Router {
         .merge(plugins::router())
         .merge(review::router())
         .merge(audit::router())
+        .merge(tenants::router())
+        .merge(datasets::router())
+        .merge(enablements::router())
+        .merge(runs::router())
+        .merge(monitoring::router())
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))

@@ -298,14 +298,9 @@ pub async fn resolve(
     who.require(ALL, "read")?;
     let req = semver::VersionReq::parse(&q.req)
         .map_err(|e| ApiError::invalid_version(format!("`{}` is not a semver requirement: {e}", q.req)))?;
-    let best = plugins::list_versions(&state.store.pool, &ns, &name)
+    plugins::resolve(&state.store.pool, &ns, &name, &req)
         .await?
-        .into_iter()
-        .filter(|v| v.status == Status::Approved && !v.yanked && !v.taken_down)
-        .filter_map(|v| semver::Version::parse(&v.version).ok().filter(|s| req.matches(s)).map(|s| (s, v)))
-        .max_by(|a, b| a.0.cmp(&b.0))
-        .map(|(_, v)| v);
-    best.map(axum::Json)
+        .map(axum::Json)
         .ok_or_else(|| ApiError::no_match(format!("no approved version of {ns}/{name} matches `{}`", q.req)))
 }
 

@@ -10,8 +10,8 @@ use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Paged, Path, Query};
 use crate::state::AppState;
-use crate::store::now_ms;
 use crate::store::plugins::{self, PluginRecord, Status, VersionRecord};
+use crate::store::{enablements, now_ms};
 
 /// Routes.
 pub fn router() -> Router<AppState> {
@@ -126,8 +126,12 @@ pub async fn take_down_version(
     }
     let v = plugins::get_version(&state.store.pool, &ns, &name, &version).await?;
     let mut tx = state.store.write().await?;
-    plugins::take_down_version(&mut tx, &v, &r.reason, now_ms()).await?;
-    tx.record(&who.name, "version.takedown", &v.subject(), json!({"reason": r.reason})).await?;
+    let now = now_ms();
+    plugins::take_down_version(&mut tx, &v, &r.reason, now).await?;
+    // Enablements pinned to it stop in the same transaction: no run starts on a taken-down version.
+    let why = format!("{} was taken down: {}", v.subject(), r.reason);
+    let suspended = enablements::suspend(&mut tx, &ns, &name, Some(&version), &why, now).await?;
+    tx.record(&who.name, "version.takedown", &v.subject(), json!({"reason": r.reason, "suspended": suspended})).await?;
     tx.commit().await?;
     Ok(axum::Json(plugins::get_version(&state.store.pool, &ns, &name, &version).await?))
 }
@@ -149,8 +153,17 @@ pub async fn take_down_plugin(
     }
     plugins::get_plugin(&state.store.pool, &ns, &name).await?;
     let mut tx = state.store.write().await?;
-    plugins::take_down_plugin(&mut tx, &ns, &name, &r.reason, now_ms()).await?;
-    tx.record(&who.name, "plugin.takedown", &format!("{ns}/{name}"), json!({"reason": r.reason})).await?;
+    let now = now_ms();
+    plugins::take_down_plugin(&mut tx, &ns, &name, &r.reason, now).await?;
+    let why = format!("{ns}/{name} was taken down: {}", r.reason);
+    let suspended = enablements::suspend(&mut tx, &ns, &name, None, &why, now).await?;
+    tx.record(
+        &who.name,
+        "plugin.takedown",
+        &format!("{ns}/{name}"),
+        json!({"reason": r.reason, "suspended": suspended}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(axum::Json(plugins::get_plugin(&state.store.pool, &ns, &name).await?))
 }

@@ -13,7 +13,7 @@ use crate::extract::{Json, Page, Paged, Path, Query};
 use crate::manifest::valid_name;
 use crate::state::AppState;
 use crate::store::tokens::{self, TokenRecord};
-use crate::store::{Store, new_id, now_ms};
+use crate::store::{Store, new_id, now_ms, tenants};
 
 /// Routes.
 pub fn router() -> Router<AppState> {
@@ -115,6 +115,11 @@ pub async fn create(
         && (days == 0 || now_ms() + i64::from(days) * 86_400_000 > limit)
     {
         return Err(ApiError::forbidden("a new token cannot expire later than the token creating it"));
+    }
+    if let Some(tenant) = &req.tenant
+        && !tenants::exists(&state.store.pool, tenant).await?
+    {
+        return Err(ApiError::not_found(format!("tenant {tenant} not found; create it first")));
     }
     let created = issue(&state.store, &who.name, req, cap).await?;
     Ok((StatusCode::CREATED, axum::Json(created)))

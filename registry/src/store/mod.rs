@@ -3,9 +3,13 @@
 //! [`WriteTx`], which appends its audit entry in the same transaction.
 
 pub mod audit;
+pub mod datasets;
+pub mod enablements;
 pub mod keys;
 pub mod namespaces;
 pub mod plugins;
+pub mod runs;
+pub mod tenants;
 pub mod tokens;
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -293,6 +293,22 @@ pub async fn take_down_plugin(tx: &mut WriteTx, ns: &str, name: &str, reason: &s
     Ok(())
 }
 
+/// The newest approved, non-yanked, available version of `ns/name` matching `req`.
+pub async fn resolve(
+    pool: &AnyPool,
+    ns: &str,
+    name: &str,
+    req: &semver::VersionReq,
+) -> Result<Option<VersionRecord>, StoreError> {
+    Ok(list_versions(pool, ns, name)
+        .await?
+        .into_iter()
+        .filter(|v| v.status == Status::Approved && !v.yanked && !v.taken_down)
+        .filter_map(|v| semver::Version::parse(&v.version).ok().filter(|s| req.matches(s)).map(|s| (s, v)))
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, v)| v))
+}
+
 /// Filters for [`search`]; `None` matches anything.
 #[derive(Debug, Clone, Default)]
 pub struct Search {

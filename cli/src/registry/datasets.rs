@@ -1,0 +1,119 @@
+//! `kiln data upload | list | preview | delete`: a tenant's datasets on a registry.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Subcommand;
+use serde_json::Value;
+
+use super::Remote;
+use super::tenants::print;
+
+/// Dataset commands on a registry (enterprise admins).
+#[derive(Subcommand)]
+pub enum DatasetCommand {
+    /// Upload a CSV or Parquet file as a new version of a dataset.
+    Upload {
+        /// The file (`.csv` or `.parquet`).
+        file: PathBuf,
+        /// The dataset's name (default: the file's stem, e.g. `monthly_indicators`).
+        #[arg(long)]
+        name: Option<String>,
+        /// The tenant (default: the token's).
+        #[arg(long)]
+        tenant: String,
+        /// Registry, token and output.
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// List the tenant's datasets (newest version of each).
+    List {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// Registry, token and output.
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Show the first rows of a dataset.
+    Preview {
+        /// The dataset.
+        name: String,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// Rows to show.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Registry, token and output.
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Delete a dataset (refused while unfinished runs read it).
+    Delete {
+        /// The dataset.
+        name: String,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// Registry, token and output.
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+/// Runs a dataset subcommand.
+pub fn run(cmd: DatasetCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        DatasetCommand::Upload { file, name, tenant, remote } => {
+            let content_type = match file.extension().and_then(|e| e.to_str()) {
+                Some("csv") => "text/csv",
+                Some("parquet") => "application/vnd.apache.parquet",
+                _ => bail!("{}: give a .csv or .parquet file", file.display()),
+            };
+            let name = match name {
+                Some(n) => n,
+                None => file.file_stem().and_then(|s| s.to_str()).context("the file has no name")?.to_string(),
+            };
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let v = remote.client()?.post_bytes(&["v1", "tenants", &tenant, "datasets", &name], content_type, bytes)?;
+            print(remote.json, &v, || {
+                println!(
+                    "{}/{} version {}: {} rows, {} bytes as Parquet",
+                    tenant, name, v["version"], v["rows"], v["bytes"]
+                )
+            })
+        }
+        DatasetCommand::List { tenant, remote } => {
+            let v = remote.client()?.get(&["v1", "tenants", &tenant, "datasets"], &[])?;
+            print(remote.json, &v, || {
+                for d in v.as_array().into_iter().flatten() {
+                    let columns: Vec<&str> =
+                        d["columns"].as_array().into_iter().flatten().filter_map(|c| c["name"].as_str()).collect();
+                    println!(
+                        "{:<24} v{:<3} {:>9} rows  {}",
+                        d["name"].as_str().unwrap_or(""),
+                        d["version"],
+                        d["rows"],
+                        columns.join(", ")
+                    );
+                }
+            })
+        }
+        DatasetCommand::Preview { name, tenant, limit, remote } => {
+            let v = remote
+                .client()?
+                .get(&["v1", "tenants", &tenant, "datasets", &name, "preview"], &[("limit", limit.to_string())])?;
+            print(remote.json, &v, || {
+                for row in v["rows"].as_array().into_iter().flatten() {
+                    println!("{}", Value::to_string(row));
+                }
+            })
+        }
+        DatasetCommand::Delete { name, tenant, remote } => {
+            remote.client()?.delete(&["v1", "tenants", &tenant, "datasets", &name])?;
+            print(remote.json, &serde_json::json!({"deleted": name}), || println!("deleted {tenant}/{name}"))
+        }
+    }
+}

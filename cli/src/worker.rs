@@ -1,0 +1,55 @@
+//! `kiln worker`: execute queued runs from the registry's database until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use kiln_registry::ServeConfig;
+use kiln_registry::worker::WorkerConfig;
+
+/// Arguments of `kiln worker`.
+#[derive(Args)]
+pub struct WorkerArgs {
+    /// Data directory for the embedded defaults and this worker's caches.
+    #[arg(long, value_name = "DIR", default_value = "./kiln-data")]
+    data_dir: PathBuf,
+    /// Database URL (`sqlite://...` or `postgres://...`); default DATA_DIR/kiln.db.
+    #[arg(long, env = "KILN_DB", value_name = "URL", hide_env_values = true)]
+    db: Option<String>,
+    /// Blob store: a directory or `s3://bucket/prefix`; default DATA_DIR/blobs.
+    #[arg(long, value_name = "URL")]
+    blobs: Option<String>,
+    /// Runs executed at once.
+    #[arg(long, default_value_t = 2)]
+    concurrency: usize,
+    /// How long a claimed run stays this worker's without renewal, e.g. `30s`.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    lease: Duration,
+    /// This worker's name in leases (default: a random one).
+    #[arg(long)]
+    id: Option<String>,
+}
+
+/// Works the queue until a shutdown signal, then finishes the runs in hand.
+pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
+    let config = ServeConfig {
+        data_dir: args.data_dir,
+        db: args.db,
+        blobs: args.blobs,
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+    };
+    let mut worker =
+        WorkerConfig { concurrency: args.concurrency.max(1), lease: args.lease, ..WorkerConfig::default() };
+    if let Some(id) = args.id {
+        worker.id = id;
+    }
+    eprintln!("kiln worker {} working the queue ({} at a time); Ctrl-C stops it", worker.id, worker.concurrency);
+    let stats = crate::runtime()?.block_on(kiln_registry::work(&config, worker, crate::serve::shutdown_signal()))?;
+    eprintln!(
+        "kiln worker stopped: {} claimed, {} recorded, {} superseded",
+        stats.claimed, stats.recorded, stats.superseded
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,3 @@
+//! Datasets as the service handles them: ingest and preview.
+
+pub mod ingest;

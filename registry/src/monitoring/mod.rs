@@ -1,0 +1,73 @@
+//! Regional monitoring: rollups of opted-in tenants' latest monthly reports by district →
+//! park → industry → enterprise, with small cells suppressed ([`rollup`]).
+
+pub mod rollup;
+
+use sqlx::{AnyPool, Row};
+
+use crate::store::StoreError;
+use rollup::Report;
+
+/// The default k: a cell needs at least this many enterprises to be published.
+pub const K: u64 = 3;
+
+/// Checks `month` is `YYYY-MM` and returns the same month a year earlier.
+pub fn year_before(month: &str) -> Option<String> {
+    let (y, m) = month.split_once('-')?;
+    let (year, mm) = (y.parse::<i32>().ok()?, m.parse::<u32>().ok()?);
+    (y.len() == 4 && m.len() == 2 && (1..=12).contains(&mm)).then(|| format!("{:04}-{m}", year - 1))
+}
+
+/// The opted-in tenants' reports for `month`, each with its output a year earlier if reported.
+pub async fn reports(pool: &AnyPool, month: &str) -> Result<Vec<Report>, StoreError> {
+    let prior = year_before(month).unwrap_or_default();
+    let rows = sqlx::query(
+        "SELECT t.id, t.district, t.park, t.industry, r.output_value, r.energy_tce, r.electricity_kwh, r.employees, \
+         p.output_value AS prior_output FROM monthly_reports r JOIN tenants t ON t.id = r.tenant \
+         LEFT JOIN monthly_reports p ON p.tenant = r.tenant AND p.month = $2 \
+         WHERE r.month = $1 AND t.opted_in = 1",
+    )
+    .bind(month)
+    .bind(&prior)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Report {
+                enterprise: row.try_get("id")?,
+                district: row.try_get("district")?,
+                park: row.try_get("park")?,
+                industry: row.try_get("industry")?,
+                output_value: row.try_get("output_value")?,
+                energy_tce: row.try_get("energy_tce")?,
+                electricity_kwh: row.try_get("electricity_kwh")?,
+                employees: row.try_get::<i64, _>("employees")? as f64,
+                prior_output_value: row.try_get("prior_output")?,
+            })
+        })
+        .collect()
+}
+
+/// Months with reports from opted-in tenants, newest first, with how many report each.
+pub async fn months(pool: &AnyPool) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT r.month, COUNT(*) AS n FROM monthly_reports r JOIN tenants t ON t.id = r.tenant \
+         WHERE t.opted_in = 1 GROUP BY r.month ORDER BY r.month DESC",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get("month")?, r.try_get("n")?))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_year_before_keeps_the_month() {
+        assert_eq!(year_before("2025-03").as_deref(), Some("2024-03"));
+        assert_eq!(year_before("2025-13"), None);
+        assert_eq!(year_before("25-03"), None);
+        assert_eq!(year_before("march"), None);
+    }
+}

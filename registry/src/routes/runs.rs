@@ -1,0 +1,276 @@
+//! Runs: submit one under an enablement — synchronously for small work (capped time), or
+//! queued for `kiln worker` — then read its record, fetch its output as JSON or CSV, or cancel
+//! it. Submission checks the tenant's quotas.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Page, Paged, Path, Query};
+use crate::results::table_csv;
+use crate::routes::enablements::limits_within;
+use crate::routes::tenants::utc_day_start;
+use crate::state::AppState;
+use crate::store::enablements::{self, EnablementStatus};
+use crate::store::runs::{self, RunDataset, RunRecord, RunState};
+use crate::store::{datasets, new_id, now_ms, tenants};
+
+/// Routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/tenants/{tenant}/enablements/{id}/runs", post(submit))
+        .route("/v1/tenants/{tenant}/runs", get(list))
+        .route("/v1/tenants/{tenant}/runs/{id}", get(show))
+        .route("/v1/tenants/{tenant}/runs/{id}/result", get(result))
+        .route("/v1/tenants/{tenant}/runs/{id}/cancel", post(cancel))
+}
+
+/// How to run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Queue it for a worker (the default).
+    #[default]
+    Queued,
+    /// Run it now and answer with the finished record; the timeout is capped for this.
+    Sync,
+}
+
+/// A run request.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRun {
+    /// `queued` (default) or `sync`.
+    #[serde(default)]
+    pub mode: Mode,
+}
+
+/// Submit a run of an enablement with its grants, parameters and limits, reading the newest
+/// version of each granted dataset. Queued runs answer 202 at once; sync runs 200 when done.
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/enablements/{id}/runs", tag = "runs",
+    params(("tenant" = String, Path), ("id" = String, Path)), request_body = NewRun,
+    responses((status = 200, body = RunRecord), (status = 202, body = RunRecord), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem), (status = 429, body = crate::error::Problem)),
+    security(("token" = [])))]
+pub async fn submit(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((tenant, id)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, axum::Json<RunRecord>)> {
+    who.require_tenant(&tenant, "runs")?;
+    // The body is optional: none means a queued run.
+    let mode = if body.is_empty() {
+        Mode::default()
+    } else {
+        serde_json::from_slice::<NewRun>(&body)
+            .map_err(|e| ApiError::invalid_request(format!("run request: {e}")))?
+            .mode
+    };
+    let enablement = enablements::get(&state.store.pool, &tenant, &id).await?;
+    if enablement.status != EnablementStatus::Active {
+        let why = enablement.status_reason.clone().unwrap_or_default();
+        return Err(ApiError::not_runnable(format!("enablement {id} is {:?}: {why}", enablement.status)));
+    }
+    let version = crate::store::plugins::get_version(
+        &state.store.pool,
+        &enablement.namespace,
+        &enablement.plugin,
+        &enablement.version,
+    )
+    .await?;
+    if version.taken_down {
+        return Err(ApiError::unavailable(format!("{} was taken down", version.subject())));
+    }
+    let mut data = Vec::new();
+    for grant in &enablement.grants {
+        let latest = datasets::get(&state.store.pool, &tenant, &grant.dataset, None).await.map_err(|_| {
+            ApiError::invalid_grant(format!("granted dataset `{}` no longer exists; upload it again", grant.dataset))
+        })?;
+        data.push(RunDataset {
+            name: grant.dataset.clone(),
+            version: latest.version,
+            sha256: latest.sha256,
+            columns: grant.columns.clone(),
+        });
+    }
+    let mut limits = limits_within(&enablement.limits, &state.limits.run_cap)?;
+    if mode == Mode::Sync {
+        limits.timeout = limits.timeout.min(state.limits.sync_timeout);
+    }
+    let now = now_ms();
+    // Synchronous runs are held by this process under a lease covering their whole deadline; if
+    // the process dies, a worker picks them up like any other.
+    let lease_owner = (mode == Mode::Sync).then(|| format!("api-{}", new_id()));
+    let mut run = RunRecord {
+        id: new_id(),
+        tenant: tenant.clone(),
+        enablement: id.clone(),
+        namespace: enablement.namespace.clone(),
+        plugin: enablement.plugin.clone(),
+        version: enablement.version.clone(),
+        sha256: version.sha256.clone(),
+        datasets: data,
+        params: enablement.params.clone(),
+        limits: serde_json::to_value(limits).unwrap_or_default(),
+        mode: if mode == Mode::Sync { "sync" } else { "queued" }.into(),
+        state: if mode == Mode::Sync { RunState::Running } else { RunState::Queued },
+        attempt: i64::from(mode == Mode::Sync),
+        lease_owner,
+        lease_until: (mode == Mode::Sync).then(|| now + limits.timeout.as_millis() as i64 + 60_000),
+        cancel_requested: false,
+        error_kind: None,
+        error: None,
+        usage: None,
+        log: None,
+        output_sha256: None,
+        cpu_ms: 0,
+        created_by: who.name.clone(),
+        created_at: now,
+        started_at: (mode == Mode::Sync).then_some(now),
+        finished_at: None,
+    };
+
+    // Quotas are checked inside the write, which holds the audit head's lock: two submissions
+    // cannot both take the last slot.
+    let quotas = tenants::get(&state.store.pool, &tenant).await?.quotas;
+    let mut tx = state.store.write().await?;
+    let active = runs::active(&mut tx.tx, &tenant).await?;
+    if active >= quotas.max_active_runs {
+        return Err(ApiError::quota_exceeded(format!(
+            "tenant {tenant} has {active} runs queued or running; its quota is {}",
+            quotas.max_active_runs
+        )));
+    }
+    let cpu = runs::cpu_ms_since(&mut tx.tx, &tenant, utc_day_start(now)).await?;
+    if cpu >= quotas.cpu_ms_per_day {
+        return Err(ApiError::quota_exceeded(format!(
+            "tenant {tenant} used {cpu} ms of plugin CPU today; its quota is {} ms per day",
+            quotas.cpu_ms_per_day
+        )));
+    }
+    runs::insert(&mut tx, &run).await?;
+    let details = json!({"enablement": id, "plugin": format!("{}/{}@{}", run.namespace, run.plugin, run.version),
+                         "mode": run.mode, "datasets": run.datasets});
+    tx.record(&who.name, "run.submit", &format!("{tenant}/run:{}", run.id), details).await?;
+    tx.commit().await?;
+
+    if mode == Mode::Queued {
+        return Ok((StatusCode::ACCEPTED, axum::Json(run)));
+    }
+    let finish = state.runner.execute(&run).await;
+    runs::finish(&state.store.pool, &run.id, run.attempt, &finish, now_ms()).await?;
+    run = runs::get(&state.store.pool, &tenant, &run.id).await?;
+    Ok((StatusCode::OK, axum::Json(run)))
+}
+
+/// `?state=` and paging for the run list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// Only runs in this state.
+    pub state: Option<RunState>,
+    /// 1-based page.
+    pub page: Option<u32>,
+    /// Items per page.
+    pub per_page: Option<u32>,
+}
+
+/// The tenant's runs, newest first.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/runs", tag = "runs", params(("tenant" = String, Path), ListQuery),
+    responses((status = 200, body = Paged<RunRecord>), (status = 404, body = crate::error::Problem)),
+    security(("token" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(tenant): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<axum::Json<Paged<RunRecord>>> {
+    who.require_tenant(&tenant, "runs")?;
+    let page = Page { page: q.page, per_page: q.per_page };
+    let (limit, offset) = page.limit_offset();
+    let (items, total) = runs::list(&state.store.pool, &tenant, q.state, limit, offset).await?;
+    Ok(axum::Json(Paged::new(items, page, Some(total))))
+}
+
+/// One run: what ran with what, its state, usage and log.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/runs/{id}", tag = "runs", params(("tenant" = String, Path), ("id" = String, Path)),
+    responses((status = 200, body = RunRecord), (status = 404, body = crate::error::Problem)),
+    security(("token" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((tenant, id)): Path<(String, String)>,
+) -> ApiResult<axum::Json<RunRecord>> {
+    who.require_tenant(&tenant, "runs")?;
+    Ok(axum::Json(runs::get(&state.store.pool, &tenant, &id).await?))
+}
+
+/// `?format=json|csv&table=` for results.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ResultQuery {
+    /// `json` (default: the whole output) or `csv` (one table).
+    pub format: Option<String>,
+    /// For CSV, the table (default: the first).
+    pub table: Option<String>,
+}
+
+/// A succeeded run's output: the whole document as JSON, or one table as CSV.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/runs/{id}/result", tag = "runs",
+    params(("tenant" = String, Path), ("id" = String, Path), ResultQuery),
+    responses((status = 200, body = Object), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    security(("token" = [])))]
+pub async fn result(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((tenant, id)): Path<(String, String)>,
+    Query(q): Query<ResultQuery>,
+) -> ApiResult<Response> {
+    who.require_tenant(&tenant, "runs")?;
+    let run = runs::get(&state.store.pool, &tenant, &id).await?;
+    let Some(sha) = run.output_sha256.as_deref().filter(|_| run.state == RunState::Succeeded) else {
+        let why = run.error.clone().map(|e| format!(": {e}")).unwrap_or_default();
+        return Err(ApiError::not_finished(format!("run {id} is {}{why}", run.state.as_str())));
+    };
+    let bytes = state.blobs.get(sha).await.map_err(|e| ApiError::integrity(e.to_string()))?;
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response()),
+        "csv" => {
+            let doc: serde_json::Value =
+                serde_json::from_slice(&bytes).map_err(|e| ApiError::integrity(format!("stored output: {e}")))?;
+            let csv = table_csv(&doc, q.table.as_deref()).ok_or_else(|| {
+                ApiError::not_found(format!("run {id} has no table `{}`", q.table.as_deref().unwrap_or("(first)")))
+            })?;
+            Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
+        }
+        other => Err(ApiError::invalid_request(format!("format `{other}`: use json or csv"))),
+    }
+}
+
+/// Cancel a run: a queued one at once, a running one as soon as its worker next renews its
+/// lease. Finished runs cannot be cancelled.
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/runs/{id}/cancel", tag = "runs", params(("tenant" = String, Path), ("id" = String, Path)),
+    responses((status = 202, body = RunRecord), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    security(("token" = [])))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((tenant, id)): Path<(String, String)>,
+) -> ApiResult<(StatusCode, axum::Json<RunRecord>)> {
+    who.require_tenant(&tenant, "runs")?;
+    let before = runs::get(&state.store.pool, &tenant, &id).await?;
+    if before.state.is_final() {
+        return Err(ApiError::conflict(format!("run {id} already finished ({})", before.state.as_str())));
+    }
+    let mut tx = state.store.write().await?;
+    let after = runs::cancel(&mut tx, &tenant, &id, now_ms()).await?;
+    tx.record(&who.name, "run.cancel", &format!("{tenant}/run:{id}"), json!({"state": after.map(RunState::as_str)}))
+        .await?;
+    tx.commit().await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(runs::get(&state.store.pool, &tenant, &id).await?)))
+}

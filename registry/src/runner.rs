@@ -1,0 +1,165 @@
+//! Executing one recorded run: fetch the component and the dataset versions it reads (both
+//! content-addressed and checked against their hash), run it in the host under the run's
+//! limits and grants, store the output, and say how it ended. Shared by synchronous runs in
+//! the API and by `kiln worker`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use kiln_host::{DataSource, DirSource, Grants, Host, Limits, Param, Plugin, PluginInfo, RunRequest, Value, ValueType};
+use serde_json::json;
+
+use crate::blobs::Blobs;
+use crate::results::output_json;
+use crate::store::runs::{Finish, RunRecord, RunState};
+
+/// Runs recorded runs. Cheap to share: loaded plugins and fetched datasets are cached.
+pub struct Runner {
+    blobs: Blobs,
+    host: Arc<Host>,
+    dataset_dir: PathBuf,
+    plugins: Mutex<HashMap<String, Arc<Plugin>>>,
+}
+
+impl Runner {
+    /// A runner reading blobs from `blobs`, caching dataset files under `cache_dir`.
+    pub fn new(blobs: Blobs, host: Arc<Host>, cache_dir: PathBuf) -> std::io::Result<Self> {
+        let dataset_dir = cache_dir.join("datasets");
+        std::fs::create_dir_all(&dataset_dir)?;
+        Ok(Runner { blobs, host, dataset_dir, plugins: Mutex::new(HashMap::new()) })
+    }
+
+    /// Runs `run` and says how it ended. Never panics on what the plugin does: every failure
+    /// is a `failed` finish with its kind.
+    pub async fn execute(&self, run: &RunRecord) -> Finish {
+        match self.try_execute(run).await {
+            Ok(finish) => finish,
+            Err((kind, message)) => failed(kind, message, None, None, 0),
+        }
+    }
+
+    async fn try_execute(&self, run: &RunRecord) -> Result<Finish, (&'static str, String)> {
+        let limits: Limits = serde_json::from_value(run.limits.clone())
+            .map_err(|e| ("invalid-request", format!("the run's limits are unreadable: {e}")))?;
+        let plugin = self.plugin(&run.sha256).await?;
+        let params = params_from_json(plugin.info(), &run.params).map_err(|e| ("params", e))?;
+        let mut files = Vec::new();
+        let mut grants = Grants::none();
+        for d in &run.datasets {
+            files.push((d.name.clone(), self.dataset_file(&d.sha256).await?));
+            grants = grants.columns(&d.name, d.columns.clone());
+        }
+        let source: Arc<dyn DataSource> = Arc::new(DirSource::from_files(files).map_err(|e| ("data", e.to_string()))?);
+        let report = self.host.run(&plugin, RunRequest { params, data: Some((source, grants)), limits }).await;
+        let usage = serde_json::to_value(&report.usage).ok();
+        let log = serde_json::to_value(&report.log).ok();
+        // Wall time of the guest call: each run executes on one thread, so it is its CPU time.
+        let cpu_ms = report.usage.wall_us.div_ceil(1000) as i64;
+        match report.result {
+            Ok(output) => {
+                let document = serde_json::to_vec(&output_json(&output))
+                    .map_err(|e| ("internal", format!("encoding the output: {e}")))?;
+                let sha = kiln_host::sha256_hex(&document);
+                self.blobs
+                    .put(&sha, document.into())
+                    .await
+                    .map_err(|e| ("internal", format!("storing output: {e}")))?;
+                Ok(Finish {
+                    state: RunState::Succeeded,
+                    error_kind: None,
+                    error: None,
+                    usage,
+                    log,
+                    output_sha256: Some(sha),
+                    cpu_ms,
+                })
+            }
+            Err(e) => Ok(failed(e.kind(), e.to_string(), usage, log, cpu_ms)),
+        }
+    }
+
+    async fn plugin(&self, sha256: &str) -> Result<Arc<Plugin>, (&'static str, String)> {
+        if let Some(found) = self.plugins.lock().unwrap_or_else(|p| p.into_inner()).get(sha256) {
+            return Ok(found.clone());
+        }
+        let bytes = self.blobs.get(sha256).await.map_err(|e| ("integrity", e.to_string()))?;
+        let plugin = Arc::new(self.host.load(&bytes).await.map_err(|e| ("invalid-component", e.to_string()))?);
+        self.plugins.lock().unwrap_or_else(|p| p.into_inner()).insert(sha256.to_string(), plugin.clone());
+        Ok(plugin)
+    }
+
+    /// The local copy of a dataset blob, fetched (and hash-checked) on first use.
+    pub(crate) async fn dataset_file(&self, sha256: &str) -> Result<PathBuf, (&'static str, String)> {
+        let path = self.dataset_dir.join(format!("{sha256}.parquet"));
+        if path.exists() {
+            return Ok(path);
+        }
+        let bytes = self.blobs.get(sha256).await.map_err(|e| ("integrity", e.to_string()))?;
+        // Written aside and renamed, so a concurrent reader never sees half a file.
+        let partial = self.dataset_dir.join(format!(".{sha256}.{}", crate::store::new_id()));
+        tokio::fs::write(&partial, &bytes).await.map_err(|e| ("internal", format!("caching dataset: {e}")))?;
+        tokio::fs::rename(&partial, &path).await.map_err(|e| ("internal", format!("caching dataset: {e}")))?;
+        Ok(path)
+    }
+}
+
+fn failed(
+    kind: &str,
+    message: String,
+    usage: Option<serde_json::Value>,
+    log: Option<serde_json::Value>,
+    cpu_ms: i64,
+) -> Finish {
+    Finish {
+        state: RunState::Failed,
+        error_kind: Some(kind.to_string()),
+        error: Some(message),
+        usage,
+        log,
+        output_sha256: None,
+        cpu_ms,
+    }
+}
+
+/// Types JSON parameters by the plugin's describe() and fills defaults: numbers for f64 and
+/// s64 (an s64 must be whole), strings, booleans, and integer nanoseconds for timestamps.
+pub fn params_from_json(
+    info: &PluginInfo,
+    given: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Vec<Param>, String> {
+    let typed = given
+        .iter()
+        .map(|(name, value)| {
+            let spec =
+                info.params.iter().find(|p| &p.name == name).ok_or_else(|| format!("unknown parameter `{name}`"))?;
+            let typed = match (spec.type_, value) {
+                (ValueType::F64, serde_json::Value::Number(n)) => n.as_f64().map(Value::F64),
+                (ValueType::S64, serde_json::Value::Number(n)) => n.as_i64().map(Value::S64),
+                (ValueType::Timestamp, serde_json::Value::Number(n)) => n.as_i64().map(Value::Timestamp),
+                (ValueType::String, serde_json::Value::String(s)) => Some(Value::String(s.clone())),
+                (ValueType::Bool, serde_json::Value::Bool(b)) => Some(Value::Bool(*b)),
+                _ => None,
+            };
+            let ty = format!("{:?}", spec.type_).to_lowercase();
+            typed.map(|v| (name.clone(), v)).ok_or_else(|| format!("`{name}` must be {ty}, not {value}"))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    kiln_host::complete_params(info, typed).map_err(|e| e.to_string())
+}
+
+/// Parameters as JSON, for the run record.
+pub fn params_to_json(params: &[Param]) -> serde_json::Map<String, serde_json::Value> {
+    params
+        .iter()
+        .map(|p| {
+            let value = match &p.value {
+                Value::F64(v) => json!(v),
+                Value::S64(v) | Value::Timestamp(v) => json!(v),
+                Value::String(v) => json!(v),
+                Value::Bool(v) => json!(v),
+            };
+            (p.name.clone(), value)
+        })
+        .collect()
+}

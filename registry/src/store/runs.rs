@@ -1,0 +1,421 @@
+//! Runs, which are also the job queue. A queued run is claimed by a worker with a lease; a
+//! worker that stops renewing loses it and another claims the run again. Only the holder of
+//! the current attempt may record the result, so a run is recorded once even when executed
+//! twice.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use super::{Backend, Store, StoreError, WriteTx};
+
+/// Where a run is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RunState {
+    /// Waiting for a worker.
+    Queued,
+    /// A worker (or the API, for a synchronous run) holds it.
+    Running,
+    /// Finished with output.
+    Succeeded,
+    /// Finished without output; `error_kind` says why.
+    Failed,
+    /// Cancelled before it finished.
+    Cancelled,
+}
+
+impl RunState {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Queued => "queued",
+            RunState::Running => "running",
+            RunState::Succeeded => "succeeded",
+            RunState::Failed => "failed",
+            RunState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "queued" => RunState::Queued,
+            "running" => RunState::Running,
+            "succeeded" => RunState::Succeeded,
+            "failed" => RunState::Failed,
+            "cancelled" => RunState::Cancelled,
+            _ => return None,
+        })
+    }
+
+    /// Whether the run is over.
+    pub fn is_final(self) -> bool {
+        matches!(self, RunState::Succeeded | RunState::Failed | RunState::Cancelled)
+    }
+}
+
+/// The dataset version a run reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RunDataset {
+    /// Dataset name.
+    pub name: String,
+    /// Its version at submission.
+    pub version: i64,
+    /// sha256 of its Parquet blob.
+    pub sha256: String,
+    /// The columns granted.
+    pub columns: Vec<String>,
+}
+
+/// A run: what ran, with what, and what came of it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct RunRecord {
+    /// Its id.
+    pub id: String,
+    /// The tenant.
+    pub tenant: String,
+    /// The enablement it ran under.
+    pub enablement: String,
+    /// Plugin namespace.
+    pub namespace: String,
+    /// Plugin name.
+    pub plugin: String,
+    /// Exact plugin version.
+    pub version: String,
+    /// sha256 of the component.
+    pub sha256: String,
+    /// The dataset versions it reads.
+    pub datasets: Vec<RunDataset>,
+    /// The parameters it ran with.
+    #[schema(value_type = Object)]
+    pub params: serde_json::Map<String, Value>,
+    /// The limits it ran under (`kiln_host::Limits`; `timeout` in ms).
+    #[schema(value_type = Object)]
+    pub limits: Value,
+    /// `sync` or `queued`.
+    pub mode: String,
+    /// Where it is.
+    pub state: RunState,
+    /// How many times it was claimed.
+    pub attempt: i64,
+    /// The worker holding it.
+    pub lease_owner: Option<String>,
+    /// When the holder's lease ends, unix ms.
+    pub lease_until: Option<i64>,
+    /// A cancel was asked for while it ran.
+    pub cancel_requested: bool,
+    /// Why it failed: a run-error kind (`timeout`, `memory`, …) or `lost`.
+    pub error_kind: Option<String>,
+    /// The failure in words.
+    pub error: Option<String>,
+    /// What it consumed (`kiln_host::Usage`).
+    #[schema(value_type = Object)]
+    pub usage: Option<Value>,
+    /// Its captured log (`kiln_host::RunLog`).
+    #[schema(value_type = Object)]
+    pub log: Option<Value>,
+    /// sha256 of the stored output document.
+    pub output_sha256: Option<String>,
+    /// Plugin CPU time charged to the tenant, ms.
+    pub cpu_ms: i64,
+    /// Who submitted it.
+    pub created_by: String,
+    /// Submitted, unix ms.
+    pub created_at: i64,
+    /// First claimed, unix ms.
+    pub started_at: Option<i64>,
+    /// Finished, unix ms.
+    pub finished_at: Option<i64>,
+}
+
+fn parse_json<T: serde::de::DeserializeOwned + Default>(text: Option<String>) -> T {
+    text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+}
+
+fn record(row: &sqlx::any::AnyRow) -> Result<RunRecord, StoreError> {
+    let state: String = row.try_get("state")?;
+    let usage: Option<String> = row.try_get("usage")?;
+    let log: Option<String> = row.try_get("log")?;
+    Ok(RunRecord {
+        id: row.try_get("id")?,
+        tenant: row.try_get("tenant")?,
+        enablement: row.try_get("enablement")?,
+        namespace: row.try_get("namespace")?,
+        plugin: row.try_get("plugin")?,
+        version: row.try_get("version")?,
+        sha256: row.try_get("sha256")?,
+        datasets: parse_json(row.try_get("datasets")?),
+        params: parse_json(row.try_get("params")?),
+        limits: parse_json(row.try_get("limits")?),
+        mode: row.try_get("mode")?,
+        state: RunState::parse(&state).ok_or_else(|| StoreError::NotFound(format!("run state {state}")))?,
+        attempt: row.try_get("attempt")?,
+        lease_owner: row.try_get("lease_owner")?,
+        lease_until: row.try_get("lease_until")?,
+        cancel_requested: row.try_get::<i64, _>("cancel_requested")? != 0,
+        error_kind: row.try_get("error_kind")?,
+        error: row.try_get("error")?,
+        usage: usage.and_then(|u| serde_json::from_str(&u).ok()),
+        log: log.and_then(|l| serde_json::from_str(&l).ok()),
+        output_sha256: row.try_get("output_sha256")?,
+        cpu_ms: row.try_get("cpu_ms")?,
+        created_by: row.try_get("created_by")?,
+        created_at: row.try_get("created_at")?,
+        started_at: row.try_get("started_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
+
+/// Stores a new run (queued, or running for a synchronous one held by `r.lease_owner`) and the
+/// dataset versions it reads.
+pub async fn insert(tx: &mut WriteTx, r: &RunRecord) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO runs (id, tenant, enablement, namespace, plugin, version, sha256, datasets, params, limits, mode, \
+         state, attempt, lease_owner, lease_until, cancel_requested, error_kind, error, usage, log, output_sha256, \
+         cpu_ms, created_by, created_at, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+         $11, $12, $13, $14, $15, 0, NULL, NULL, NULL, NULL, NULL, 0, $16, $17, $18, NULL)",
+    )
+    .bind(&r.id)
+    .bind(&r.tenant)
+    .bind(&r.enablement)
+    .bind(&r.namespace)
+    .bind(&r.plugin)
+    .bind(&r.version)
+    .bind(&r.sha256)
+    .bind(serde_json::to_string(&r.datasets).unwrap_or_default())
+    .bind(serde_json::to_string(&r.params).unwrap_or_default())
+    .bind(r.limits.to_string())
+    .bind(&r.mode)
+    .bind(r.state.as_str())
+    .bind(r.attempt)
+    .bind(&r.lease_owner)
+    .bind(r.lease_until)
+    .bind(&r.created_by)
+    .bind(r.created_at)
+    .bind(r.started_at)
+    .execute(&mut *tx.tx)
+    .await?;
+    for d in &r.datasets {
+        sqlx::query("INSERT INTO run_datasets (run, tenant, dataset, version) VALUES ($1, $2, $3, $4)")
+            .bind(&r.id)
+            .bind(&r.tenant)
+            .bind(&d.name)
+            .bind(d.version)
+            .execute(&mut *tx.tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// One of a tenant's runs (another tenant's is "not found").
+pub async fn get(pool: &AnyPool, tenant: &str, id: &str) -> Result<RunRecord, StoreError> {
+    let row = sqlx::query("SELECT * FROM runs WHERE id = $1 AND tenant = $2")
+        .bind(id)
+        .bind(tenant)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(record).transpose()?.ok_or_else(|| StoreError::NotFound(format!("run {id}")))
+}
+
+/// A tenant's runs, newest first, optionally in one state, with the total count.
+pub async fn list(
+    pool: &AnyPool,
+    tenant: &str,
+    state: Option<RunState>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<RunRecord>, i64), StoreError> {
+    let state = state.map(RunState::as_str);
+    let rows = sqlx::query(
+        "SELECT * FROM runs WHERE tenant = $1 AND ($2 IS NULL OR state = $2) \
+         ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
+    )
+    .bind(tenant)
+    .bind(state)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    let total = sqlx::query("SELECT COUNT(*) AS n FROM runs WHERE tenant = $1 AND ($2 IS NULL OR state = $2)")
+        .bind(tenant)
+        .bind(state)
+        .fetch_one(pool)
+        .await?
+        .try_get("n")?;
+    Ok((rows.iter().map(record).collect::<Result<_, _>>()?, total))
+}
+
+/// Runs of a tenant that are queued or running.
+pub async fn active(conn: &mut AnyConnection, tenant: &str) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM runs WHERE tenant = $1 AND state IN ('queued', 'running')")
+        .bind(tenant)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// CPU milliseconds charged to a tenant for runs finished since `since` (unix ms).
+pub async fn cpu_ms_since(conn: &mut AnyConnection, tenant: &str, since: i64) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(cpu_ms), 0) AS n FROM runs WHERE tenant = $1 AND finished_at IS NOT NULL \
+         AND finished_at >= $2",
+    )
+    .bind(tenant)
+    .bind(since)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// Claims the oldest claimable run for `worker` until `lease_until`: a queued one, or a running
+/// one whose lease ended (its worker died) and that has attempts left. PostgreSQL skips rows
+/// other workers are claiming; SQLite's single writer makes the one statement atomic.
+pub async fn claim(
+    store: &Store,
+    worker: &str,
+    now: i64,
+    lease_until: i64,
+    max_attempts: i64,
+) -> Result<Option<RunRecord>, StoreError> {
+    let lock = if store.backend() == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+    let sql = format!(
+        "UPDATE runs SET state = 'running', attempt = attempt + 1, lease_owner = $1, lease_until = $2, \
+         started_at = COALESCE(started_at, $3) WHERE id = (SELECT id FROM runs WHERE cancel_requested = 0 AND \
+         (state = 'queued' OR (state = 'running' AND lease_until < $3 AND attempt < $4)) \
+         ORDER BY created_at, id LIMIT 1 {lock}) RETURNING *"
+    );
+    let row = sqlx::query(&sql)
+        .bind(worker)
+        .bind(lease_until)
+        .bind(now)
+        .bind(max_attempts)
+        .fetch_optional(&store.pool)
+        .await?;
+    row.as_ref().map(record).transpose()
+}
+
+/// Ends runs whose lease ran out and that may not be claimed again: cancelled if a cancel was
+/// asked for, otherwise failed as `lost` once their attempts are used up. Returns how many.
+pub async fn expire(pool: &AnyPool, now: i64, max_attempts: i64) -> Result<u64, StoreError> {
+    let cancelled = sqlx::query(
+        "UPDATE runs SET state = 'cancelled', finished_at = $1, lease_owner = NULL \
+         WHERE state = 'running' AND lease_until < $1 AND cancel_requested = 1",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?;
+    let lost = sqlx::query(
+        "UPDATE runs SET state = 'failed', error_kind = 'lost', finished_at = $1, lease_owner = NULL, \
+         error = 'its worker stopped renewing the lease on every attempt' \
+         WHERE state = 'running' AND lease_until < $1 AND attempt >= $2",
+    )
+    .bind(now)
+    .bind(max_attempts)
+    .execute(pool)
+    .await?;
+    Ok(cancelled.rows_affected() + lost.rows_affected())
+}
+
+/// What a lease renewal found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renewal {
+    /// Still ours, extended.
+    Held,
+    /// Still ours, and a cancel was asked for.
+    CancelRequested,
+    /// No longer ours (the lease ran out and another worker claimed it, or it ended).
+    Lost,
+}
+
+/// Extends the lease on attempt `attempt` of run `id`, if `worker` still holds it.
+pub async fn renew(
+    pool: &AnyPool,
+    id: &str,
+    worker: &str,
+    attempt: i64,
+    lease_until: i64,
+) -> Result<Renewal, StoreError> {
+    let row = sqlx::query(
+        "UPDATE runs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND attempt = $4 AND state = 'running' \
+         RETURNING cancel_requested",
+    )
+    .bind(lease_until)
+    .bind(id)
+    .bind(worker)
+    .bind(attempt)
+    .fetch_optional(pool)
+    .await?;
+    Ok(match row {
+        None => Renewal::Lost,
+        Some(row) if row.try_get::<i64, _>("cancel_requested")? != 0 => Renewal::CancelRequested,
+        Some(_) => Renewal::Held,
+    })
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finish {
+    /// Succeeded, failed or cancelled.
+    pub state: RunState,
+    /// Why it failed.
+    pub error_kind: Option<String>,
+    /// The failure in words.
+    pub error: Option<String>,
+    /// What it consumed.
+    pub usage: Option<Value>,
+    /// Its log.
+    pub log: Option<Value>,
+    /// The stored output document.
+    pub output_sha256: Option<String>,
+    /// CPU time to charge, ms.
+    pub cpu_ms: i64,
+}
+
+/// Records how attempt `attempt` of run `id` ended, only if that attempt still holds the run;
+/// returns whether it was recorded. A second execution of the same run finds the attempt moved
+/// on (or the run finished) and records nothing.
+pub async fn finish(pool: &AnyPool, id: &str, attempt: i64, f: &Finish, at: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE runs SET state = $1, error_kind = $2, error = $3, usage = $4, log = $5, output_sha256 = $6, \
+         cpu_ms = $7, finished_at = $8, lease_owner = NULL, lease_until = NULL \
+         WHERE id = $9 AND attempt = $10 AND state = 'running'",
+    )
+    .bind(f.state.as_str())
+    .bind(&f.error_kind)
+    .bind(&f.error)
+    .bind(f.usage.as_ref().map(Value::to_string))
+    .bind(f.log.as_ref().map(Value::to_string))
+    .bind(&f.output_sha256)
+    .bind(f.cpu_ms)
+    .bind(at)
+    .bind(id)
+    .bind(attempt)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Asks run `id` of `tenant` to stop: a queued run is cancelled at once, a running one is
+/// flagged for its worker. Returns the state it is in afterwards.
+pub async fn cancel(tx: &mut WriteTx, tenant: &str, id: &str, at: i64) -> Result<Option<RunState>, StoreError> {
+    sqlx::query(
+        "UPDATE runs SET state = 'cancelled', finished_at = $1 WHERE id = $2 AND tenant = $3 AND state = 'queued'",
+    )
+    .bind(at)
+    .bind(id)
+    .bind(tenant)
+    .execute(&mut *tx.tx)
+    .await?;
+    sqlx::query("UPDATE runs SET cancel_requested = 1 WHERE id = $1 AND tenant = $2 AND state = 'running'")
+        .bind(id)
+        .bind(tenant)
+        .execute(&mut *tx.tx)
+        .await?;
+    let row = sqlx::query("SELECT state FROM runs WHERE id = $1 AND tenant = $2")
+        .bind(id)
+        .bind(tenant)
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+    Ok(row.map(|r| r.try_get::<String, _>("state")).transpose()?.and_then(|s| RunState::parse(&s)))
+}
