@@ -1,36 +1,69 @@
-//! `kiln demo`: the whole local loop on the embedded default — generate the Xi'an data set,
-//! build the example plugins, run each through the host, and summarise what they found.
+//! `kiln demo`: the platform's main job on the embedded default. It starts the service
+//! in-process, generates the Xi'an data set, and then drives the service over HTTP the way its
+//! users would: an operator and a maker, signed publishing and review of the example plugins,
+//! one tenant per enterprise with its monthly report, plugin runs through the worker, and the
+//! operator's district rollup. Then it keeps serving, unless `--no-serve`.
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use anyhow::{Context as _, bail};
+use anyhow::{Context as _, anyhow, bail};
+use base64::Engine as _;
 use clap::Args;
+use ed25519_dalek::SigningKey;
 use indicatif::{ProgressBar, ProgressStyle};
-use kiln_host::{DataSource, DirSource, Grants, Limits, Output, RunRequest};
-use serde_json::json;
+use kiln_host::{ColumnData, DataSource, DirSource};
+use kiln_registry::ServeConfig;
+use kiln_registry::manifest::{Manifest, sign};
+use kiln_registry::worker::WorkerConfig;
+use serde_json::{Value, json};
+use tokio::sync::watch;
 
-use crate::render;
+use crate::registry::client::Client;
+use crate::registry::monitor::rollup_text;
+use crate::registry::tenants::read_enterprises;
 
 /// Arguments of `kiln demo`.
 #[derive(Args)]
 pub struct DemoArgs {
-    /// Where the demo keeps its data set and compile cache.
+    /// Where the demo keeps its data set, compile cache and the service's state
+    /// (DATA_DIR/platform, started afresh on every run).
     #[arg(long, default_value = "kiln-data")]
     data_dir: PathBuf,
-    /// Number of enterprises to generate.
+    /// Number of enterprises to generate; each becomes a tenant.
     #[arg(long, default_value_t = 2000)]
     enterprises: usize,
+    /// Address the service listens on; port 0 lets the system pick one.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Exit after the summary instead of serving.
+    #[arg(long)]
+    no_serve: bool,
     /// Print one JSON document instead of text.
     #[arg(long)]
     json: bool,
+    /// How many tenants (those with the most equipment telemetry) enable and run every example
+    /// plugin.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    tenants_with_plugins: usize,
 }
 
-/// The example plugins, their headline table, and rows of it to show.
+/// The namespace the example plugins are published in.
+const NAMESPACE: &str = "xian-demo";
+/// The example plugins and their headline table.
 const EXAMPLES: &[(&str, &str)] =
     &[("energy-intensity", "worst"), ("oee", "by_enterprise"), ("anomaly", "anomalies"), ("output-growth", "growth")];
+/// Concurrent uploads: enough to keep the service busy, few enough for a small machine.
+const UPLOAD_THREADS: usize = 4;
+/// Rows of each headline table shown in the text summary.
+const HEADLINE_ROWS: usize = 5;
+/// How long the demo waits for its runs before giving up.
+const RUNS_DEADLINE: Duration = Duration::from_secs(30 * 60);
 
 /// Runs the demo.
 pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
@@ -38,118 +71,564 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     if !examples.exists() {
         bail!("kiln demo builds the example plugins from a Kiln checkout; {} is missing", examples.display());
     }
+    let runtime = crate::runtime()?;
+    // Bound first, so a taken port fails before any work is done.
+    let listener = runtime.block_on(tokio::net::TcpListener::bind(args.listen)).map_err(|e| {
+        anyhow!("cannot listen on {}: {e}; pass --listen 127.0.0.1:0 to let the system pick a free port", args.listen)
+    })?;
+    let addr = listener.local_addr().context("reading the listening address")?;
+    let url = format!("http://{addr}");
     let data = args.data_dir.join("xian");
-    let step = |message: &str| {
-        let bar =
-            ProgressBar::new_spinner().with_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").ok()?);
-        bar.set_message(message.to_string());
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Some(bar)
-    };
+    let platform = args.data_dir.join("platform");
 
-    let bar = step(&format!("generating {} enterprises into {}", args.enterprises, data.display()));
+    let bar = spinner(&format!("generating {} enterprises into {}", args.enterprises, data.display()));
     let options = kiln_datagen::Options { enterprises: args.enterprises, ..kiln_datagen::Options::default() };
     kiln_datagen::write_parquet(&data, &options, &mut |_, _, _| {}).context("generating the Xi'an data set")?;
-    bar.inspect(|b| b.finish_and_clear());
+    bar.finish_and_clear();
 
-    let bar = step("building the example plugins for wasm32-wasip2");
+    let bar = spinner("building the example plugins for wasm32-wasip2");
     let built = crate::plugin::build::cargo_build_all(&examples);
-    bar.inspect(|b| b.finish_and_clear());
+    bar.finish_and_clear();
     let built = built?;
 
-    let host = kiln_host::Host::new(kiln_host::HostConfig {
-        cache_dir: Some(args.data_dir.join("cache")),
-        max_instances: 8,
-        ..Default::default()
-    })?;
-    let runtime = crate::runtime()?;
-    let source: Arc<dyn DataSource> = Arc::new(DirSource::open(&data)?);
-    let mut results = Vec::new();
+    // The service, in-process: the same router `kiln serve` runs, on our listener.
+    reset_platform(&platform)?;
+    let config = ServeConfig { data_dir: platform.clone(), db: None, blobs: None, listen: addr };
+    let state = runtime.block_on(kiln_registry::state(&config)).context("starting the service")?;
+    let (stop_server, server_stopping) = watch::channel(false);
+    let router = kiln_registry::routes::router(state.clone());
+    let server = runtime
+        .spawn(async move { axum::serve(listener, router).with_graceful_shutdown(stopped(server_stopping)).await });
+
+    let db = kiln_registry::default_db_url(&platform);
+    let operator_token = runtime
+        .block_on(kiln_registry::bootstrap(&db, "demo-operator"))
+        .context("creating the operator's token")?
+        .token;
+    let operator = Client::new(&url, Some(&operator_token))?;
+
+    // A maker publishes the example plugins, signed; the operator approves them.
+    let bar = spinner("publishing and approving the example plugins");
+    let maker = operator.with_token(&create_token(&operator, json!({"principal": "demo-maker", "role": "maker"}))?);
+    maker.post(&["v1", "namespaces"], Some(&json!({"name": NAMESPACE}))).context("creating the namespace")?;
+    let key = SigningKey::generate(&mut rand::rngs::OsRng);
+    let registered = maker
+        .post(
+            &["v1", "keys"],
+            Some(&json!({"public_key": hex::encode(key.verifying_key().to_bytes()), "name": "demo"})),
+        )
+        .context("registering the maker's signing key")?;
+    let key_id = text(&registered["id"]).to_string();
+    let mut plugins = Vec::new();
     for (name, headline) in EXAMPLES {
         let file = name.replace('-', "_") + ".wasm";
         let (_, wasm) = built
             .iter()
             .find(|(_, path)| path.file_name().is_some_and(|f| f == file.as_str()))
             .with_context(|| format!("{name} was not built"))?;
-        let plugin = runtime.block_on(crate::plugin::load_file(&host, wasm))?;
-        let grants = plugin.info().datasets.iter().fold(Grants::none(), |g, d| g.columns(&d.name, d.columns.clone()));
-        let params = kiln_host::params_from_text(plugin.info(), &[])?;
-        let request = RunRequest { params, data: Some((source.clone(), grants)), limits: Limits::default() };
-        let report = runtime.block_on(host.run(&plugin, request));
-        let output = report.result.with_context(|| format!("{name} failed"))?;
-        results.push((*name, *headline, output, report.usage));
+        let bytes = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+        // The service's own host: what it compiles here is cached for the publish and the runs.
+        let plugin =
+            runtime.block_on(state.host.load(&bytes)).with_context(|| format!("loading {}", wasm.display()))?;
+        let manifest = Manifest::from_describe(NAMESPACE, plugin.info(), "Apache-2.0", None, vec![]);
+        let sha256 = kiln_host::sha256_hex(&bytes);
+        let body = json!({
+            "signature": sign(&key, &sha256, &manifest),
+            "manifest": manifest,
+            "key_id": key_id,
+            "component": base64::engine::general_purpose::STANDARD.encode(&bytes),
+        });
+        let version = manifest.version.clone();
+        maker
+            .post(&["v1", "plugins", NAMESPACE, name, "versions"], Some(&body))
+            .with_context(|| format!("publishing {NAMESPACE}/{name}@{version}"))?;
+        operator
+            .post(&["v1", "plugins", NAMESPACE, name, "versions", &version, "approve"], None)
+            .with_context(|| format!("approving {NAMESPACE}/{name}@{version}"))?;
+        plugins.push(Example { name, headline, version });
+    }
+    bar.finish_and_clear();
+
+    // Every enterprise becomes a tenant and files its own monthly report.
+    let tenants = read_enterprises(&data.join("enterprises.parquet"))?;
+    for chunk in tenants.chunks(1000) {
+        operator.post(&["v1", "tenants", "import"], Some(&json!({"tenants": chunk}))).context("importing tenants")?;
+    }
+    let ids: Vec<String> = tenants.iter().map(|t| text(&t["id"]).to_string()).collect();
+    let source = DirSource::open(&data).with_context(|| format!("opening {}", data.display()))?;
+    let monthly = split_by_enterprise(&source, "monthly_indicators")?;
+    let admins = upload_reports(&operator, &ids, &monthly)?;
+
+    // Some tenants also share their register entry and telemetry, and run every plugin.
+    let telemetry = split_by_enterprise(&source, "equipment_telemetry")?;
+    let enterprises = split_by_enterprise(&source, "enterprises")?;
+    let mut runners: Vec<&String> = ids.iter().filter(|id| telemetry.rows(id) > 0).collect();
+    // Most telemetry first, so OEE has the most to chew on; ties in id order.
+    runners.sort_by_key(|id| std::cmp::Reverse(telemetry.rows(id)));
+    runners.truncate(args.tenants_with_plugins);
+    if runners.len() < args.tenants_with_plugins {
+        eprintln!(
+            "note: only {} enterprises have equipment telemetry; {} tenants run the plugins",
+            runners.len(),
+            runners.len()
+        );
     }
 
-    if args.json {
-        let plugins: Vec<_> = results
-            .iter()
-            .map(|(name, _, output, usage)| json!({"plugin": name, "output": render::output_json(output), "usage": usage}))
-            .collect();
-        let rollup = district_rollup(&results).map(|b| render::batch_json(&b));
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"data": data, "plugins": plugins, "district_rollup": rollup}))?
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    println!("Kiln demo: {} enterprises of Xi'an, data in {}\n", args.enterprises, data.display());
-    for (name, headline, output, usage) in &results {
-        println!("== {name}  ({:.1} ms, {} rows read)", usage.wall_us as f64 / 1000.0, usage.rows_read);
-        for m in &output.metrics {
-            println!("   {:<16} {:.4} {}", m.name, m.value, m.unit);
+    // The worker starts now, so runs execute while later ones are still being submitted.
+    let (stop_worker, worker_stopping) = watch::channel(false);
+    let worker_config = WorkerConfig { concurrency: 2, ..WorkerConfig::default() };
+    let worker = runtime.spawn(kiln_registry::worker::work(
+        state.store.clone(),
+        state.runner.clone(),
+        worker_config,
+        stopped(worker_stopping),
+    ));
+
+    let total = (runners.len() * plugins.len()) as u64;
+    let bar = progress(total, "submitting plugin runs");
+    let mut runs = Vec::new();
+    let mut clients = Vec::new();
+    for id in &runners {
+        let admin = operator.with_token(admins.get(*id).with_context(|| format!("no admin token for {id}"))?);
+        for (dataset, table) in [("enterprises", &enterprises), ("equipment_telemetry", &telemetry)] {
+            admin
+                .post_bytes(&["v1", "tenants", id, "datasets", dataset], "text/csv", table.csv(id).into_bytes())
+                .with_context(|| format!("uploading {dataset} of tenant {id}"))?;
         }
-        if let Some(table) = output.tables.iter().find(|t| t.name == *headline) {
-            println!("   {headline} ({} rows), first 5:", table.data.rows);
-            for line in render::batch_text(&table.data, 5).lines() {
-                println!("   {line}");
+        for (index, plugin) in plugins.iter().enumerate() {
+            let enablement = admin
+                .post(
+                    &["v1", "tenants", id, "enablements"],
+                    Some(&json!({"namespace": NAMESPACE, "plugin": plugin.name, "requirement": plugin.version})),
+                )
+                .with_context(|| format!("enabling {} for tenant {id}", plugin.name))?;
+            let run = admin
+                .post(
+                    &["v1", "tenants", id, "enablements", text(&enablement["id"]), "runs"],
+                    Some(&json!({"mode": "queued"})),
+                )
+                .with_context(|| format!("queueing a run of {} for tenant {id}", plugin.name))?;
+            runs.push(Run {
+                plugin: index,
+                tenant: id.to_string(),
+                admin: clients.len(),
+                id: text(&run["id"]).to_string(),
+                record: Value::Null,
+            });
+            bar.inc(1);
+        }
+        clients.push(admin);
+    }
+    bar.finish_and_clear();
+
+    // Follow every run through the worker until it is final.
+    let bar = progress(total, "running the plugins through the worker");
+    let started = Instant::now();
+    loop {
+        for run in runs.iter_mut().filter(|r| !is_final(&r.record)) {
+            run.record = clients[run.admin]
+                .get(&["v1", "tenants", &run.tenant, "runs", &run.id], &[])
+                .with_context(|| format!("following run {} of tenant {}", run.id, run.tenant))?;
+        }
+        let done = runs.iter().filter(|r| is_final(&r.record)).count();
+        bar.set_position(done as u64);
+        if done == runs.len() {
+            break;
+        }
+        if worker.is_finished() {
+            bail!("the worker stopped with {} runs unfinished", runs.len() - done);
+        }
+        if started.elapsed() > RUNS_DEADLINE {
+            bail!("{} runs are still unfinished after {:?}", runs.len() - done, RUNS_DEADLINE);
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    bar.finish_and_clear();
+    let keep_worker = !args.no_serve;
+    if !keep_worker {
+        stop_worker.send_replace(true);
+        runtime.block_on(worker).context("the worker task failed")?.context("the worker failed")?;
+    }
+
+    // What each plugin found, from the first tenant whose headline table has rows.
+    let mut summaries = Vec::new();
+    for (index, plugin) in plugins.iter().enumerate() {
+        let mine: Vec<&Run> = runs.iter().filter(|r| r.plugin == index).collect();
+        let succeeded: Vec<&Run> = mine.iter().copied().filter(|r| r.record["state"] == "succeeded").collect();
+        let usage = |field: &str| succeeded.iter().filter_map(|r| r.record["usage"][field].as_f64()).sum::<f64>();
+        let mut headline = None;
+        for run in &succeeded {
+            let output = clients[run.admin]
+                .get(&["v1", "tenants", &run.tenant, "runs", &run.id, "result"], &[])
+                .with_context(|| format!("fetching the result of run {}", run.id))?;
+            let table = output["tables"].as_array().into_iter().flatten().find(|t| t["name"] == plugin.headline);
+            if let Some(table) = table.filter(|t| t["rows"].as_array().is_some_and(|rows| !rows.is_empty())) {
+                headline = Some((run.tenant.clone(), table.clone(), output["metrics"].clone()));
+                break;
             }
         }
-        println!();
+        let failures: Vec<Value> = mine
+            .iter()
+            .filter(|r| r.record["state"] != "succeeded")
+            .map(|r| {
+                json!({"tenant": r.tenant, "run": r.id, "state": r.record["state"],
+                       "error_kind": r.record["error_kind"], "error": r.record["error"]})
+            })
+            .collect();
+        let (tenant, table, metrics) = headline.unwrap_or((String::new(), Value::Null, Value::Null));
+        summaries.push(json!({
+            "plugin": format!("{NAMESPACE}/{}", plugin.name),
+            "version": plugin.version,
+            "runs": mine.len(),
+            "succeeded": succeeded.len(),
+            "rows_read": usage("rows_read") as u64,
+            "mean_wall_ms": if succeeded.is_empty() { 0.0 } else { usage("wall_us") / 1000.0 / succeeded.len() as f64 },
+            "headline_tenant": tenant,
+            "headline": table,
+            "metrics": metrics,
+            "failures": failures,
+        }));
     }
-    if let Some(rollup) = district_rollup(&results) {
-        println!("== district rollup of industrial output value, latest month (output-growth)");
-        print!("{}", render::batch_text(&rollup, 20));
+    let rollup = operator
+        .get(&["v1", "monitoring", "rollup"], &[("level", "district".to_string())])
+        .context("reading the district rollup")?;
+
+    let failed: usize = summaries.iter().map(|s| s["failures"].as_array().map_or(0, Vec::len)).sum();
+    if args.json {
+        let document = json!({
+            "url": url,
+            "operator_token": operator_token,
+            "data": data,
+            "platform": platform,
+            "tenants": ids.len(),
+            "tenants_with_plugins": runners.len(),
+            "plugins": summaries,
+            "district_rollup": rollup,
+        });
+        println!("{}", serde_json::to_string_pretty(&document)?);
+    } else {
+        print_summary(&args, &url, ids.len(), runners.len(), &summaries, &rollup);
     }
+
+    if failed > 0 || args.no_serve {
+        stop_server.send_replace(true);
+        stop_worker.send_replace(true);
+        runtime.block_on(server).context("the server task failed")?.context("the server failed")?;
+        if failed > 0 {
+            bail!("{failed} of {} plugin runs failed (see above)", runs.len());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "\nKiln is serving at {url} — operator token: {operator_token} (data in {}); a worker runs queued jobs; \
+         Ctrl-C stops it",
+        platform.display()
+    );
+    runtime.block_on(crate::serve::shutdown_signal());
+    stop_server.send_replace(true);
+    stop_worker.send_replace(true);
+    runtime.block_on(server).context("the server task failed")?.context("the server failed")?;
+    runtime.block_on(worker).context("the worker task failed")?.context("the worker failed")?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The `district` rows of output-growth's table for its latest month.
-fn district_rollup(results: &[(&str, &str, Output, kiln_host::Usage)]) -> Option<kiln_host::Batch> {
-    let (_, _, output, _) = results.iter().find(|(name, ..)| *name == "output-growth")?;
-    let growth = &output.tables.iter().find(|t| t.name == "growth")?.data;
-    let text = |name: &str| match &growth.columns.iter().find(|c| c.name == name)?.data {
-        kiln_host::ColumnData::String(v) => Some(kiln_host::strings::iter(v).map(str::to_string).collect::<Vec<_>>()),
-        _ => None,
-    };
-    let (levels, months) = (text("level")?, text("month")?);
-    let latest = months.iter().max()?.clone();
-    let keep: Vec<bool> = levels.iter().zip(&months).map(|(l, m)| l == "district" && *m == latest).collect();
-    let columns = growth
-        .columns
-        .iter()
-        .filter(|c| c.name != "level")
-        .map(|c| kiln_host::Column {
-            name: c.name.clone(),
-            data: filter(&c.data, &keep),
-            validity: c.validity.as_ref().map(|v| v.iter().zip(&keep).filter(|(_, k)| **k).map(|(v, _)| *v).collect()),
-        })
-        .collect();
-    Some(kiln_host::Batch { rows: keep.iter().filter(|k| **k).count() as u32, columns })
+/// An example plugin as published.
+struct Example {
+    name: &'static str,
+    headline: &'static str,
+    version: String,
 }
 
-fn filter(data: &kiln_host::ColumnData, keep: &[bool]) -> kiln_host::ColumnData {
-    use kiln_host::ColumnData::*;
-    fn pick<T: Clone>(v: &[T], keep: &[bool]) -> Vec<T> {
-        v.iter().zip(keep).filter(|(_, k)| **k).map(|(v, _)| v.clone()).collect()
+/// A queued run and its latest record.
+struct Run {
+    /// Index into the examples.
+    plugin: usize,
+    tenant: String,
+    /// Index into the tenants' admin clients.
+    admin: usize,
+    id: String,
+    record: Value,
+}
+
+fn is_final(record: &Value) -> bool {
+    matches!(record["state"].as_str(), Some("succeeded" | "failed" | "cancelled"))
+}
+
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
+}
+
+/// Resolves once `true` is sent, or the sender is gone.
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+fn spinner(message: &str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+        bar.set_style(style);
     }
-    match data {
-        F64(v) => F64(pick(v, keep)),
-        S64(v) => S64(pick(v, keep)),
-        String(v) => {
-            let kept: Vec<&str> = kiln_host::strings::iter(v).zip(keep).filter(|(_, k)| **k).map(|(s, _)| s).collect();
-            String(kiln_host::strings::pack(kept))
+    bar.set_message(message.to_string());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn progress(total: u64, message: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(message.to_string());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// Empties the service's data directory so each demo starts on a fresh platform (the first
+/// operator can only be bootstrapped once), keeping its compile cache, which stays valid.
+fn reset_platform(platform: &Path) -> anyhow::Result<()> {
+    let entries = match std::fs::read_dir(platform) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", platform.display())),
+    };
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {}", platform.display()))?;
+        if entry.file_name() == "cache" {
+            continue;
         }
-        Bool(v) => Bool(pick(v, keep)),
-        Timestamp(v) => Timestamp(pick(v, keep)),
+        let path = entry.path();
+        let removed =
+            if entry.file_type()?.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        removed.with_context(|| format!("removing {} (the previous demo's platform)", path.display()))?;
     }
+    Ok(())
+}
+
+/// Creates a token as the operator and returns its secret.
+fn create_token(operator: &Client, request: Value) -> anyhow::Result<String> {
+    let created = operator.post(&["v1", "tokens"], Some(&request)).context("creating a token")?;
+    match created["token"].as_str() {
+        Some(token) => Ok(token.to_string()),
+        None => bail!("the registry's token answer has no `token`"),
+    }
+}
+
+/// Gives every tenant an admin token and uploads its monthly report, a few at a time; returns
+/// the tokens by tenant.
+fn upload_reports(operator: &Client, ids: &[String], monthly: &Split) -> anyhow::Result<HashMap<String, String>> {
+    let bar = progress(ids.len() as u64, "filing each tenant's monthly report");
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let tokens = Mutex::new(HashMap::with_capacity(ids.len()));
+    let upload = |id: &str| -> anyhow::Result<()> {
+        let token = create_token(
+            operator,
+            json!({"principal": format!("{id}-admin"), "role": "enterprise-admin", "tenant": id}),
+        )?;
+        operator
+            .with_token(&token)
+            .post_bytes(
+                &["v1", "tenants", id, "datasets", "monthly_indicators"],
+                "text/csv",
+                monthly.csv(id).into_bytes(),
+            )
+            .with_context(|| format!("uploading the monthly report of tenant {id}"))?;
+        tokens.lock().map_err(|_| anyhow!("a report upload panicked"))?.insert(id.to_string(), token);
+        Ok(())
+    };
+    let outcome = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..UPLOAD_THREADS)
+            .map(|_| {
+                scope.spawn(|| -> anyhow::Result<()> {
+                    while !failed.load(Ordering::Relaxed) {
+                        let Some(id) = ids.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+                        if let Err(e) = upload(id) {
+                            // Stop the others too: one refused report means the demo is broken.
+                            failed.store(true, Ordering::Relaxed);
+                            return Err(e);
+                        }
+                        bar.inc(1);
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        workers.into_iter().try_for_each(|w| w.join().map_err(|_| anyhow!("a report upload panicked"))?)
+    });
+    bar.finish_and_clear();
+    outcome?;
+    tokens.into_inner().map_err(|_| anyhow!("a report upload panicked"))
+}
+
+/// One table of the data set as CSV, split by enterprise: each tenant's rows with the header.
+struct Split {
+    header: String,
+    /// CSV lines by tenant id (the lowercased `enterprise_id`).
+    lines: HashMap<String, Vec<String>>,
+}
+
+impl Split {
+    fn rows(&self, tenant: &str) -> usize {
+        self.lines.get(tenant).map_or(0, Vec::len)
+    }
+
+    /// The tenant's rows as a CSV file (just the header when it has none).
+    fn csv(&self, tenant: &str) -> String {
+        let mut out = self.header.clone();
+        for line in self.lines.get(tenant).into_iter().flatten() {
+            out.push_str(line);
+        }
+        out
+    }
+}
+
+/// Reads every column of `dataset` and splits its rows by `enterprise_id`. CSV is what the
+/// upload route ingests without new dependencies here; values are written so that the
+/// service infers the generated types back (floats keep a decimal point, timestamps are
+/// RFC 3339, nulls are empty).
+fn split_by_enterprise(source: &DirSource, dataset: &str) -> anyhow::Result<Split> {
+    let schema = source.schema(dataset).with_context(|| format!("reading the schema of {dataset}"))?;
+    let columns: Vec<String> = schema.iter().map(|f| f.name.clone()).collect();
+    if !columns.iter().any(|c| c == "enterprise_id") {
+        bail!("{dataset} has no enterprise_id column");
+    }
+    let mut split = Split {
+        header: columns.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",") + "\n",
+        lines: HashMap::new(),
+    };
+    let mut scan = source.scan(dataset, &columns, 65_536).with_context(|| format!("reading {dataset}"))?;
+    while let Some(batch) = scan.next_batch().with_context(|| format!("reading {dataset}"))? {
+        let Some(ColumnData::String(ids)) = batch.columns.iter().find(|c| c.name == "enterprise_id").map(|c| &c.data)
+        else {
+            bail!("enterprise_id of {dataset} is not text");
+        };
+        for (row, id) in kiln_host::strings::iter(ids).enumerate() {
+            let mut line = String::new();
+            for (n, column) in batch.columns.iter().enumerate() {
+                if n > 0 {
+                    line.push(',');
+                }
+                if column.validity.as_ref().is_none_or(|v| v[row]) {
+                    line.push_str(&csv_value(&column.data, row));
+                }
+            }
+            line.push('\n');
+            split.lines.entry(id.to_lowercase()).or_default().push(line);
+        }
+    }
+    Ok(split)
+}
+
+/// One cell as CSV text.
+fn csv_value(data: &ColumnData, row: usize) -> String {
+    match data {
+        // Debug keeps `.0` on whole numbers, so the column is inferred as floats again.
+        ColumnData::F64(v) if v[row].is_finite() => format!("{:?}", v[row]),
+        ColumnData::F64(_) => String::new(),
+        ColumnData::S64(v) => v[row].to_string(),
+        ColumnData::String(v) => csv_field(kiln_host::strings::get(v, row)),
+        ColumnData::Bool(v) => v[row].to_string(),
+        ColumnData::Timestamp(v) => {
+            let nanos = v[row];
+            let at = if nanos >= 0 {
+                UNIX_EPOCH + Duration::from_nanos(nanos.unsigned_abs())
+            } else {
+                UNIX_EPOCH - Duration::from_nanos(nanos.unsigned_abs())
+            };
+            if nanos % 1_000_000_000 == 0 {
+                humantime::format_rfc3339_seconds(at).to_string()
+            } else {
+                humantime::format_rfc3339_nanos(at).to_string()
+            }
+        }
+    }
+}
+
+/// A CSV field, quoted when it must be (RFC 4180).
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+}
+
+/// An output table (`{"columns": [{"name"}], "rows": [[...]]}`) as aligned text, at most
+/// `max_rows` rows, formatted as `kiln plugin run` formats its tables.
+fn table_text(table: &Value, max_rows: usize) -> String {
+    let columns = table["columns"].as_array().map_or(&[][..], Vec::as_slice);
+    let rows = table["rows"].as_array().map_or(&[][..], Vec::as_slice);
+    let mut grid: Vec<Vec<String>> = vec![columns.iter().map(|c| text(&c["name"]).to_string()).collect()];
+    for row in rows.iter().take(max_rows) {
+        grid.push(
+            (0..columns.len())
+                .map(|i| match &row[i] {
+                    Value::Null => "∅".to_string(),
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) if n.is_f64() => format!("{:.4}", n.as_f64().unwrap_or_default()),
+                    other => other.to_string(),
+                })
+                .collect(),
+        );
+    }
+    let widths: Vec<usize> =
+        (0..columns.len()).map(|i| grid.iter().map(|row| row[i].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for (n, row) in grid.iter().enumerate() {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell}{}", " ".repeat(w - cell.chars().count())))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+        if n == 0 {
+            out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+            out.push('\n');
+        }
+    }
+    if rows.len() > max_rows {
+        out.push_str(&format!("… {} more rows\n", rows.len() - max_rows));
+    }
+    out
+}
+
+fn print_summary(args: &DemoArgs, url: &str, tenants: usize, runners: usize, summaries: &[Value], rollup: &Value) {
+    println!("Kiln demo on {url}: {} enterprises of Xi'an, data in {}", args.enterprises, args.data_dir.display());
+    println!(
+        "{tenants} tenants filed their monthly reports; {runners} of them ran the {} example plugins through the worker\n",
+        summaries.len()
+    );
+    for s in summaries {
+        println!(
+            "== {}@{}  {}/{} runs succeeded, {} rows read, {:.1} ms mean wall",
+            text(&s["plugin"]),
+            text(&s["version"]),
+            s["succeeded"],
+            s["runs"],
+            s["rows_read"],
+            s["mean_wall_ms"].as_f64().unwrap_or_default()
+        );
+        for f in s["failures"].as_array().into_iter().flatten() {
+            println!(
+                "   FAILED for tenant {} ({}, {}): {}",
+                text(&f["tenant"]),
+                text(&f["state"]),
+                f["error_kind"].as_str().unwrap_or("-"),
+                f["error"].as_str().unwrap_or("no error recorded")
+            );
+        }
+        if s["headline"].is_null() {
+            println!("   no run produced a non-empty headline table\n");
+            continue;
+        }
+        println!("   tenant {}:", text(&s["headline_tenant"]));
+        for m in s["metrics"].as_array().into_iter().flatten() {
+            println!("   {:<16} {:.4} {}", text(&m["name"]), m["value"].as_f64().unwrap_or_default(), text(&m["unit"]));
+        }
+        let rows = s["headline"]["rows"].as_array().map_or(0, Vec::len);
+        println!("   {} ({rows} rows), first {HEADLINE_ROWS}:", text(&s["headline"]["name"]));
+        for line in table_text(&s["headline"], HEADLINE_ROWS).lines() {
+            println!("   {line}");
+        }
+        println!();
+    }
+    println!("== the operator's view: monthly reports of every opted-in tenant");
+    print!("{}", rollup_text(rollup));
 }

@@ -49,6 +49,13 @@ impl Client {
         Ok(Client { base, token: token.map(str::trim).filter(|t| !t.is_empty()).map(String::from), http })
     }
 
+    /// The same registry and connection pool, called with another token: cheaper than
+    /// [`Client::new`], which starts a pool (and a runtime thread) of its own.
+    pub fn with_token(&self, token: &str) -> Self {
+        let token = Some(token.trim()).filter(|t| !t.is_empty()).map(String::from);
+        Client { base: self.base.clone(), token, http: self.http.clone() }
+    }
+
     /// The URL of an API path given as segments (each percent-encoded as needed).
     pub fn url(&self, segments: &[&str]) -> Url {
         let mut url = self.base.clone();

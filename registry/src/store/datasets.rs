@@ -136,10 +136,12 @@ pub async fn versions(pool: &AnyPool, tenant: &str, name: &str) -> Result<Vec<Da
 
 /// Bytes of live dataset versions a tenant stores.
 pub async fn storage_used(conn: &mut AnyConnection, tenant: &str) -> Result<i64, StoreError> {
-    let row = sqlx::query("SELECT COALESCE(SUM(bytes), 0) AS n FROM datasets WHERE tenant = $1 AND deleted_at IS NULL")
-        .bind(tenant)
-        .fetch_one(&mut *conn)
-        .await?;
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) AS n FROM datasets WHERE tenant = $1 AND deleted_at IS NULL",
+    )
+    .bind(tenant)
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(row.try_get("n")?)
 }
 

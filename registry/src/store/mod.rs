@@ -69,6 +69,11 @@ impl Store {
         Ok(Store { pool, backend })
     }
 
+    /// The connection pool, for the store functions that take one.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     /// The backend in use.
     pub fn backend(&self) -> Backend {
         self.backend

@@ -258,7 +258,7 @@ pub async fn active(conn: &mut AnyConnection, tenant: &str) -> Result<i64, Store
 /// CPU milliseconds charged to a tenant for runs finished since `since` (unix ms).
 pub async fn cpu_ms_since(conn: &mut AnyConnection, tenant: &str, since: i64) -> Result<i64, StoreError> {
     let row = sqlx::query(
-        "SELECT COALESCE(SUM(cpu_ms), 0) AS n FROM runs WHERE tenant = $1 AND finished_at IS NOT NULL \
+        "SELECT CAST(COALESCE(SUM(cpu_ms), 0) AS BIGINT) AS n FROM runs WHERE tenant = $1 AND finished_at IS NOT NULL \
          AND finished_at >= $2",
     )
     .bind(tenant)

@@ -50,8 +50,11 @@ enum Fx {
     Pending,
     /// `{ns}`: a new namespace of the maker's holding `good@0.1.0`, approved.
     Approved,
+    /// In tenant `t1`: datasets `readings` (`{dsversion}`) and `{spare}`, an enablement
+    /// `{enablement}` of `acme/good`, a succeeded run `{run}` and a queued run `{queued}`.
+    Tenant,
 }
-use Fx::{Approved, EmptyNs, MakerKey, MakerToken, Pending, Shared};
+use Fx::{Approved, EmptyNs, MakerKey, MakerToken, Pending, Shared, Tenant};
 
 /// The callers, one column each.
 const CALLERS: [&str; 6] = ["anonymous", "operator", "maker", "maker/read", "other maker", "enterprise"];
@@ -137,6 +140,60 @@ const MATRIX: &[Row] = &[
         Some(r#"{"reason":"malware"}"#), Approved,                  [U, OK,  F,   F, F,   F]),
 
     row("GET /v1/audit", "/v1/audit", None, Shared,                 [U, OK,  F,   F, F,   F]),
+
+    // Tenants: operators manage them; an enterprise admin reads its own and sets its opt-in.
+    row("POST /v1/tenants", "/v1/tenants",
+        Some(r#"{"id":"{uniq}","name":"X","district":"d1","park":"p1","industry":"C39","size_class":"micro"}"#), Shared,
+                                                                    [U, NEW, F,   F, F,   F]),
+    row("POST /v1/tenants/import", "/v1/tenants/import",
+        Some(r#"{"tenants":[{"id":"{uniq}","name":"X","district":"d1","park":"p1","industry":"C39","size_class":"micro"}]}"#), Shared,
+                                                                    [U, OK,  F,   F, F,   F]),
+    row("GET /v1/tenants", "/v1/tenants", None, Shared,             [U, OK,  F,   F, F,   OK]),
+    row("GET /v1/tenants/{tenant}", "/v1/tenants/t1", None, Shared, [U, OK,  F,   F, F,   OK]),
+    row("PATCH /v1/tenants/{tenant}", "/v1/tenants/t1", Some(r#"{"opted_in":true}"#), Shared,
+                                                                    [U, OK,  F,   F, F,   OK]),
+    row("GET /v1/tenants/{tenant}/usage", "/v1/tenants/t1/usage", None, Shared,
+                                                                    [U, OK,  F,   F, F,   OK]),
+
+    // A tenant's data, enablements and runs are its admin's alone: operators do not read them.
+    row("GET /v1/tenants/{tenant}/datasets", "/v1/tenants/t1/datasets", None, Shared,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("POST /v1/tenants/{tenant}/datasets/{name}", "/v1/tenants/t1/datasets/{uniq}", Some("csv:value\n1.5\n"), Shared,
+                                                                    [U, F,   F,   F, F,   NEW]),
+    row("GET /v1/tenants/{tenant}/datasets/{name}", "/v1/tenants/t1/datasets/readings", None, Tenant,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("DELETE /v1/tenants/{tenant}/datasets/{name}", "/v1/tenants/t1/datasets/{spare}", None, Tenant,
+                                                                    [U, F,   F,   F, F,   GONE]),
+    row("GET /v1/tenants/{tenant}/datasets/{name}/versions/{version}", "/v1/tenants/t1/datasets/readings/versions/{dsversion}", None, Tenant,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("GET /v1/tenants/{tenant}/datasets/{name}/preview", "/v1/tenants/t1/datasets/readings/preview", None, Tenant,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("POST /v1/tenants/{tenant}/enablements", "/v1/tenants/t1/enablements", Some(r#"{"namespace":"acme","plugin":"good"}"#), Tenant,
+                                                                    [U, F,   F,   F, F,   NEW]),
+    row("GET /v1/tenants/{tenant}/enablements", "/v1/tenants/t1/enablements", None, Tenant,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("GET /v1/tenants/{tenant}/enablements/{id}", "/v1/tenants/t1/enablements/{enablement}", None, Tenant,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("PATCH /v1/tenants/{tenant}/enablements/{id}", "/v1/tenants/t1/enablements/{enablement}", Some("{}"), Tenant,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("DELETE /v1/tenants/{tenant}/enablements/{id}", "/v1/tenants/t1/enablements/{enablement}", None, Tenant,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("POST /v1/tenants/{tenant}/enablements/{id}/runs", "/v1/tenants/t1/enablements/{enablement}/runs", Some(r#"{"mode":"queued"}"#), Tenant,
+                                                                    [U, F,   F,   F, F,   E::Ok(202)]),
+    row("GET /v1/tenants/{tenant}/runs", "/v1/tenants/t1/runs", None, Tenant,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("GET /v1/tenants/{tenant}/runs/{id}", "/v1/tenants/t1/runs/{run}", None, Tenant,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("GET /v1/tenants/{tenant}/runs/{id}/result", "/v1/tenants/t1/runs/{run}/result", None, Tenant,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("POST /v1/tenants/{tenant}/runs/{id}/cancel", "/v1/tenants/t1/runs/{queued}/cancel", None, Tenant,
+                                                                    [U, F,   F,   F, F,   E::Ok(202)]),
+
+    // Regional statistics are the operators'.
+    row("GET /v1/monitoring/months", "/v1/monitoring/months", None, Shared,
+                                                                    [U, OK,  F,   F, F,   F]),
+    row("GET /v1/monitoring/rollup", "/v1/monitoring/rollup?month=2025-01&level=district", None, Shared,
+                                                                    [U, OK,  F,   F, F,   F]),
 ];
 
 async fn matrix(app: TestApp) {
@@ -174,8 +231,21 @@ async fn matrix(app: TestApp) {
             let (method, _) = row.route.split_once(' ').unwrap();
             let method: Method = method.parse().unwrap();
             let path = fill(row.path);
-            let body: Option<Value> = row.body.map(|b| serde_json::from_str(&fill(b)).unwrap());
-            let resp = app.call(method.clone(), &path, caller.map(|a| a.token.as_str()), body).await;
+            let resp = match row.body.map(fill) {
+                // A dataset upload: the body is the file itself.
+                Some(csv) if csv.starts_with("csv:") => {
+                    let mut req = axum::http::Request::builder().method(method.clone()).uri(&path);
+                    if let Some(a) = caller {
+                        req = req.header("authorization", format!("Bearer {}", a.token));
+                    }
+                    let csv = csv["csv:".len()..].to_string();
+                    app.send(req.header("content-type", "text/csv").body(axum::body::Body::from(csv)).unwrap()).await
+                }
+                body => {
+                    let body: Option<Value> = body.map(|b| serde_json::from_str(&b).unwrap());
+                    app.call(method.clone(), &path, caller.map(|a| a.token.as_str()), body).await
+                }
+            };
 
             let cell = format!("{method} {path} as {}", CALLERS[column]);
             let got = resp.status.as_u16();
@@ -231,6 +301,26 @@ async fn prepare(app: &TestApp, fx: Fx, good: &[u8]) -> Vec<(&'static str, Strin
         Shared => vec![("{ns}", "acme".into())],
         MakerToken => vec![("{token}", app.token(&app.maker.name, Role::Maker, None, &[]).await.token_id)],
         MakerKey => vec![("{key}", app.register_key(app.maker.actor.clone()).await.key_id)],
+        Tenant => {
+            let erin = &app.enterprise;
+            let upload = app.upload_csv(erin, "readings", "value\n1.5\n2.5\n").await;
+            let dsversion = upload.expect(201).json()["version"].to_string();
+            let spare = app.unique("spare");
+            app.upload_csv(erin, &spare, "value\n1\n").await.expect(201);
+            let enablement = app.enable(erin, "good", json!({})).await;
+            let run =
+                app.submit(erin, &enablement, "sync").await.expect(200).json()["id"].as_str().unwrap().to_string();
+            let queued =
+                app.submit(erin, &enablement, "queued").await.expect(202).json()["id"].as_str().unwrap().to_string();
+            vec![
+                ("{ns}", "acme".into()),
+                ("{dsversion}", dsversion),
+                ("{spare}", spare),
+                ("{enablement}", enablement),
+                ("{run}", run),
+                ("{queued}", queued),
+            ]
+        }
         EmptyNs | Pending | Approved => {
             let ns = app.unique("fx");
             app.namespace(&ns, &app.maker.name).await;

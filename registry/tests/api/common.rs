@@ -206,7 +206,7 @@ pub struct TestApp {
 
 impl TestApp {
     /// The audit entries written by [`TestApp::new`]'s setup.
-    pub const SETUP_AUDIT_ENTRIES: i64 = 7;
+    pub const SETUP_AUDIT_ENTRIES: i64 = 8;
 
     pub async fn new(backend: Backend) -> Self {
         let dir = tempfile::tempdir().unwrap();
@@ -224,6 +224,7 @@ impl TestApp {
         let operator = issue_token(&state, "system", "olga", Role::Operator, None, &[]).await;
         let maker = issue_token(&state, &operator.name, "maria", Role::Maker, None, &[]).await;
         let other = issue_token(&state, &operator.name, "otto", Role::Maker, None, &[]).await;
+        create_tenant(&state, &operator.name, "t1").await;
         let enterprise = issue_token(&state, &operator.name, "erin", Role::EnterpriseAdmin, Some("t1"), &[]).await;
         let placeholder = Maker { actor: maker.clone(), key: SigningKey::from_bytes(&[0; 32]), key_id: String::new() };
         let mut app = TestApp {
@@ -381,6 +382,74 @@ impl TestApp {
         self.post_empty(&format!("{path}/approve"), &self.operator.token).await.expect(200).json()
     }
 
+    // ---- tenants, data and runs ----
+
+    /// Creates tenant `id` (district `d1`, park `p1`, industry `C39`) with an admin; returns the admin.
+    pub async fn tenant(&self, id: &str) -> Actor {
+        let body = json!({"id": id, "name": format!("{id} Ltd"), "district": "d1", "park": "p1", "industry": "C39",
+                          "size_class": "small"});
+        self.post("/v1/tenants", &self.operator.token, body).await.expect(201);
+        self.token(&format!("{id}-admin"), Role::EnterpriseAdmin, Some(id), &[]).await
+    }
+
+    /// Uploads `csv` as a new version of dataset `name` of `admin`'s tenant.
+    pub async fn upload_csv(&self, admin: &Actor, name: &str, csv: &str) -> Resp {
+        let tenant = admin.tenant.as_deref().unwrap();
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(format!("/v1/tenants/{tenant}/datasets/{name}"))
+            .header(header::AUTHORIZATION, format!("Bearer {}", admin.token))
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from(csv.to_string()))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Enables approved `acme/{plugin}` for `admin`'s tenant with `extra` fields; returns the id.
+    pub async fn enable(&self, admin: &Actor, plugin: &str, extra: Value) -> String {
+        let tenant = admin.tenant.as_deref().unwrap();
+        let mut body = json!({"namespace": "acme", "plugin": plugin});
+        if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+            body.extend(extra);
+        }
+        let resp = self.post(&format!("/v1/tenants/{tenant}/enablements"), &admin.token, body).await;
+        resp.expect(201).json()["id"].as_str().unwrap().to_string()
+    }
+
+    /// Submits a run of enablement `id` in `mode`; returns the response.
+    pub async fn submit(&self, admin: &Actor, id: &str, mode: &str) -> Resp {
+        let tenant = admin.tenant.as_deref().unwrap();
+        self.post(&format!("/v1/tenants/{tenant}/enablements/{id}/runs"), &admin.token, json!({"mode": mode})).await
+    }
+
+    /// Starts a worker on this app's database and blobs; abort the handle to kill it.
+    pub fn worker(&self, id: &str, lease_ms: u64) -> tokio::task::JoinHandle<kiln_registry::worker::WorkerStats> {
+        let config = kiln_registry::worker::WorkerConfig {
+            id: id.to_string(),
+            concurrency: 2,
+            lease: std::time::Duration::from_millis(lease_ms),
+            poll: std::time::Duration::from_millis(20),
+            max_attempts: 5,
+        };
+        let (store, runner) = (self.state.store.clone(), self.state.runner.clone());
+        tokio::spawn(async move {
+            kiln_registry::worker::work(store, runner, config, std::future::pending()).await.unwrap()
+        })
+    }
+
+    /// Waits until run `id` of `admin`'s tenant is final; returns its record.
+    pub async fn finished(&self, admin: &Actor, id: &str) -> Value {
+        let tenant = admin.tenant.as_deref().unwrap();
+        for _ in 0..3000 {
+            let run = self.get(&format!("/v1/tenants/{tenant}/runs/{id}"), &admin.token).await.expect(200).json();
+            if matches!(run["state"].as_str(), Some("succeeded" | "failed" | "cancelled")) {
+                return run;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("run {id} did not finish");
+    }
+
     // ---- direct SQL ----
 
     pub async fn count(&self, sql: &str) -> i64 {
@@ -462,6 +531,24 @@ pub async fn send(router: Router, req: Request<Body>) -> Resp {
     Resp { status: parts.status, headers: parts.headers, body }
 }
 
+async fn create_tenant(state: &AppState, actor: &str, id: &str) {
+    let tenant = kiln_registry::store::tenants::TenantRecord {
+        id: id.to_string(),
+        name: format!("{id} Ltd"),
+        district: "d1".into(),
+        park: "p1".into(),
+        industry: "C39".into(),
+        size_class: "small".into(),
+        opted_in: true,
+        quotas: Default::default(),
+        created_at: 0,
+    };
+    let mut tx = state.store.write().await.unwrap();
+    kiln_registry::store::tenants::insert(&mut tx, &tenant).await.unwrap();
+    tx.record(actor, "tenant.create", id, json!({})).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
 async fn issue_token(
     state: &AppState,
     actor: &str,
@@ -529,6 +616,11 @@ pub fn router_routes() -> Vec<(String, String)> {
         include_str!("../../src/routes/plugins.rs"),
         include_str!("../../src/routes/review.rs"),
         include_str!("../../src/routes/audit.rs"),
+        include_str!("../../src/routes/tenants.rs"),
+        include_str!("../../src/routes/datasets.rs"),
+        include_str!("../../src/routes/enablements.rs"),
+        include_str!("../../src/routes/runs.rs"),
+        include_str!("../../src/routes/monitoring.rs"),
     ];
     let mut routes = Vec::new();
     for source in SOURCES {

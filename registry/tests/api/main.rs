@@ -11,4 +11,5 @@ mod crash;
 mod health;
 mod lifecycle;
 mod openapi;
+mod platform;
 mod publish;
