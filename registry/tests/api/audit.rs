@@ -49,6 +49,7 @@ async fn intact(app: TestApp) {
             "token.create",
             "token.create",
             "token.create",
+            "tenant.create",
             "token.create",
             "namespace.create",
             "key.add",
@@ -64,7 +65,7 @@ async fn intact(app: TestApp) {
     );
     assert_eq!(entries[0]["actor"], "system");
     assert_eq!(entries[1]["actor"], "olga");
-    assert_eq!(entries[7]["subject"], "acme/good@0.1.0");
+    assert_eq!(entries[8]["subject"], "acme/good@0.1.0");
     // Refusals leave the chain as it was.
     app.post_empty("/v1/plugins/acme/good/versions/0.1.0/approve", &app.maker.token).await.problem(403, "forbidden");
     app.get("/v1/audit", &app.maker.token).await.problem(403, "forbidden");
