@@ -72,7 +72,16 @@ pub async fn state(config: &ServeConfig) -> anyhow::Result<AppState> {
     let runner = Arc::new(runner::Runner::new(blobs.clone(), host.clone(), config.data_dir.join("cache"))?);
     let work_dir = config.data_dir.join("tmp");
     std::fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
-    Ok(AppState { store, blobs, host, runner, work_dir, limits, metrics: Default::default() })
+    Ok(AppState {
+        store,
+        blobs,
+        host,
+        runner,
+        work_dir,
+        limits,
+        rollups: Default::default(),
+        metrics: Default::default(),
+    })
 }
 
 /// Serves the API until `shutdown` resolves, then finishes in-flight requests.

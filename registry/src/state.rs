@@ -9,6 +9,7 @@ use kiln_host::{Host, Limits};
 
 use crate::blobs::Blobs;
 use crate::metrics::Metrics;
+use crate::monitoring::RollupCache;
 use crate::runner::Runner;
 use crate::store::Store;
 
@@ -52,6 +53,8 @@ pub struct AppState {
     pub runner: Arc<Runner>,
     /// Scratch space for uploads being checked.
     pub work_dir: PathBuf,
+    /// Computed regional rollups.
+    pub rollups: Arc<RollupCache>,
     /// Input limits.
     pub limits: ServiceLimits,
     /// Request counters for `/metrics`.

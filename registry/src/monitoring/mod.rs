@@ -3,10 +3,13 @@
 
 pub mod rollup;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use sqlx::{AnyPool, Row};
 
 use crate::store::StoreError;
-use rollup::Report;
+use rollup::{Cell, Report};
 
 /// The default k: a cell needs at least this many enterprises to be published.
 pub const K: u64 = 3;
@@ -46,6 +49,46 @@ pub async fn reports(pool: &AnyPool, month: &str) -> Result<Vec<Report>, StoreEr
             })
         })
         .collect()
+}
+
+/// The newest month anyone reported, the default month of a rollup. (The monthly-report index
+/// answers it without a scan.)
+pub async fn latest_month(pool: &AnyPool) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT MAX(month) AS m FROM monthly_reports").fetch_one(pool).await?;
+    Ok(row.try_get("m")?)
+}
+
+/// The audit chain's head: every change to reports, tenants or opt-ins is an audited write, so
+/// a rollup computed at one head stays exact until the head moves — in any process.
+async fn head(pool: &AnyPool) -> Result<i64, StoreError> {
+    Ok(sqlx::query("SELECT seq FROM audit_head WHERE id = 1").fetch_one(pool).await?.try_get("seq")?)
+}
+
+/// Suppressed rollups by month, kept until the database changes.
+#[derive(Debug, Default)]
+pub struct RollupCache {
+    months: Mutex<HashMap<String, (i64, Arc<Vec<Cell>>)>>,
+}
+
+impl RollupCache {
+    /// The whole suppressed hierarchy for `month`, computed at most once per database state.
+    pub async fn get(&self, pool: &AnyPool, month: &str) -> Result<Arc<Vec<Cell>>, StoreError> {
+        let at = head(pool).await?;
+        if let Some((seq, cells)) = self.months.lock().unwrap_or_else(|p| p.into_inner()).get(month)
+            && *seq == at
+        {
+            return Ok(cells.clone());
+        }
+        let reports = reports(pool, month).await?;
+        let cells = Arc::new(rollup::rollup(&reports, K));
+        let mut months = self.months.lock().unwrap_or_else(|p| p.into_inner());
+        // Bounded: a few dozen months of a few thousand cells each.
+        if months.len() >= 64 {
+            months.clear();
+        }
+        months.insert(month.to_string(), (at, cells.clone()));
+        Ok(cells)
+    }
 }
 
 /// Months with reports from opted-in tenants, newest first, with how many report each.

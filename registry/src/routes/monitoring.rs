@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
-use crate::monitoring::rollup::{Cell, Level, rollup};
+use crate::monitoring::rollup::{Cell, Level};
 use crate::monitoring::{self, K};
 use crate::state::AppState;
 
@@ -42,7 +42,7 @@ pub async fn months(State(state): State<AppState>, who: Principal) -> ApiResult<
 /// Which cells to return.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct RollupQuery {
-    /// `YYYY-MM` (default: the newest month with reports).
+    /// `YYYY-MM` (default: the newest month reported).
     pub month: Option<String>,
     /// `region`, `district` (default), `park`, `industry` or `enterprise`.
     pub level: Option<String>,
@@ -84,19 +84,17 @@ pub async fn rollup_route(
                 .ok_or_else(|| ApiError::invalid_request(format!("month `{m}` is not YYYY-MM")))?;
             m
         }
-        None => monitoring::months(&state.store.pool)
+        None => monitoring::latest_month(&state.store.pool)
             .await?
-            .into_iter()
-            .next()
-            .map(|(m, _)| m)
             .ok_or_else(|| ApiError::not_found("no tenant has reported a month yet"))?,
     };
-    let reports = monitoring::reports(&state.store.pool, &month).await?;
+    let all = state.rollups.get(&state.store.pool, &month).await?;
     let matches = |want: &Option<String>, have: &Option<String>| want.is_none() || want == have;
-    let cells = rollup(&reports, K)
-        .into_iter()
+    let cells = all
+        .iter()
         .filter(|c| c.level == level)
         .filter(|c| matches(&q.district, &c.district) && matches(&q.park, &c.park) && matches(&q.industry, &c.industry))
+        .cloned()
         .collect();
     Ok(axum::Json(Rollup { month, k: K, level, cells }))
 }
