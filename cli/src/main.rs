@@ -31,7 +31,9 @@ enum Command {
     /// Generate and inspect datasets.
     #[command(subcommand)]
     Data(data::DataCommand),
-    /// Generate the Xi'an data set, build the example plugins and run them: the main job.
+    /// The main job: start the service, generate the Xi'an data set, make every enterprise a tenant
+    /// with its monthly report, publish, approve and enable the example plugins, run them through a
+    /// worker, print their results and a district rollup, keep serving.
     Demo(demo::DemoArgs),
     /// Run the registry service: signed publishing, review, resolve, download, audit.
     Serve(serve::ServeArgs),

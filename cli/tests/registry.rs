@@ -201,6 +201,15 @@ fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
     let approved = json_ok(kiln(&url, Some(&op)).args(["review", "approve", "acme/good@0.1.0", "--json"]));
     assert_eq!(approved["status"], "approved");
 
+    // The operator creates the enterprise's tenant and its admin token.
+    let tenant =
+        json_ok(kiln(&url, Some(&op)).args(["tenant", "create", "xian-steel", "--name", "西安钢铁", "--json"]).args([
+            "--district",
+            "weiyang",
+            "--industry",
+            "C31",
+        ]));
+    assert_eq!((tenant["id"].as_str(), tenant["opted_in"].as_bool()), (Some("xian-steel"), Some(true)));
     // An enterprise resolves a requirement and downloads exactly the published bytes.
     let ent = json_ok(kiln(&url, Some(&op)).args(["token", "create", "--principal", "xian-steel", "--role"]).args([
         "enterprise-admin",
@@ -216,6 +225,71 @@ fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
         json_ok(kiln(&url, Some(&ent)).args(["plugin", "download", "acme/good@0.1.0", "--json", "--out"]).arg(&out));
     assert_eq!(download["sha256"], published["sha256"]);
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(kiln_test_guests::GOOD).unwrap());
+
+    // The enterprise uploads data, enables the plugin and runs it: now, and queued for a worker.
+    let readings = work.path().join("readings.csv");
+    std::fs::write(&readings, "value\n1.5\n2.5\n\n").unwrap();
+    let uploaded = text_ok(kiln(&url, Some(&ent)).args(["data", "upload", "--tenant", "xian-steel"]).arg(&readings));
+    assert!(
+        uploaded.starts_with("xian-steel/readings version 1: 3 rows, ")
+            && uploaded.trim_end().ends_with("bytes as Parquet"),
+        "{uploaded}"
+    );
+    let enabled = json_ok(kiln(&url, Some(&ent)).args([
+        "enable",
+        "acme/good",
+        "--tenant",
+        "xian-steel",
+        "--param",
+        "scale=2",
+        "--json",
+    ]));
+    let enablement = enabled["id"].as_str().unwrap().to_string();
+    assert_eq!(enabled["grants"], serde_json::json!([{"dataset": "readings", "columns": ["value"]}]));
+    let now = json_ok(kiln(&url, Some(&ent)).args([
+        "job",
+        "submit",
+        &enablement,
+        "--tenant",
+        "xian-steel",
+        "--sync",
+        "--json",
+    ]));
+    assert_eq!(now["state"], "succeeded", "{now}");
+    let csv = text_ok(kiln(&url, Some(&ent)).args([
+        "job",
+        "result",
+        now["id"].as_str().unwrap(),
+        "--tenant",
+        "xian-steel",
+        "--csv",
+        "summary",
+    ]));
+    assert_eq!(csv, "rows,nulls,batches,sum\r\n3,1,1,8.0\r\n");
+    let worker_log = work.path().join("worker.log");
+    let mut worker = std::process::Command::new(assert_cmd::cargo::cargo_bin("kiln"))
+        .args(["worker", "--data-dir", data_dir, "--lease", "5s"])
+        .env_remove("KILN_DB")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&worker_log).unwrap())
+        .spawn()
+        .expect("kiln worker starts");
+    let queued = kiln(&url, Some(&ent))
+        .args(["job", "submit", &enablement, "--tenant", "xian-steel", "--wait", "--json"])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let _ = worker.kill();
+    let _ = worker.wait();
+    assert!(
+        queued.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&queued.stderr),
+        std::fs::read_to_string(&worker_log).unwrap_or_default()
+    );
+    let queued: Value = serde_json::from_slice(&queued.stdout).unwrap();
+    assert_eq!((queued["state"].as_str(), queued["mode"].as_str()), (Some("succeeded"), Some("queued")), "{queued}");
+    assert!(std::fs::read_to_string(&worker_log).unwrap().contains("recorded"), "the worker log says nothing");
 
     // The maker yanks it: resolution no longer finds it.
     let yanked = json_ok(kiln(&url, Some(&maker)).args(["plugin", "yank", "acme/good@0.1.0", "--json"]));
@@ -238,12 +312,17 @@ fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
             "version.publish",
             "token.create",
             "version.approve",
+            "tenant.create",
             "token.create",
+            "dataset.upload",
+            "enablement.create",
+            "run.submit",
+            "run.submit",
             "version.yank"
         ]
     );
     let intact = text_ok(kiln(&url, None).args(["audit", "verify", "--data-dir", data_dir]));
-    assert_eq!(intact.trim(), "audit chain intact: 9 entries");
+    assert_eq!(intact.trim(), "audit chain intact: 14 entries");
 
     server.stop();
     let refused = fails(kiln(&url, Some(&op)).args(["token", "list"]));

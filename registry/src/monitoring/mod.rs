@@ -64,10 +64,13 @@ async fn head(pool: &AnyPool) -> Result<i64, StoreError> {
     Ok(sqlx::query("SELECT seq FROM audit_head WHERE id = 1").fetch_one(pool).await?.try_get("seq")?)
 }
 
+/// A month's suppressed hierarchy and the audit head it was computed at.
+type Computed = (i64, Arc<Vec<Cell>>);
+
 /// Suppressed rollups by month, kept until the database changes.
 #[derive(Debug, Default)]
 pub struct RollupCache {
-    months: Mutex<HashMap<String, (i64, Arc<Vec<Cell>>)>>,
+    months: Mutex<HashMap<String, Computed>>,
 }
 
 impl RollupCache {
