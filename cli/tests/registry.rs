@@ -228,7 +228,7 @@ fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
 
     // The enterprise uploads data, enables the plugin and runs it: now, and queued for a worker.
     let readings = work.path().join("readings.csv");
-    std::fs::write(&readings, "value\n1.5\n2.5\n\n").unwrap();
+    std::fs::write(&readings, "value,site\n1.5,a\n,b\n2.5,c\n").unwrap();
     let uploaded = text_ok(kiln(&url, Some(&ent)).args(["data", "upload", "--tenant", "xian-steel"]).arg(&readings));
     assert!(
         uploaded.starts_with("xian-steel/readings version 1: 3 rows, ")
