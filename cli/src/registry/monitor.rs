@@ -69,7 +69,7 @@ pub fn rollup_text(v: &Value) -> String {
     );
     out.push_str(&format!(
         "{:<34} {:>5} {:>14} {:>12} {:>10} {:>9} {:>8}\n",
-        "cell", "firms", "output 万元", "energy tce", "tce/万元", "staff", "yoy"
+        "cell", "firms", "output 10k¥", "energy tce", "tce/10k¥", "staff", "yoy"
     ));
     for c in v["cells"].as_array().into_iter().flatten() {
         let key: Vec<&str> =
