@@ -1,56 +1,10 @@
 //! Showing plugin output: aligned text tables for people, JSON for programs.
 
-use kiln_host::{Batch, ColumnData, Output};
-use serde_json::{Value, json};
+use kiln_host::Batch;
+use serde_json::Value;
 
-/// One cell of a column as JSON (`null` where the row is invalid).
-fn cell(data: &ColumnData, validity: Option<&Vec<bool>>, row: usize) -> Value {
-    if validity.is_some_and(|v| !v[row]) {
-        return Value::Null;
-    }
-    match data {
-        ColumnData::F64(v) => json!(v[row]),
-        ColumnData::S64(v) | ColumnData::Timestamp(v) => json!(v[row]),
-        ColumnData::String(v) => json!(kiln_host::strings::get(v, row)),
-        ColumnData::Bool(v) => json!(v[row]),
-    }
-}
-
-fn type_name(data: &ColumnData) -> &'static str {
-    match data {
-        ColumnData::F64(_) => "f64",
-        ColumnData::S64(_) => "s64",
-        ColumnData::String(_) => "string",
-        ColumnData::Bool(_) => "bool",
-        ColumnData::Timestamp(_) => "timestamp",
-    }
-}
-
-/// A batch as `{"columns": [{"name","type"}], "rows": [[...], ...]}`.
-pub fn batch_json(batch: &Batch) -> Value {
-    let columns: Vec<Value> =
-        batch.columns.iter().map(|c| json!({"name": c.name, "type": type_name(&c.data)})).collect();
-    let rows: Vec<Value> = (0..batch.rows as usize)
-        .map(|r| Value::Array(batch.columns.iter().map(|c| cell(&c.data, c.validity.as_ref(), r)).collect()))
-        .collect();
-    json!({"columns": columns, "rows": rows})
-}
-
-/// An output as JSON: tables by name, then metrics.
-pub fn output_json(output: &Output) -> Value {
-    let tables: Vec<Value> = output
-        .tables
-        .iter()
-        .map(|t| {
-            let mut table = batch_json(&t.data);
-            table["name"] = json!(t.name);
-            table
-        })
-        .collect();
-    let metrics: Vec<Value> =
-        output.metrics.iter().map(|m| json!({"name": m.name, "value": m.value, "unit": m.unit})).collect();
-    json!({"tables": tables, "metrics": metrics})
-}
+use kiln_registry::results::cell;
+pub use kiln_registry::results::output_json;
 
 /// Formats a batch as an aligned text table, showing at most `max_rows` rows.
 pub fn batch_text(batch: &Batch, max_rows: usize) -> String {
@@ -98,7 +52,7 @@ pub fn batch_text(batch: &Batch, max_rows: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kiln_host::Column;
+    use kiln_host::{Column, ColumnData};
 
     fn batch() -> Batch {
         Batch {
@@ -112,11 +66,6 @@ mod tests {
                 Column { name: "x".into(), data: ColumnData::F64(vec![1.5, 0.0]), validity: Some(vec![true, false]) },
             ],
         }
-    }
-
-    #[test]
-    fn nulls_render_as_json_null() {
-        assert_eq!(batch_json(&batch())["rows"], json!([["a", 1.5], ["b", null]]));
     }
 
     #[test]
