@@ -20,6 +20,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use kiln_host::{ColumnData, DataSource, DirSource};
 use kiln_registry::ServeConfig;
 use kiln_registry::manifest::{Manifest, sign};
+use kiln_registry::results::csv_field;
 use kiln_registry::worker::WorkerConfig;
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -27,6 +28,7 @@ use tokio::sync::watch;
 use crate::registry::client::Client;
 use crate::registry::monitor::rollup_text;
 use crate::registry::tenants::read_enterprises;
+use crate::render;
 
 /// Arguments of `kiln demo`.
 #[derive(Args)]
@@ -571,51 +573,6 @@ fn csv_value(data: &ColumnData, row: usize) -> String {
     }
 }
 
-/// A CSV field, quoted when it must be (RFC 4180).
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
-}
-
-/// An output table (`{"columns": [{"name"}], "rows": [[...]]}`) as aligned text, at most
-/// `max_rows` rows, formatted as `kiln plugin run` formats its tables.
-fn table_text(table: &Value, max_rows: usize) -> String {
-    let columns = table["columns"].as_array().map_or(&[][..], Vec::as_slice);
-    let rows = table["rows"].as_array().map_or(&[][..], Vec::as_slice);
-    let mut grid: Vec<Vec<String>> = vec![columns.iter().map(|c| text(&c["name"]).to_string()).collect()];
-    for row in rows.iter().take(max_rows) {
-        grid.push(
-            (0..columns.len())
-                .map(|i| match &row[i] {
-                    Value::Null => "∅".to_string(),
-                    Value::String(s) => s.clone(),
-                    Value::Number(n) if n.is_f64() => format!("{:.4}", n.as_f64().unwrap_or_default()),
-                    other => other.to_string(),
-                })
-                .collect(),
-        );
-    }
-    let widths: Vec<usize> =
-        (0..columns.len()).map(|i| grid.iter().map(|row| row[i].chars().count()).max().unwrap_or(0)).collect();
-    let mut out = String::new();
-    for (n, row) in grid.iter().enumerate() {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell}{}", " ".repeat(w - cell.chars().count())))
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-        if n == 0 {
-            out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
-            out.push('\n');
-        }
-    }
-    if rows.len() > max_rows {
-        out.push_str(&format!("… {} more rows\n", rows.len() - max_rows));
-    }
-    out
-}
-
 fn print_summary(args: &DemoArgs, url: &str, tenants: usize, runners: usize, summaries: &[Value], rollup: &Value) {
     println!("Kiln demo on {url}: {} enterprises of Xi'an, data in {}", args.enterprises, args.data_dir.display());
     println!(
@@ -657,7 +614,7 @@ fn print_summary(args: &DemoArgs, url: &str, tenants: usize, runners: usize, sum
         }
         let rows = s["headline"]["rows"].as_array().map_or(0, Vec::len);
         println!("   {} ({rows} rows), first {HEADLINE_ROWS}:", text(&s["headline"]["name"]));
-        for line in table_text(&s["headline"], HEADLINE_ROWS).lines() {
+        for line in render::output_table_text(&s["headline"], HEADLINE_ROWS).lines() {
             println!("   {line}");
         }
         println!();

@@ -8,14 +8,30 @@ pub use kiln_registry::results::output_json;
 
 /// Formats a batch as an aligned text table, showing at most `max_rows` rows.
 pub fn batch_text(batch: &Batch, max_rows: usize) -> String {
+    let names = batch.columns.iter().map(|c| c.name.clone()).collect();
     let shown = (batch.rows as usize).min(max_rows);
-    let mut grid: Vec<Vec<String>> = vec![batch.columns.iter().map(|c| c.name.clone()).collect()];
-    for r in 0..shown {
+    let rows = (0..shown).map(|r| batch.columns.iter().map(|c| cell(&c.data, c.validity.as_ref(), r)).collect());
+    grid_text(names, rows.collect(), batch.rows as usize)
+}
+
+/// Formats a table of a stored output document (`{"columns": [{"name"}], "rows": [[...]]}`) as
+/// [`batch_text`] formats a batch.
+pub fn output_table_text(table: &Value, max_rows: usize) -> String {
+    let columns = table["columns"].as_array().map_or(&[][..], Vec::as_slice);
+    let rows = table["rows"].as_array().map_or(&[][..], Vec::as_slice);
+    let names = columns.iter().map(|c| c["name"].as_str().unwrap_or_default().to_string()).collect();
+    let shown = rows.iter().take(max_rows).map(|row| (0..columns.len()).map(|i| row[i].clone()).collect());
+    grid_text(names, shown.collect(), rows.len())
+}
+
+/// Aligns `rows` of JSON cells under `names`, noting how many of `total` rows are not shown.
+fn grid_text(names: Vec<String>, rows: Vec<Vec<Value>>, total: usize) -> String {
+    let shown = rows.len();
+    let mut grid: Vec<Vec<String>> = vec![names];
+    for row in rows {
         grid.push(
-            batch
-                .columns
-                .iter()
-                .map(|c| match cell(&c.data, c.validity.as_ref(), r) {
+            row.into_iter()
+                .map(|value| match value {
                     Value::Null => "∅".to_string(),
                     Value::String(s) => s,
                     Value::Number(n) => match n.as_f64() {
@@ -28,7 +44,7 @@ pub fn batch_text(batch: &Batch, max_rows: usize) -> String {
         );
     }
     let widths: Vec<usize> =
-        (0..batch.columns.len()).map(|i| grid.iter().map(|row| row[i].chars().count()).max().unwrap_or(0)).collect();
+        (0..grid[0].len()).map(|i| grid.iter().map(|row| row[i].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for (n, row) in grid.iter().enumerate() {
         let line: Vec<String> = row
@@ -43,8 +59,8 @@ pub fn batch_text(batch: &Batch, max_rows: usize) -> String {
             out.push('\n');
         }
     }
-    if shown < batch.rows as usize {
-        out.push_str(&format!("… {} more rows\n", batch.rows as usize - shown));
+    if shown < total {
+        out.push_str(&format!("… {} more rows\n", total - shown));
     }
     out
 }

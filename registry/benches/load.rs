@@ -58,6 +58,12 @@ async fn token(
     Ok(issue(&state.store, "bench", request, None).await.map_err(|e| anyhow::anyhow!("{e}"))?.token)
 }
 
+/// Uploads `csv` as a dataset version at `url`.
+async fn upload_csv(http: reqwest::Client, url: String, token: String, csv: String) -> anyhow::Result<()> {
+    http.post(url).bearer_auth(token).header("content-type", "text/csv").body(csv).send().await?.error_for_status()?;
+    Ok(())
+}
+
 async fn load(o: Options) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let config = kiln_registry::ServeConfig {
@@ -133,17 +139,8 @@ async fn load(o: Options) -> anyhow::Result<()> {
                 20 + i % 300
             ));
         }
-        let (http, base) = (http.clone(), base.clone());
-        uploads.push(tokio::spawn(async move {
-            http.post(format!("{base}/v1/tenants/{id}/datasets/monthly_indicators"))
-                .bearer_auth(&admin)
-                .header("content-type", "text/csv")
-                .body(csv)
-                .send()
-                .await?
-                .error_for_status()?;
-            Ok::<(), anyhow::Error>(())
-        }));
+        let url = format!("{base}/v1/tenants/{id}/datasets/monthly_indicators");
+        uploads.push(tokio::spawn(upload_csv(http.clone(), url, admin, csv)));
         if uploads.len() >= 8 {
             for u in uploads.drain(..) {
                 u.await??;
@@ -166,13 +163,7 @@ async fn load(o: Options) -> anyhow::Result<()> {
     for i in 0..10_000 {
         csv.push_str(&format!("{i}.5\n"));
     }
-    http.post(format!("{base}/v1/tenants/e00000/datasets/readings"))
-        .bearer_auth(&admin)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await?
-        .error_for_status()?;
+    upload_csv(http.clone(), format!("{base}/v1/tenants/e00000/datasets/readings"), admin.clone(), csv).await?;
     let enablement = call(
         reqwest::Method::POST,
         "/v1/tenants/e00000/enablements".into(),

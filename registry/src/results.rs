@@ -63,7 +63,7 @@ pub fn table_csv(output: &Value, name: Option<&str>) -> Option<String> {
     };
     let mut out = String::new();
     let header: Vec<String> =
-        table["columns"].as_array()?.iter().map(|c| field(c["name"].as_str().unwrap_or(""))).collect();
+        table["columns"].as_array()?.iter().map(|c| csv_field(c["name"].as_str().unwrap_or(""))).collect();
     out.push_str(&header.join(","));
     out.push_str("\r\n");
     for row in table["rows"].as_array()? {
@@ -72,7 +72,7 @@ pub fn table_csv(output: &Value, name: Option<&str>) -> Option<String> {
             .iter()
             .map(|v| match v {
                 Value::Null => String::new(),
-                Value::String(s) => field(s),
+                Value::String(s) => csv_field(s),
                 other => other.to_string(),
             })
             .collect();
@@ -82,8 +82,8 @@ pub fn table_csv(output: &Value, name: Option<&str>) -> Option<String> {
     Some(out)
 }
 
-/// Quotes a CSV field when it needs it.
-fn field(s: &str) -> String {
+/// A CSV field, quoted when it must be (RFC 4180).
+pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 

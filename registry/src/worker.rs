@@ -60,6 +60,9 @@ pub async fn work(
 ) -> Result<WorkerStats, crate::store::StoreError> {
     let mut stats = WorkerStats::default();
     let mut running: JoinSet<bool> = JoinSet::new();
+    // Ending runs that are out of attempts only matters once their lease has run out, so it is
+    // done once per renewal interval, not before every claim.
+    let mut next_expiry = tokio::time::Instant::now();
     tokio::pin!(shutdown);
     loop {
         while let Some(done) = running.try_join_next() {
@@ -68,7 +71,10 @@ pub async fn work(
         let mut claimed = None;
         if running.len() < config.concurrency.max(1) {
             let now = now_ms();
-            runs::expire(&store.pool, now, config.max_attempts).await?;
+            if tokio::time::Instant::now() >= next_expiry {
+                runs::expire(&store.pool, now, config.max_attempts).await?;
+                next_expiry = tokio::time::Instant::now() + config.lease / 3;
+            }
             claimed = runs::claim(&store, &config.id, now, now + lease_ms(&config), config.max_attempts).await?;
         }
         match claimed {

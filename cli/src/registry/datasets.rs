@@ -8,7 +8,7 @@ use clap::Subcommand;
 use serde_json::Value;
 
 use super::Remote;
-use super::tenants::print;
+use super::print;
 
 /// Dataset commands on a registry (enterprise admins).
 #[derive(Subcommand)]

@@ -139,6 +139,16 @@ pub fn emit<T: DeserializeOwned>(json: bool, value: &Value, text: impl FnOnce(&T
     Ok(ExitCode::SUCCESS)
 }
 
+/// Prints `value` as JSON with `--json`, else runs `text` (for answers shown straight from JSON).
+pub fn print(json: bool, value: &Value, text: impl FnOnce()) -> anyhow::Result<ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        text();
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Unix milliseconds as an RFC 3339 time, to the second.
 pub fn when(ms: i64) -> String {
     let at = UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0));

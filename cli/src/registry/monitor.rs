@@ -6,7 +6,7 @@ use clap::Subcommand;
 use serde_json::Value;
 
 use super::Remote;
-use super::tenants::print;
+use super::print;
 
 /// Monitoring commands (operators).
 #[derive(Subcommand)]

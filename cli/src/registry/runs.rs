@@ -9,7 +9,7 @@ use clap::Subcommand;
 use serde_json::{Value, json};
 
 use super::client::Client;
-use super::tenants::print;
+use super::print;
 use super::{PluginRef, Remote};
 
 /// Arguments of `kiln enable`.

@@ -10,7 +10,7 @@ use clap::Subcommand;
 use kiln_host::{ColumnData, DataSource, DirSource};
 use serde_json::{Value, json};
 
-use super::Remote;
+use super::{Remote, print};
 
 /// Tenant commands (operators).
 #[derive(Subcommand)]
@@ -139,16 +139,6 @@ pub fn run(cmd: TenantCommand) -> anyhow::Result<ExitCode> {
 
 fn s(v: &Value) -> &str {
     v.as_str().unwrap_or("")
-}
-
-/// Prints `value` with `--json`, else runs `text`.
-pub fn print(json: bool, value: &Value, text: impl FnOnce()) -> anyhow::Result<ExitCode> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(value)?);
-    } else {
-        text();
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The columns of an `enterprises` table a tenant is made from.

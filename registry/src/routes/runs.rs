@@ -100,14 +100,15 @@ pub async fn submit(
             columns: grant.columns.clone(),
         });
     }
+    let sync = mode == Mode::Sync;
     let mut limits = limits_within(&enablement.limits, &state.limits.run_cap)?;
-    if mode == Mode::Sync {
+    if sync {
         limits.timeout = limits.timeout.min(state.limits.sync_timeout);
     }
     let now = now_ms();
     // Synchronous runs are held by this process under a lease covering their whole deadline; if
     // the process dies, a worker picks them up like any other.
-    let lease_owner = (mode == Mode::Sync).then(|| format!("api-{}", new_id()));
+    let lease_owner = sync.then(|| format!("api-{}", new_id()));
     let mut run = RunRecord {
         id: new_id(),
         tenant: tenant.clone(),
@@ -119,11 +120,11 @@ pub async fn submit(
         datasets: data,
         params: enablement.params.clone(),
         limits: serde_json::to_value(limits).unwrap_or_default(),
-        mode: if mode == Mode::Sync { "sync" } else { "queued" }.into(),
-        state: if mode == Mode::Sync { RunState::Running } else { RunState::Queued },
-        attempt: i64::from(mode == Mode::Sync),
+        mode: if sync { "sync" } else { "queued" }.into(),
+        state: if sync { RunState::Running } else { RunState::Queued },
+        attempt: i64::from(sync),
         lease_owner,
-        lease_until: (mode == Mode::Sync).then(|| now + limits.timeout.as_millis() as i64 + 60_000),
+        lease_until: sync.then(|| now + limits.timeout.as_millis() as i64 + 60_000),
         cancel_requested: false,
         error_kind: None,
         error: None,
@@ -133,7 +134,7 @@ pub async fn submit(
         cpu_ms: 0,
         created_by: who.name.clone(),
         created_at: now,
-        started_at: (mode == Mode::Sync).then_some(now),
+        started_at: sync.then_some(now),
         finished_at: None,
     };
 
@@ -161,7 +162,7 @@ pub async fn submit(
     tx.record(&who.name, "run.submit", &format!("{tenant}/run:{}", run.id), details).await?;
     tx.commit().await?;
 
-    if mode == Mode::Queued {
+    if !sync {
         return Ok((StatusCode::ACCEPTED, axum::Json(run)));
     }
     let finish = state.runner.execute(&run).await;

@@ -156,7 +156,7 @@ pub async fn import(
     let mut report = ImportReport { created: 0, existing: 0 };
     let mut tx = state.store.write().await?;
     for t in req.tenants {
-        if tenants::exists_tx(&mut tx, &t.id).await? {
+        if tenants::exists(&mut tx.tx, &t.id).await? {
             report.existing += 1;
         } else {
             tenants::insert(&mut tx, &record(t, now)).await?;

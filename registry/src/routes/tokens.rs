@@ -13,7 +13,7 @@ use crate::extract::{Json, Page, Paged, Path, Query};
 use crate::manifest::valid_name;
 use crate::state::AppState;
 use crate::store::tokens::{self, TokenRecord};
-use crate::store::{Store, new_id, now_ms, tenants};
+use crate::store::{Store, StoreError, new_id, now_ms, tenants};
 
 /// Routes.
 pub fn router() -> Router<AppState> {
@@ -117,7 +117,7 @@ pub async fn create(
         return Err(ApiError::forbidden("a new token cannot expire later than the token creating it"));
     }
     if let Some(tenant) = &req.tenant
-        && !tenants::exists(&state.store.pool, tenant).await?
+        && !tenants::exists(&mut *state.store.pool.acquire().await.map_err(StoreError::from)?, tenant).await?
     {
         return Err(ApiError::not_found(format!("tenant {tenant} not found; create it first")));
     }

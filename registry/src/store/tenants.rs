@@ -2,7 +2,7 @@
 //! regional statistics, and their quotas.
 
 use serde::{Deserialize, Serialize};
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, Row};
 
 use super::{StoreError, WriteTx, conflict};
 
@@ -114,15 +114,9 @@ pub async fn get(pool: &AnyPool, id: &str) -> Result<TenantRecord, StoreError> {
     row.as_ref().map(record).transpose()?.ok_or_else(|| StoreError::NotFound(format!("tenant {id}")))
 }
 
-/// Whether a tenant exists.
-pub async fn exists(pool: &AnyPool, id: &str) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM tenants WHERE id = $1").bind(id).fetch_one(pool).await?;
-    Ok(row.try_get::<i64, _>("n")? > 0)
-}
-
-/// Whether a tenant exists, seen from inside a write.
-pub async fn exists_tx(tx: &mut WriteTx, id: &str) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM tenants WHERE id = $1").bind(id).fetch_one(&mut *tx.tx).await?;
+/// Whether a tenant exists, on the pool or inside a write (`&mut tx.tx`).
+pub async fn exists(conn: &mut AnyConnection, id: &str) -> Result<bool, StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM tenants WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
