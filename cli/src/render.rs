@@ -4,7 +4,6 @@ use kiln_host::Batch;
 use serde_json::Value;
 
 use kiln_registry::results::cell;
-pub use kiln_registry::results::output_json;
 
 /// Formats a batch as an aligned text table, showing at most `max_rows` rows.
 pub fn batch_text(batch: &Batch, max_rows: usize) -> String {
@@ -24,16 +23,29 @@ pub fn output_table_text(table: &Value, max_rows: usize) -> String {
     grid_text(names, shown.collect(), rows.len())
 }
 
+/// `text` safe to print on a terminal: control characters (escape sequences, carriage returns,
+/// bells) a plugin put in its output or log are shown escaped, never interpreted.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
+}
+
 /// Aligns `rows` of JSON cells under `names`, noting how many of `total` rows are not shown.
 fn grid_text(names: Vec<String>, rows: Vec<Vec<Value>>, total: usize) -> String {
     let shown = rows.len();
+    let names = names.iter().map(|n| printable(n).into_owned()).collect();
     let mut grid: Vec<Vec<String>> = vec![names];
     for row in rows {
         grid.push(
             row.into_iter()
                 .map(|value| match value {
                     Value::Null => "∅".to_string(),
-                    Value::String(s) => s,
+                    Value::String(s) => printable(&s).into_owned(),
                     Value::Number(n) => match n.as_f64() {
                         Some(f) if n.is_f64() => format!("{f:.4}"),
                         _ => n.to_string(),
@@ -82,6 +94,12 @@ mod tests {
                 Column { name: "x".into(), data: ColumnData::F64(vec![1.5, 0.0]), validity: Some(vec![true, false]) },
             ],
         }
+    }
+
+    #[test]
+    fn control_characters_are_escaped_for_the_terminal() {
+        assert_eq!(printable("plain 西安"), "plain 西安");
+        assert_eq!(printable("\u{1b}[2J\r\u{7}"), "\\u{1b}[2J\\r\\u{7}");
     }
 
     #[test]

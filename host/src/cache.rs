@@ -55,7 +55,8 @@ impl CompileCache {
                 }
             }
         }
-        let compiled = engine.precompile_component(bytes).map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+        let compiled =
+            engine.precompile_component(bytes).map_err(|e| LoadError::Invalid(crate::plugin::one_line(&e)))?;
         // Unique per process and per call: two loads of one new component may race here.
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -63,11 +64,22 @@ impl CompileCache {
         std::fs::write(&tmp, &compiled)
             .and_then(|()| std::fs::rename(&tmp, &path))
             .map_err(|e| LoadError::Cache(format!("writing {}: {e}", path.display())))?;
-        // SAFETY: these bytes were just produced by `precompile_component` on this engine.
-        let component =
-            unsafe { Component::deserialize(engine, &compiled) }.map_err(|e| LoadError::Cache(format!("{e:#}")))?;
-        Ok((component, CacheOutcome::Compiled))
+        Ok((from_compiled(engine, &compiled)?, CacheOutcome::Compiled))
     }
+}
+
+/// Compiles `bytes` without a cache.
+pub(crate) fn compile(engine: &Engine, bytes: &[u8]) -> Result<Component, LoadError> {
+    let compiled = engine.precompile_component(bytes).map_err(|e| LoadError::Invalid(crate::plugin::one_line(&e)))?;
+    from_compiled(engine, &compiled)
+}
+
+/// Loads freshly compiled code. The bytes are valid, so what can fail here is the component's
+/// fit in the engine's instance pool (too many memories or tables, or too large ones).
+fn from_compiled(engine: &Engine, compiled: &[u8]) -> Result<Component, LoadError> {
+    // SAFETY: these bytes were just produced by `precompile_component` on this engine.
+    unsafe { Component::deserialize(engine, compiled) }
+        .map_err(|e| LoadError::ExceedsLimits(crate::plugin::one_line(&e)))
 }
 
 /// A hex digest of everything that makes compiled code compatible with `engine`.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
@@ -21,7 +22,9 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(1);
 pub struct HostConfig {
     /// Where compiled components are cached; `None` compiles on every load.
     pub cache_dir: Option<PathBuf>,
-    /// The most runs (instances) alive at once; sizes the pooling allocator.
+    /// The most instances alive at once; sizes the pooling allocator. A quarter of them (at
+    /// least one) is kept for loads (`describe()`), the rest for runs, so neither can starve
+    /// the other.
     pub max_instances: u32,
     /// The operator's cap: no run gets looser limits than these.
     pub cap: Limits,
@@ -31,6 +34,8 @@ pub struct HostConfig {
     pub batch_rows: usize,
     /// The wasm stack size, in bytes.
     pub max_wasm_stack: usize,
+    /// The deadline of the `describe()` call made at load (never above the cap's timeout).
+    pub describe_timeout: Duration,
     /// Meter CPU with fuel, enforcing [`Limits::fuel`]. Metering instruments every basic
     /// block; without it CPU is bounded by the deadline alone (see `docs/benchmarks.md`).
     pub fuel: bool,
@@ -45,6 +50,7 @@ impl Default for HostConfig {
             max_component_bytes: 32 << 20,
             batch_rows: 64 * 1024,
             max_wasm_stack: 512 << 10,
+            describe_timeout: Duration::from_secs(5),
             fuel: true,
         }
     }
@@ -62,6 +68,24 @@ pub struct Host {
     pub(crate) linker: Arc<Linker<RunState>>,
     pub(crate) cache: Option<CompileCache>,
     pub(crate) config: HostConfig,
+    /// Instance slots for runs and for loads: together exactly the pool's size, so a store is
+    /// only ever made with a slot in hand and the pool itself never runs out.
+    pub(crate) run_slots: Arc<Semaphore>,
+    pub(crate) load_slots: Arc<Semaphore>,
+}
+
+/// One instance slot, held for the life of a run's store. Got from [`Host::try_run_slot`]
+/// (which refuses at once when all are taken) or waited for by [`Host::run`].
+#[derive(Debug)]
+pub struct RunSlot {
+    _permit: OwnedSemaphorePermit,
+}
+
+/// How the pool's instances are split between runs and loads.
+fn split_instances(max_instances: u32) -> (u32, u32) {
+    let total = max_instances.max(2);
+    let loads = (total / 4).max(1);
+    (total - loads, loads)
 }
 
 impl Host {
@@ -69,7 +93,8 @@ impl Host {
     /// and starts its epoch ticker.
     pub fn new(config: HostConfig) -> Result<Self, EngineError> {
         let err = |e: wasmtime::Error| EngineError(format!("{e:#}"));
-        let instances = config.max_instances.max(1);
+        let (runs, loads) = split_instances(config.max_instances);
+        let instances = runs + loads;
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(instances)
             .total_core_instances(instances * 8)
@@ -101,7 +126,37 @@ impl Host {
             None => None,
         };
         start_epoch_ticker(&engine);
-        Ok(Host { engine, linker: Arc::new(linker), cache, config })
+        Ok(Host {
+            engine,
+            linker: Arc::new(linker),
+            cache,
+            config,
+            run_slots: Arc::new(Semaphore::new(runs as usize)),
+            load_slots: Arc::new(Semaphore::new(loads as usize)),
+        })
+    }
+
+    /// How many instance slots this host has for runs and for loads.
+    pub fn slots(&self) -> (usize, usize) {
+        let (runs, loads) = split_instances(self.config.max_instances);
+        (runs as usize, loads as usize)
+    }
+
+    /// A run slot now, or [`crate::RunError::Busy`] when every one is taken: for callers that
+    /// should answer "retry later" rather than wait (a synchronous run in a request).
+    pub fn try_run_slot(&self) -> Result<RunSlot, crate::RunError> {
+        self.run_slots.clone().try_acquire_owned().map(|p| RunSlot { _permit: p }).map_err(|_| {
+            crate::RunError::Busy(format!("all {} run slots are in use", split_instances(self.config.max_instances).0))
+        })
+    }
+
+    /// Waits for a run slot.
+    pub(crate) async fn run_slot(&self) -> RunSlot {
+        // The semaphore is never closed, so acquiring only ever waits.
+        match self.run_slots.clone().acquire_owned().await {
+            Ok(permit) => RunSlot { _permit: permit },
+            Err(_) => unreachable!("run slots are never closed"),
+        }
     }
 
     /// The settings this host was built with.

@@ -28,9 +28,32 @@ pub enum LoadError {
     /// Its `describe()` trapped or returned nonsense.
     #[error("component's describe() failed: {0}")]
     Describe(String),
+    /// The component needs more than this host's instance pool gives one instance (memories,
+    /// tables, their sizes).
+    #[error("component exceeds the host's limits: {0}")]
+    ExceedsLimits(String),
+    /// Every instance slot for loading is taken: retry shortly. Not the component's fault.
+    #[error("the host is busy: {0}")]
+    Busy(String),
     /// The compile cache could not be used.
     #[error("compile cache: {0}")]
     Cache(String),
+}
+
+impl LoadError {
+    /// A short stable name for the cause.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LoadError::TooLarge { .. } => "too-large",
+            LoadError::CoreModule | LoadError::Invalid(_) => "invalid",
+            LoadError::ForbiddenImport(_) => "forbidden-import",
+            LoadError::WrongWorld(_) => "wrong-world",
+            LoadError::Describe(_) => "describe",
+            LoadError::ExceedsLimits(_) => "exceeds-limits",
+            LoadError::Busy(_) => "busy",
+            LoadError::Cache(_) => "cache",
+        }
+    }
 }
 
 /// Why a run ended without output. Each limit is its own variant so callers can tell them apart.
@@ -54,11 +77,14 @@ pub enum RunError {
     /// The plugin read more rows than allowed.
     #[error("row limit: read more than {0} rows")]
     Rows(u64),
-    /// The output was larger than allowed.
-    #[error("output limit: {size} bytes of output, over {limit}")]
+    /// The output (or the data the guest passed in one host call) was larger than allowed.
+    #[error("output limit: {}", match size {
+        Some(size) => format!("{size} bytes of output, over {limit}"),
+        None => format!("the guest passed more than {limit} bytes to the host in one go"),
+    })]
     OutputSize {
-        /// The output's size.
-        size: u64,
+        /// The output's size, when it was lifted whole; `None` when lifting stopped at the limit.
+        size: Option<u64>,
         /// The limit.
         limit: u64,
     },
@@ -80,6 +106,9 @@ pub enum RunError {
     /// Parameters were refused before the run started.
     #[error("invalid parameters: {0}")]
     Params(String),
+    /// Every instance slot for runs is taken: retry shortly. Not the plugin's fault.
+    #[error("the host is busy: {0}")]
+    Busy(String),
 }
 
 impl RunError {
@@ -99,6 +128,7 @@ impl RunError {
             RunError::Panic(_) => "panic",
             RunError::Trap(_) => "trap",
             RunError::Params(_) => "params",
+            RunError::Busy(_) => "busy",
         }
     }
 }

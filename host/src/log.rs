@@ -42,7 +42,7 @@ pub struct LogLine {
 pub struct RunLog {
     /// The lines kept, in order.
     pub lines: Vec<LogLine>,
-    /// Bytes produced in all, kept or not.
+    /// Bytes produced in all, kept or not, each line counted with [`LINE_OVERHEAD`].
     pub bytes: u64,
     /// Whether anything was dropped.
     pub truncated: bool,
@@ -128,9 +128,13 @@ impl SharedLog {
     }
 }
 
+/// What the host spends on a kept line beside its text (the line record, and its framing when
+/// rendered as JSON), charged against the cap so that a flood of tiny lines costs what it takes.
+pub const LINE_OVERHEAD: u64 = 32;
+
 impl Capped {
     fn push(&mut self, source: LogSource, message: &str) {
-        let size = message.len() as u64 + 1;
+        let size = message.len() as u64 + LINE_OVERHEAD;
         self.log.bytes += size;
         if self.kept + size > self.cap {
             self.log.truncated = true;
@@ -187,13 +191,25 @@ mod tests {
 
     #[test]
     fn lines_past_the_cap_are_dropped_but_counted() {
-        let log = SharedLog::new(10);
+        let log = SharedLog::new(LINE_OVERHEAD + 10);
         log.line(LogSource::Info, "12345");
         log.line(LogSource::Info, "67890");
         let log = log.finish();
         assert_eq!(log.lines.len(), 1);
-        assert_eq!(log.bytes, 12);
+        assert_eq!(log.bytes, 2 * (LINE_OVERHEAD + 5));
         assert!(log.truncated);
+    }
+
+    #[test]
+    fn a_flood_of_one_byte_lines_is_charged_its_framing() {
+        let log = SharedLog::new(1 << 20);
+        for _ in 0..1_000_000 {
+            log.line(LogSource::Info, "x");
+        }
+        let log = log.finish();
+        assert_eq!(log.lines.len() as u64, (1 << 20) / (LINE_OVERHEAD + 1));
+        let json = serde_json::to_vec(&log).expect("a log serializes");
+        assert!(json.len() < 2 << 20, "{} bytes of JSON for a 1 MiB cap", json.len());
     }
 
     #[test]

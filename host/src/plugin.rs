@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use wasmtime::Store;
 
-use crate::bindings::v0_1_0::{self, PluginInfo, PluginPre};
+use crate::bindings::v0_1_0::{PluginInfo, PluginPre};
 use crate::cache::{CacheOutcome, sha256_hex};
 use crate::engine::Host;
-use crate::error::LoadError;
+use crate::error::{LoadError, RunError};
 use crate::limits::Limits;
 use crate::state::RunState;
 use crate::validate::{self, Interfaces};
@@ -20,6 +20,7 @@ pub struct Plugin {
     sha256: String,
     size: usize,
     interfaces: Interfaces,
+    wit_version: &'static str,
     cache: CacheOutcome,
 }
 
@@ -44,9 +45,9 @@ impl Plugin {
         &self.interfaces
     }
 
-    /// The plugin contract version the component targets.
+    /// The plugin contract version the component targets, read from its export.
     pub fn wit_version(&self) -> &'static str {
-        v0_1_0::VERSION
+        self.wit_version
     }
 
     /// Whether this load compiled the component or found it in the cache.
@@ -55,23 +56,49 @@ impl Plugin {
     }
 }
 
-/// Limits for the `describe()` call made at load: it must be quick and read no data.
-fn describe_limits() -> Limits {
+/// The most `describe()` may return, in bytes as the host holds it.
+pub const MAX_DESCRIBE_BYTES: u64 = 1 << 20;
+
+/// Limits for the `describe()` call made at load: quick, reading no data, returning little,
+/// with the same memory as a run may have (a plugin whose initial memory fits a run must load).
+fn describe_limits(timeout: Duration, cap: &Limits) -> Limits {
     Limits {
-        timeout: Duration::from_secs(5),
+        timeout: timeout.min(cap.timeout),
         fuel: 1_000_000_000,
-        memory_bytes: 64 << 20,
+        memory_bytes: cap.memory_bytes,
+        output_bytes: MAX_DESCRIBE_BYTES,
         log_bytes: 16 << 10,
         ..Limits::default()
     }
 }
 
 impl Host {
-    /// Validates and compiles `bytes`, then calls its `describe()`.
+    /// Validates and compiles `bytes`, then calls its `describe()`, waiting for a load slot if
+    /// all are taken (each is held at most for the describe deadline).
     ///
     /// Refuses anything but a component that exports the plugin world and imports nothing
     /// beyond the contract and the WASI 0.2 interfaces Rust's std links.
     pub async fn load(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
+        let slot = self.load_slots.clone().acquire_owned().await.map_err(|_| LoadError::Busy("closed".into()))?;
+        let plugin = self.load_in_slot(bytes).await;
+        drop(slot);
+        plugin
+    }
+
+    /// [`Host::load`], but refused with [`LoadError::Busy`] at once when every load slot is
+    /// taken: for callers that answer "retry later" (a publish request).
+    pub async fn try_load(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
+        let slot = self
+            .load_slots
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| LoadError::Busy("every load slot is in use; retry shortly".into()))?;
+        let plugin = self.load_in_slot(bytes).await;
+        drop(slot);
+        plugin
+    }
+
+    async fn load_in_slot(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
         if bytes.len() > self.config.max_component_bytes {
             return Err(LoadError::TooLarge { size: bytes.len(), limit: self.config.max_component_bytes });
         }
@@ -79,40 +106,52 @@ impl Host {
         let sha256 = sha256_hex(bytes);
         let (component, cache) = match &self.cache {
             Some(cache) => cache.load(&self.engine, bytes, &sha256)?,
-            None => (
-                wasmtime::component::Component::new(&self.engine, bytes)
-                    .map_err(|e| LoadError::Invalid(format!("{e:#}")))?,
-                CacheOutcome::Compiled,
-            ),
+            None => (crate::cache::compile(&self.engine, bytes)?, CacheOutcome::Compiled),
         };
-        let interfaces = validate::check_interfaces(&self.engine, &component)?;
+        let (interfaces, wit_version) = validate::check_interfaces(&self.engine, &component)?;
         let instance_pre = self
             .linker
             .instantiate_pre(&component)
-            .map_err(|e| LoadError::Invalid(format!("imports do not match the host: {e:#}")))?;
-        let pre = PluginPre::new(instance_pre).map_err(|e| LoadError::WrongWorld(format!("{e:#}")))?;
+            .map_err(|e| LoadError::Invalid(format!("imports do not match the host: {}", one_line(&e))))?;
+        let pre = PluginPre::new(instance_pre).map_err(|e| LoadError::WrongWorld(one_line(&e)))?;
         let info = self.describe(&pre).await?;
-        Ok(Plugin { pre, info, sha256, size: bytes.len(), interfaces, cache })
+        crate::describe::check(&info).map_err(LoadError::Describe)?;
+        Ok(Plugin { pre, info, sha256, size: bytes.len(), interfaces, wit_version, cache })
     }
 
+    /// Calls `describe()` in a fresh store under [`describe_limits`]; it ends by its deadline
+    /// whatever the guest does, since the whole call is raced against it.
     async fn describe(&self, pre: &PluginPre<RunState>) -> Result<PluginInfo, LoadError> {
-        let limits = describe_limits();
-        let mut store = self.store(&limits, None).map_err(|e| LoadError::Describe(format!("{e:#}")))?;
-        // Instantiation checks the export's function types: a failure that is not a trap
-        // in start-up code means the component exports the right name with the wrong shape.
-        let plugin = pre.instantiate_async(&mut store).await.map_err(|e| match e.downcast_ref::<wasmtime::Trap>() {
-            Some(_) => LoadError::Describe(format!("{e:#}")),
-            None => LoadError::WrongWorld(format!("{e:#}")),
-        })?;
-        let info = plugin
-            .kiln_plugin_guest()
-            .call_describe(&mut store)
-            .await
-            .map_err(|e| LoadError::Describe(format!("{e:#}")))?;
-        if info.name.trim().is_empty() {
-            return Err(LoadError::Describe("plugin name is empty".into()));
+        let limits = describe_limits(self.config.describe_timeout, &self.config.cap);
+        let mut store = self.store(&limits, None).map_err(|e| LoadError::Describe(one_line(&e)))?;
+        let called = tokio::time::timeout(limits.timeout, async {
+            let plugin = pre.instantiate_async(&mut store).await.map_err(Instantiation)?;
+            plugin.kiln_plugin_guest().call_describe(&mut store).await.map_err(Call)
+        })
+        .await;
+        let state = store.into_data();
+        let log = state.log.finish();
+        match called {
+            Ok(Ok(info)) => Ok(info),
+            Err(_elapsed) => Err(LoadError::Describe(RunError::Timeout(limits.timeout).to_string())),
+            // Instantiating fails by the pool (busy), by start-up code trapping or passing a
+            // limit (the plugin's fault, said as a run would say it), or else because the
+            // export's function types do not match the contract.
+            Ok(Err(Instantiation(e))) if e.is::<wasmtime::PoolConcurrencyLimitError>() => {
+                Err(LoadError::Busy(one_line(&e)))
+            }
+            Ok(Err(Instantiation(e)))
+                if e.downcast_ref::<wasmtime::Trap>().is_none()
+                    && !state.limiter.memory_refused
+                    && !state.limiter.table_refused =>
+            {
+                Err(LoadError::WrongWorld(one_line(&e)))
+            }
+            Ok(Err(Instantiation(e) | Call(e))) => {
+                tracing::debug!(error = ?e, "describe() failed");
+                Err(LoadError::Describe(crate::run::classify(e, &state, &log, &limits).to_string()))
+            }
         }
-        Ok(info)
     }
 
     pub(crate) fn store(
@@ -122,6 +161,10 @@ impl Host {
     ) -> wasmtime::Result<Store<RunState>> {
         let mut store = Store::new(&self.engine, RunState::new(limits, access));
         store.limiter(|s| &mut s.limiter);
+        // Lifting a value out of the guest (an import's arguments, the export's result) is
+        // charged per element at its host size against this budget, so a guest cannot make
+        // the host allocate more than the output limit in one go, however its lists alias.
+        store.set_hostcall_fuel(usize::try_from(limits.output_bytes).unwrap_or(usize::MAX));
         if self.config.fuel {
             store.set_fuel(limits.fuel)?;
         }
@@ -137,4 +180,23 @@ impl Host {
         });
         Ok(store)
     }
+}
+
+/// Which step of a call failed.
+enum Failure {
+    Instantiation(wasmtime::Error),
+    Call(wasmtime::Error),
+}
+use Failure::{Call, Instantiation};
+
+/// An error chain on one line, without its wasm backtrace: backtraces go to the log, not into
+/// messages people and programs read.
+pub(crate) fn one_line(e: &wasmtime::Error) -> String {
+    // A backtrace rides in the chain as context (it is not an `Error`, so it is known by its text).
+    let parts: Vec<String> = e
+        .chain()
+        .map(|cause| cause.to_string().lines().next().unwrap_or_default().trim().to_string())
+        .filter(|line| !line.is_empty() && !line.starts_with("error while executing at wasm backtrace"))
+        .collect();
+    parts.join(": ")
 }

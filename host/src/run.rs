@@ -5,13 +5,14 @@ use std::time::Instant;
 
 use wasmtime::Trap;
 
-use crate::bindings::v0_1_0::{ColumnData, Output, Param, PluginError};
+use crate::bindings::v0_1_0::{Output, Param, PluginError};
 use crate::data::{DataSource, Grants};
-use crate::engine::Host;
+use crate::engine::{Host, RunSlot};
 use crate::error::{Abort, RunError};
 use crate::limits::{Limits, Usage};
 use crate::log::RunLog;
-use crate::plugin::Plugin;
+use crate::output::output_size;
+use crate::plugin::{Plugin, one_line};
 use crate::state::{DataAccess, RunState};
 
 /// What to run a plugin with.
@@ -37,8 +38,20 @@ pub struct RunReport {
 }
 
 impl Host {
-    /// Runs `plugin` once. A trap, limit or guest error ends this run only.
+    /// Runs `plugin` once, waiting for a run slot if all are taken. A trap, limit or guest
+    /// error ends this run only.
     pub async fn run(&self, plugin: &Plugin, request: RunRequest) -> RunReport {
+        let slot = self.run_slot().await;
+        self.run_in_slot(slot, plugin, request).await
+    }
+
+    /// Runs `plugin` once in `slot` (see [`Host::try_run_slot`]).
+    ///
+    /// The run ends by its deadline whatever the guest is doing: a spinning guest is stopped
+    /// by the epoch callback, and one blocked in a host call or a WASI pollable (where no
+    /// epoch tick reaches it) by racing the whole call against the deadline. Either way the
+    /// store, and with it the instance, is dropped before this returns.
+    pub async fn run_in_slot(&self, slot: RunSlot, plugin: &Plugin, request: RunRequest) -> RunReport {
         let limits = request.limits.capped_by(&self.config.cap);
         let access =
             request.data.map(|(source, grants)| DataAccess { source, grants, batch_rows: self.config.batch_rows });
@@ -47,16 +60,16 @@ impl Host {
             Ok(store) => store,
             Err(e) => {
                 return RunReport {
-                    result: Err(RunError::Trap(format!("{e:#}"))),
+                    result: Err(RunError::Trap(one_line(&e))),
                     usage: Usage::default(),
                     log: RunLog::default(),
                 };
             }
         };
-        let called = async {
+        let called = tokio::time::timeout(limits.timeout, async {
             let instance = plugin.pre.instantiate_async(&mut store).await?;
             instance.kiln_plugin_guest().call_run(&mut store, &request.params).await
-        }
+        })
         .await;
         let wall = started.elapsed();
         let fuel = match store.get_fuel() {
@@ -64,11 +77,16 @@ impl Host {
             Err(_) => 0, // fuel metering is off
         };
         let state = store.into_data();
+        drop(slot);
         let log = state.log.finish();
         let result = match called {
-            Ok(Ok(output)) => check_output(output, &limits),
-            Ok(Err(e)) => Err(RunError::Guest(guest_message(e))),
-            Err(e) => Err(classify(e, &state, &log, &limits)),
+            Ok(Ok(Ok(output))) => crate::output::check(output, &limits),
+            Ok(Ok(Err(e))) => Err(RunError::Guest(guest_message(e))),
+            Ok(Err(e)) => {
+                tracing::debug!(error = ?e, "run failed");
+                Err(classify(e, &state, &log, &limits))
+            }
+            Err(_elapsed) => Err(RunError::Timeout(limits.timeout)),
         };
         let usage = Usage {
             wall_us: wall.as_micros() as u64,
@@ -90,8 +108,12 @@ fn guest_message(e: PluginError) -> String {
     }
 }
 
+/// What wasmtime says when lifting a value would pass the store's hostcall budget (its error
+/// type is private, so it is recognized by its message; a test pins it).
+const HOSTCALL_BUDGET_SPENT: &str = "fuel allocated for hostcalls has been exhausted";
+
 /// Names the limit or fault behind a failed call.
-fn classify(e: wasmtime::Error, state: &RunState, log: &RunLog, limits: &Limits) -> RunError {
+pub(crate) fn classify(e: wasmtime::Error, state: &RunState, log: &RunLog, limits: &Limits) -> RunError {
     if let Some(abort) = e.downcast_ref::<Abort>() {
         return match abort {
             Abort::Timeout => RunError::Timeout(limits.timeout),
@@ -99,6 +121,12 @@ fn classify(e: wasmtime::Error, state: &RunState, log: &RunLog, limits: &Limits)
             Abort::Ungranted(what) => RunError::Ungranted(what.clone()),
             Abort::Misuse(what) => RunError::Trap(what.clone()),
         };
+    }
+    if e.is::<wasmtime::PoolConcurrencyLimitError>() {
+        return RunError::Busy(one_line(&e));
+    }
+    if e.chain().any(|cause| cause.to_string().contains(HOSTCALL_BUDGET_SPENT)) {
+        return RunError::OutputSize { size: None, limit: limits.output_bytes };
     }
     match e.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => return RunError::Cpu(limits.fuel),
@@ -118,85 +146,6 @@ fn classify(e: wasmtime::Error, state: &RunState, log: &RunLog, limits: &Limits)
     }
     match e.downcast_ref::<Trap>() {
         Some(trap) => RunError::Trap(trap.to_string()),
-        None => RunError::Trap(format!("{e:#}")),
-    }
-}
-
-/// Checks a guest's output before anyone reads it: within the size limit, every column as long
-/// as its table, every string column well formed.
-fn check_output(output: Output, limits: &Limits) -> Result<Output, RunError> {
-    let size = output_size(&output);
-    if size > limits.output_bytes {
-        return Err(RunError::OutputSize { size, limit: limits.output_bytes });
-    }
-    for table in &output.tables {
-        let rows = table.data.rows as usize;
-        for c in &table.data.columns {
-            let bad =
-                |why: String| RunError::InvalidOutput(format!("table `{}`, column `{}`: {why}", table.name, c.name));
-            let len = match &c.data {
-                ColumnData::F64(v) => v.len(),
-                ColumnData::S64(v) | ColumnData::Timestamp(v) => v.len(),
-                ColumnData::Bool(v) => v.len(),
-                ColumnData::String(v) => {
-                    crate::strings::check(v, rows).map_err(bad)?;
-                    rows
-                }
-            };
-            if len != rows || c.validity.as_ref().is_some_and(|v| v.len() != rows) {
-                return Err(bad(format!("length differs from the table's {rows} rows")));
-            }
-        }
-    }
-    Ok(output)
-}
-
-/// The bytes an output occupies: values, validity flags and names.
-pub fn output_size(output: &Output) -> u64 {
-    let tables: u64 = output
-        .tables
-        .iter()
-        .map(|t| {
-            t.name.len() as u64
-                + t.data
-                    .columns
-                    .iter()
-                    .map(|c| {
-                        let values = match &c.data {
-                            ColumnData::F64(v) => 8 * v.len() as u64,
-                            ColumnData::S64(v) | ColumnData::Timestamp(v) => 8 * v.len() as u64,
-                            ColumnData::Bool(v) => v.len() as u64,
-                            ColumnData::String(v) => (v.bytes.len() + 4 * v.offsets.len()) as u64,
-                        };
-                        c.name.len() as u64 + values + c.validity.as_ref().map_or(0, |v| v.len() as u64)
-                    })
-                    .sum::<u64>()
-        })
-        .sum();
-    let metrics: u64 = output.metrics.iter().map(|m| (m.name.len() + m.unit.len() + 8) as u64).sum();
-    tables + metrics
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::bindings::v0_1_0::{Batch, Column, Table};
-
-    fn output(rows: u32, data: ColumnData) -> Output {
-        let column = Column { name: "c".into(), data, validity: None };
-        Output {
-            tables: vec![Table { name: "t".into(), data: Batch { rows, columns: vec![column] } }],
-            metrics: vec![],
-        }
-    }
-
-    #[test]
-    fn ragged_or_malformed_output_is_refused() {
-        let limits = Limits::default();
-        assert!(check_output(output(2, ColumnData::F64(vec![1.0, 2.0])), &limits).is_ok());
-        let ragged = check_output(output(3, ColumnData::F64(vec![1.0])), &limits).unwrap_err();
-        assert_eq!(ragged.kind(), "invalid-output");
-        let strings = crate::bindings::v0_1_0::Strings { offsets: vec![0, 9], bytes: b"abc".to_vec() };
-        assert_eq!(check_output(output(1, ColumnData::String(strings)), &limits).unwrap_err().kind(), "invalid-output");
+        None => RunError::Trap(one_line(&e)),
     }
 }

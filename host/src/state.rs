@@ -76,6 +76,12 @@ impl RunState {
         if let Some(column) = columns.iter().find(|c| !access.grants.allows_column(dataset, c)) {
             return Err(Abort::Ungranted(format!("column `{column}` of dataset `{dataset}`")).into());
         }
+        // Each named column is read and copied once per batch: naming one many times would
+        // multiply the host's work and memory past what the guest is charged for.
+        let mut seen = std::collections::HashSet::new();
+        if let Some(column) = columns.iter().find(|c| !seen.insert(c.as_str())) {
+            return Ok(Err(v::DataError::Invalid(format!("column `{column}` is named more than once"))));
+        }
         let schema = match access.source.schema(dataset) {
             Ok(schema) => schema,
             Err(e) => return Ok(Err(data_error(e))),

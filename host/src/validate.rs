@@ -31,8 +31,8 @@ pub fn check_is_component(bytes: &[u8]) -> Result<(), LoadError> {
 }
 
 /// Checks the imports against the allow-list and that the plugin export is present; returns
-/// the names for display.
-pub fn check_interfaces(engine: &Engine, component: &Component) -> Result<Interfaces, LoadError> {
+/// the names for display and the contract version the export names.
+pub fn check_interfaces(engine: &Engine, component: &Component) -> Result<(Interfaces, &'static str), LoadError> {
     let ty = component.component_type();
     let imports: Vec<String> = ty.imports(engine).map(|(name, _)| name.to_string()).collect();
     let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
@@ -46,7 +46,7 @@ pub fn check_interfaces(engine: &Engine, component: &Component) -> Result<Interf
             exports.join(", ")
         )));
     }
-    Ok(Interfaces { imports, exports })
+    Ok((Interfaces { imports, exports }, v0_1_0::VERSION))
 }
 
 fn import_allowed(name: &str) -> bool {

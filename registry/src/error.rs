@@ -74,6 +74,7 @@ problems! {
     in_use => CONFLICT, "in-use", "Unfinished runs still use it";
     not_runnable => CONFLICT, "not-runnable", "The enablement is suspended or disabled";
     not_finished => CONFLICT, "run-not-finished", "The run has no output (yet)";
+    busy => SERVICE_UNAVAILABLE, "busy", "The service is at capacity; retry shortly";
     integrity => INTERNAL_SERVER_ERROR, "integrity", "Stored bytes do not match their hash";
     internal => INTERNAL_SERVER_ERROR, "internal", "Internal error";
 }
@@ -118,7 +119,23 @@ impl IntoResponse for ApiError {
             status: self.status.as_u16(),
             detail: self.detail,
         };
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], Json(body)).into_response()
+        let mut response =
+            (self.status, [(header::CONTENT_TYPE, "application/problem+json")], Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // Capacity frees as soon as a run or load ends: about a second.
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+impl From<kiln_host::LoadError> for ApiError {
+    /// A full host is the host's state, not the component's fault.
+    fn from(e: kiln_host::LoadError) -> Self {
+        match e {
+            kiln_host::LoadError::Busy(_) => ApiError::busy(e.to_string()),
+            other => ApiError::invalid_component(other.to_string()),
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 //! S3. Served by `kiln serve`.
 #![deny(missing_docs)]
 
+pub mod admission;
 pub mod auth;
 pub mod blobs;
 pub mod datasets;
@@ -72,6 +73,7 @@ pub async fn state(config: &ServeConfig) -> anyhow::Result<AppState> {
     let runner = Arc::new(runner::Runner::new(blobs.clone(), host.clone(), config.data_dir.join("cache"))?);
     let work_dir = config.data_dir.join("tmp");
     std::fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
+    let shares = Arc::new(state::Shares::for_host(&host));
     Ok(AppState {
         store,
         blobs,
@@ -81,6 +83,7 @@ pub async fn state(config: &ServeConfig) -> anyhow::Result<AppState> {
         limits,
         rollups: Default::default(),
         metrics: Default::default(),
+        shares,
     })
 }
 

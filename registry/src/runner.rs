@@ -7,11 +7,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use kiln_host::{DataSource, DirSource, Grants, Host, Limits, Param, Plugin, PluginInfo, RunRequest, Value, ValueType};
+use kiln_host::{
+    DataSource, DirSource, Grants, Host, Limits, Param, Plugin, PluginInfo, RunRequest, RunSlot, Value, ValueType,
+};
 use serde_json::json;
 
 use crate::blobs::Blobs;
-use crate::results::output_json;
+use crate::results::OutputDocument;
 use crate::store::runs::{Finish, RunRecord, RunState};
 
 /// Runs recorded runs. Cheap to share: loaded plugins and fetched datasets are cached.
@@ -30,16 +32,22 @@ impl Runner {
         Ok(Runner { blobs, host, dataset_dir, plugins: Mutex::new(HashMap::new()) })
     }
 
-    /// Runs `run` and says how it ended. Never panics on what the plugin does: every failure
-    /// is a `failed` finish with its kind.
+    /// Runs `run` and says how it ended, waiting for an instance slot if all are taken. Never
+    /// panics on what the plugin does: every failure is a `failed` finish with its kind.
     pub async fn execute(&self, run: &RunRecord) -> Finish {
-        match self.try_execute(run).await {
+        self.execute_in(run, None).await
+    }
+
+    /// [`Runner::execute`] in a slot already taken with [`Host::try_run_slot`] (a synchronous
+    /// run, which must not wait).
+    pub async fn execute_in(&self, run: &RunRecord, slot: Option<RunSlot>) -> Finish {
+        match self.try_execute(run, slot).await {
             Ok(finish) => finish,
             Err((kind, message)) => failed(kind, message, None, None, 0),
         }
     }
 
-    async fn try_execute(&self, run: &RunRecord) -> Result<Finish, (&'static str, String)> {
+    async fn try_execute(&self, run: &RunRecord, slot: Option<RunSlot>) -> Result<Finish, (&'static str, String)> {
         let limits: Limits = serde_json::from_value(run.limits.clone())
             .map_err(|e| ("invalid-request", format!("the run's limits are unreadable: {e}")))?;
         let plugin = self.plugin(&run.sha256).await?;
@@ -51,14 +59,18 @@ impl Runner {
             grants = grants.columns(&d.name, d.columns.clone());
         }
         let source: Arc<dyn DataSource> = Arc::new(DirSource::from_files(files).map_err(|e| ("data", e.to_string()))?);
-        let report = self.host.run(&plugin, RunRequest { params, data: Some((source, grants)), limits }).await;
+        let request = RunRequest { params, data: Some((source, grants)), limits };
+        let report = match slot {
+            Some(slot) => self.host.run_in_slot(slot, &plugin, request).await,
+            None => self.host.run(&plugin, request).await,
+        };
         let usage = serde_json::to_value(&report.usage).ok();
         let log = serde_json::to_value(&report.log).ok();
         // Wall time of the guest call: each run executes on one thread, so it is its CPU time.
         let cpu_ms = report.usage.wall_us.div_ceil(1000) as i64;
         match report.result {
             Ok(output) => {
-                let document = serde_json::to_vec(&output_json(&output))
+                let document = serde_json::to_vec(&OutputDocument(&output))
                     .map_err(|e| ("internal", format!("encoding the output: {e}")))?;
                 let sha = kiln_host::sha256_hex(&document);
                 self.blobs

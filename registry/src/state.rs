@@ -59,4 +59,26 @@ pub struct AppState {
     pub limits: ServiceLimits,
     /// Request counters for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// Each tenant's and maker's share of this process's instance slots.
+    pub shares: Arc<Shares>,
+}
+
+/// The fair shares of this process's host: synchronous runs per tenant, publishes per maker.
+#[derive(Debug)]
+pub struct Shares {
+    /// Synchronous runs in progress, per tenant.
+    pub sync_runs: crate::admission::Shares,
+    /// Publishes (each loads the component and calls its `describe()`), per maker.
+    pub publishes: crate::admission::Shares,
+}
+
+impl Shares {
+    /// A quarter of the host's run slots per tenant, half its load slots per maker (at least 1).
+    pub fn for_host(host: &Host) -> Self {
+        let (runs, loads) = host.slots();
+        Shares {
+            sync_runs: crate::admission::Shares::new("synchronous runs", runs / 4),
+            publishes: crate::admission::Shares::new("publishes", loads / 2),
+        }
+    }
 }

@@ -7,7 +7,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
+use std::io::Write as _;
+
 use kiln_host::{DirSource, Grants, Limits, PluginInfo, RunReport, RunRequest};
+use kiln_registry::results::OutputDocument;
+use serde::Serialize;
 use serde_json::json;
 
 use crate::render;
@@ -69,14 +73,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let report = runtime.block_on(host.run(&plugin, RunRequest { params, data, limits }));
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report_json(&plugin, &report))?);
+        // Streamed to stdout: a large output is never held twice.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut out, &ReportDocument::new(&plugin, &report))?;
+        writeln!(out)?;
+        out.flush()?;
     } else {
         print_text(&report, args.rows);
     }
     match &report.result {
         Ok(_) => Ok(ExitCode::SUCCESS),
         Err(e) => {
-            eprintln!("error: run failed ({}): {e}", e.kind());
+            eprintln!("error: run failed ({}): {}", e.kind(), render::printable(&e.to_string()));
             Ok(ExitCode::FAILURE)
         }
     }
@@ -104,28 +112,41 @@ fn grants(given: &[String], info: &PluginInfo) -> anyhow::Result<Grants> {
 }
 
 /// The JSON document `run --json` prints.
-pub fn report_json(plugin: &kiln_host::Plugin, report: &RunReport) -> serde_json::Value {
-    json!({
-        "plugin": {"name": plugin.info().name, "version": plugin.info().version, "sha256": plugin.sha256()},
-        "ok": report.result.is_ok(),
-        "output": report.result.as_ref().ok().map(render::output_json),
-        "error": report.result.as_ref().err().map(|e| json!({"kind": e.kind(), "message": e.to_string()})),
-        "usage": report.usage,
-        "log": report.log,
-    })
+#[derive(Serialize)]
+pub struct ReportDocument<'a> {
+    plugin: serde_json::Value,
+    ok: bool,
+    output: Option<OutputDocument<'a>>,
+    error: Option<serde_json::Value>,
+    usage: &'a kiln_host::Usage,
+    log: &'a kiln_host::RunLog,
+}
+
+impl<'a> ReportDocument<'a> {
+    /// The document for `report`, a run of `plugin`.
+    pub fn new(plugin: &kiln_host::Plugin, report: &'a RunReport) -> Self {
+        ReportDocument {
+            plugin: json!({"name": plugin.info().name, "version": plugin.info().version, "sha256": plugin.sha256()}),
+            ok: report.result.is_ok(),
+            output: report.result.as_ref().ok().map(OutputDocument),
+            error: report.result.as_ref().err().map(|e| json!({"kind": e.kind(), "message": e.to_string()})),
+            usage: &report.usage,
+            log: &report.log,
+        }
+    }
 }
 
 fn print_text(report: &RunReport, rows: usize) {
     if let Ok(output) = &report.result {
         for table in &output.tables {
-            println!("== {} ({} rows)", table.name, table.data.rows);
+            println!("== {} ({} rows)", render::printable(&table.name), table.data.rows);
             print!("{}", render::batch_text(&table.data, rows));
             println!();
         }
         if !output.metrics.is_empty() {
             println!("== metrics");
             for m in &output.metrics {
-                println!("{:<24} {} {}", m.name, m.value, m.unit);
+                println!("{:<24} {} {}", render::printable(&m.name), m.value, render::printable(&m.unit));
             }
             println!();
         }
@@ -133,7 +154,7 @@ fn print_text(report: &RunReport, rows: usize) {
     if !report.log.lines.is_empty() {
         println!("== log{}", if report.log.truncated { " (truncated)" } else { "" });
         for line in &report.log.lines {
-            println!("[{:?}] {}", line.source, line.message);
+            println!("[{:?}] {}", line.source, render::printable(&line.message));
         }
         println!();
     }

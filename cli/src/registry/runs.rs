@@ -181,7 +181,7 @@ fn summary(r: &Value) {
     let s = |k: &str| r[k].as_str().unwrap_or("").to_string();
     println!("run {} of {}/{}@{}: {}", s("id"), s("namespace"), s("plugin"), s("version"), s("state"));
     if let Some(e) = r["error"].as_str() {
-        println!("  {}: {e}", s("error_kind"));
+        println!("  {}: {}", s("error_kind"), crate::render::printable(e));
     }
     if !r["usage"].is_null() {
         println!("  usage: {}", r["usage"]);

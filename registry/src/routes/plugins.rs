@@ -66,7 +66,8 @@ async fn find(state: &AppState, who: &Principal, ns: &str, name: &str, version: 
 #[utoipa::path(post, path = "/v1/plugins/{ns}/{name}/versions", tag = "plugins", request_body = PublishRequest,
     params(("ns" = String, Path), ("name" = String, Path)),
     responses((status = 201, body = VersionRecord), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
-              (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+              (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem),
+              (status = 503, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn publish(
     State(state): State<AppState>,
@@ -120,8 +121,11 @@ pub async fn publish(
     verify(&key.public_key, &req.signature, &sha256, m).map_err(|e| ApiError::bad_signature(e.to_string()))?;
 
     // The same check as every run's load: a component exporting the plugin world, importing
-    // nothing beyond the contract and WASI's allow-list, whose describe() works.
-    let plugin = state.host.load(&bytes).await.map_err(|e| ApiError::invalid_component(e.to_string()))?;
+    // nothing beyond the contract and WASI's allow-list, whose describe() works. A maker gets
+    // only its share of the load slots, and a full host is `busy`, never the component's fault.
+    let share = state.shares.publishes.enter(&who.name)?;
+    let plugin = state.host.try_load(&bytes).await?;
+    drop(share);
     if let Some(why) = m.disagreement(plugin.info()) {
         return Err(ApiError::manifest_mismatch(why));
     }

@@ -56,7 +56,8 @@ pub struct NewRun {
 #[utoipa::path(post, path = "/v1/tenants/{tenant}/enablements/{id}/runs", tag = "runs",
     params(("tenant" = String, Path), ("id" = String, Path)), request_body = NewRun,
     responses((status = 200, body = RunRecord), (status = 202, body = RunRecord), (status = 404, body = crate::error::Problem),
-              (status = 409, body = crate::error::Problem), (status = 429, body = crate::error::Problem)),
+              (status = 409, body = crate::error::Problem), (status = 429, body = crate::error::Problem),
+              (status = 503, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn submit(
     State(state): State<AppState>,
@@ -105,6 +106,16 @@ pub async fn submit(
     if sync {
         limits.timeout = limits.timeout.min(state.limits.sync_timeout);
     }
+    // A synchronous run needs one of this process's instance slots now, within the tenant's
+    // share of them; without one it is refused as `busy` before anything is recorded.
+    let slot = match sync {
+        true => {
+            let share = state.shares.sync_runs.enter(&tenant)?;
+            let slot = state.host.try_run_slot().map_err(|e| ApiError::busy(e.to_string()))?;
+            Some((share, slot))
+        }
+        false => None,
+    };
     let now = now_ms();
     // Synchronous runs are held by this process under a lease covering their whole deadline; if
     // the process dies, a worker picks them up like any other.
@@ -162,10 +173,11 @@ pub async fn submit(
     tx.record(&who.name, "run.submit", &format!("{tenant}/run:{}", run.id), details).await?;
     tx.commit().await?;
 
-    if !sync {
+    let Some((share, slot)) = slot else {
         return Ok((StatusCode::ACCEPTED, axum::Json(run)));
-    }
-    let finish = state.runner.execute(&run).await;
+    };
+    let finish = state.runner.execute_in(&run, Some(slot)).await;
+    drop(share);
     runs::finish(&state.store.pool, &run.id, run.attempt, &finish, now_ms()).await?;
     run = runs::get(&state.store.pool, &tenant, &run.id).await?;
     Ok((StatusCode::OK, axum::Json(run)))
@@ -242,11 +254,11 @@ pub async fn result(
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response()),
         "csv" => {
-            let doc: serde_json::Value =
-                serde_json::from_slice(&bytes).map_err(|e| ApiError::integrity(format!("stored output: {e}")))?;
-            let csv = table_csv(&doc, q.table.as_deref()).ok_or_else(|| {
-                ApiError::not_found(format!("run {id} has no table `{}`", q.table.as_deref().unwrap_or("(first)")))
-            })?;
+            let csv = table_csv(&bytes, q.table.as_deref())
+                .map_err(|e| ApiError::internal(format!("the stored output is malformed: {e}")))?
+                .ok_or_else(|| {
+                    ApiError::not_found(format!("run {id} has no table `{}`", q.table.as_deref().unwrap_or("(first)")))
+                })?;
             Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
         }
         other => Err(ApiError::invalid_request(format!("format `{other}`: use json or csv"))),

@@ -123,7 +123,7 @@ async fn end_to_end(app: TestApp) {
     let source: Arc<dyn DataSource> = Arc::new(DirSource::open(dir.path()).unwrap());
     let grants = Grants::none().columns("readings", ["value"]);
     let report = host.run(&plugin, RunRequest { params, data: Some((source, grants)), ..Default::default() }).await;
-    let local = kiln_registry::results::output_json(&report.result.unwrap());
+    let local = serde_json::to_value(kiln_registry::results::OutputDocument(&report.result.unwrap())).unwrap();
 
     let path = format!("/v1/tenants/t1/runs/{}/result", id(&run));
     let remote = app.get(&path, &erin.token).await.expect(200).json();

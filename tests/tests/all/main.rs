@@ -1,7 +1,9 @@
 //! Kiln's end-to-end tests: one binary, one link.
 #![allow(clippy::unwrap_used, reason = "test helpers fail the test on any error")]
 
+mod amplify;
 mod common;
+mod deadlines;
 mod examples;
 mod good;
 mod hostile;

@@ -88,16 +88,16 @@ impl Plugin for Hostile {
                 let write = std::fs::write("kiln-escape.txt", b"escaped");
                 let list = std::fs::read_dir("/").map(|d| d.count());
                 match (read, write, list) {
-                    (Err(r), Err(w), Err(l)) => Err(Error::msg(format!("file access denied: read: {r}; write: {w}; list: {l}"))),
+                    (Err(r), Err(w), Err(l)) => {
+                        Err(Error::msg(format!("file access denied: read: {r}; write: {w}; list: {l}")))
+                    }
                     _ => Ok(Output::new().metric("escaped", 1.0, "")),
                 }
             }
             "env" => {
                 let vars = std::env::vars().count();
                 let args = std::env::args().count();
-                Ok(Output::new()
-                    .metric("env_vars", vars as f64, "")
-                    .metric("args", args as f64, ""))
+                Ok(Output::new().metric("env_vars", vars as f64, "").metric("args", args as f64, ""))
             }
             other => Err(Error::invalid_params(format!("unknown attack `{other}`"))),
         }

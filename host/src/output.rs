@@ -1,0 +1,174 @@
+//! Checking what a guest returns before anyone reads it: its shape, its names, and its size
+//! charged at what it costs the host to hold.
+//!
+//! Lifting the output out of guest memory is already bounded: every store carries a hostcall
+//! budget (see `Host::store`) that wasmtime charges for each list element at its host size and
+//! each string byte, so even lists that alias one another in guest memory cannot be lifted past
+//! the run's `output_bytes`. What is lifted is then checked here, so that the counts every
+//! consumer allocates from (rows, tables, columns) are backed by real values.
+
+use std::collections::HashSet;
+use std::mem::size_of;
+
+use crate::bindings::v0_1_0::{Column, ColumnData, Metric, Output, Table};
+use crate::error::RunError;
+use crate::limits::Limits;
+
+/// The longest table, column or metric name (and metric unit), in bytes.
+pub const MAX_NAME_BYTES: usize = 128;
+
+/// The bytes the host spends holding `output`: every table, column and metric record at its
+/// in-memory size, every name and unit, every value, validity flag and string offset.
+///
+/// This is what `output_bytes` limits and what [`crate::Usage::output_bytes`] reports. It is
+/// computed from the lengths of what is there, never from a count the guest claims.
+pub fn output_size(output: &Output) -> u64 {
+    let tables: u64 = output.tables.iter().map(table_size).sum();
+    let metrics: u64 = output.metrics.iter().map(|m| (size_of::<Metric>() + m.name.len() + m.unit.len()) as u64).sum();
+    size_of::<Output>() as u64 + tables + metrics
+}
+
+fn table_size(table: &Table) -> u64 {
+    let columns: u64 = table.data.columns.iter().map(column_size).sum();
+    (size_of::<Table>() + table.name.len()) as u64 + columns
+}
+
+fn column_size(column: &Column) -> u64 {
+    let values = match &column.data {
+        ColumnData::F64(v) => 8 * v.len(),
+        ColumnData::S64(v) | ColumnData::Timestamp(v) => 8 * v.len(),
+        ColumnData::Bool(v) => v.len(),
+        ColumnData::String(v) => v.bytes.len() + 4 * v.offsets.len(),
+    };
+    let validity = column.validity.as_ref().map_or(0, Vec::len);
+    (size_of::<Column>() + column.name.len() + values + validity) as u64
+}
+
+/// Checks `output` against `limits` and the contract: within `output_bytes`; every table's
+/// `rows` equal to each of its columns' lengths (and 0 without columns); names non-empty,
+/// printable, at most [`MAX_NAME_BYTES`] and unique (tables in the output, columns in their
+/// table, metrics in the output); string columns well formed.
+pub fn check(output: Output, limits: &Limits) -> Result<Output, RunError> {
+    let size = output_size(&output);
+    if size > limits.output_bytes {
+        return Err(RunError::OutputSize { size: Some(size), limit: limits.output_bytes });
+    }
+    let mut table_names = HashSet::new();
+    for table in &output.tables {
+        let bad = |why: String| RunError::InvalidOutput(format!("table `{}`: {why}", escape(&table.name)));
+        check_name("table", &table.name, &mut table_names).map_err(RunError::InvalidOutput)?;
+        let rows = table.data.rows as usize;
+        if table.data.columns.is_empty() && rows != 0 {
+            return Err(bad(format!("claims {rows} rows but has no columns")));
+        }
+        let mut column_names = HashSet::new();
+        for c in &table.data.columns {
+            check_name("column", &c.name, &mut column_names).map_err(bad)?;
+            let bad = |why: String| bad(format!("column `{}`: {why}", c.name));
+            let len = match &c.data {
+                ColumnData::F64(v) => v.len(),
+                ColumnData::S64(v) | ColumnData::Timestamp(v) => v.len(),
+                ColumnData::Bool(v) => v.len(),
+                ColumnData::String(v) => {
+                    crate::strings::check(v, rows).map_err(bad)?;
+                    rows
+                }
+            };
+            if len != rows || c.validity.as_ref().is_some_and(|v| v.len() != rows) {
+                return Err(bad(format!("length differs from the table's {rows} rows")));
+            }
+        }
+    }
+    let mut metric_names = HashSet::new();
+    for m in &output.metrics {
+        check_name("metric", &m.name, &mut metric_names).map_err(RunError::InvalidOutput)?;
+        if m.unit.len() > MAX_NAME_BYTES || m.unit.chars().any(char::is_control) {
+            return Err(RunError::InvalidOutput(format!(
+                "metric `{}`: a unit must be printable and at most {MAX_NAME_BYTES} bytes",
+                m.name
+            )));
+        }
+    }
+    Ok(output)
+}
+
+/// A name must be non-empty, printable, short, and not yet in `seen`.
+fn check_name<'a>(what: &str, name: &'a str, seen: &mut HashSet<&'a str>) -> Result<(), String> {
+    if name.is_empty() {
+        return Err(format!("a {what} name is empty"));
+    }
+    if name.len() > MAX_NAME_BYTES {
+        return Err(format!("a {what} name is {} bytes, over {MAX_NAME_BYTES}", name.len()));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(format!("{what} name `{}` holds control characters", escape(name)));
+    }
+    if !seen.insert(name) {
+        return Err(format!("{what} name `{name}` appears twice"));
+    }
+    Ok(())
+}
+
+/// `text` shortened and with control characters escaped, for quoting a name that was refused.
+fn escape(text: &str) -> String {
+    let short: String = text.chars().take(MAX_NAME_BYTES).collect();
+    short.escape_debug().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::v0_1_0::{Batch, Strings};
+
+    fn column(name: &str, data: ColumnData) -> Column {
+        Column { name: name.into(), data, validity: None }
+    }
+
+    fn one_table(rows: u32, columns: Vec<Column>) -> Output {
+        Output { tables: vec![Table { name: "t".into(), data: Batch { rows, columns } }], metrics: vec![] }
+    }
+
+    fn kind(output: Output) -> &'static str {
+        match check(output, &Limits::default()) {
+            Ok(_) => "ok",
+            Err(e) => e.kind(),
+        }
+    }
+
+    #[test]
+    fn ragged_or_malformed_output_is_refused() {
+        assert_eq!(kind(one_table(2, vec![column("c", ColumnData::F64(vec![1.0, 2.0]))])), "ok");
+        assert_eq!(kind(one_table(3, vec![column("c", ColumnData::F64(vec![1.0]))])), "invalid-output");
+        let strings = Strings { offsets: vec![0, 9], bytes: b"abc".to_vec() };
+        assert_eq!(kind(one_table(1, vec![column("c", ColumnData::String(strings))])), "invalid-output");
+    }
+
+    #[test]
+    fn rows_claimed_without_columns_are_refused() {
+        assert_eq!(kind(one_table(u32::MAX, vec![])), "invalid-output");
+        assert_eq!(kind(one_table(0, vec![])), "ok");
+    }
+
+    #[test]
+    fn empty_long_control_or_duplicate_names_are_refused() {
+        for name in ["", &"n".repeat(MAX_NAME_BYTES + 1), "a\u{1b}[2J"] {
+            assert_eq!(kind(one_table(0, vec![column(name, ColumnData::Bool(vec![]))])), "invalid-output", "{name:?}");
+        }
+        let twice = one_table(0, vec![column("c", ColumnData::Bool(vec![])), column("c", ColumnData::Bool(vec![]))]);
+        assert_eq!(kind(twice), "invalid-output");
+        let table = || Table { name: "t".into(), data: Batch { rows: 0, columns: vec![] } };
+        assert_eq!(kind(Output { tables: vec![table(), table()], metrics: vec![] }), "invalid-output");
+        let metric = || Metric { name: "m".into(), value: 1.0, unit: String::new() };
+        assert_eq!(kind(Output { tables: vec![], metrics: vec![metric(), metric()] }), "invalid-output");
+    }
+
+    #[test]
+    fn empty_tables_are_charged_what_they_cost_the_host() {
+        let tables: Vec<Table> =
+            (0..1000).map(|i| Table { name: format!("t{i}"), data: Batch { rows: 0, columns: vec![] } }).collect();
+        let output = Output { tables, metrics: vec![] };
+        assert!(output_size(&output) >= 1000 * size_of::<Table>() as u64);
+        let limits = Limits { output_bytes: 1000 * size_of::<Table>() as u64, ..Limits::default() };
+        assert_eq!(check(output, &limits).unwrap_err().kind(), "output-size");
+    }
+}
