@@ -97,11 +97,12 @@ pub async fn serve(
     Ok(())
 }
 
-/// Creates the first operator token (refused once an operator exists).
+/// Creates an operator token for `principal`: the first operator's, or a way back in when no
+/// operator token is live any more (all revoked or expired). Refused while one is live.
 pub async fn bootstrap(db_url: &str, principal: &str) -> anyhow::Result<routes::tokens::CreatedToken> {
     let store = store::Store::connect(db_url).await?;
-    if store::tokens::role_exists(&store.pool, auth::Role::Operator).await? {
-        anyhow::bail!("an operator already exists; ask them for a token (kiln token create)");
+    if store::tokens::live_role_exists(&store.pool, auth::Role::Operator, store::now_ms()).await? {
+        anyhow::bail!("an operator token is live; ask its holder for a token (kiln token create)");
     }
     let request = routes::tokens::CreateToken {
         principal: principal.to_string(),

@@ -50,7 +50,7 @@ const ALL: &[Role] = &[Role::Operator, Role::Maker, Role::EnterpriseAdmin];
 async fn visible(state: &AppState, who: &Principal, v: &VersionRecord) -> ApiResult<bool> {
     Ok(who.is_operator()
         || v.status == Status::Approved
-        || namespaces::is_member(&state.store.pool, &v.namespace, &who.name).await?)
+        || namespaces::is_member(&state.store.pool, &v.namespace, &who.id).await?)
 }
 
 /// The version at the path, if `who` may see it.
@@ -80,7 +80,7 @@ pub async fn publish(
             return Err(ApiError::invalid_name(format!("`{n}` is not a valid name")));
         }
     }
-    if !namespaces::is_member(&state.store.pool, &ns, &who.name).await? {
+    if !namespaces::is_member(&state.store.pool, &ns, &who.id).await? {
         return Err(ApiError::forbidden(format!("you are not a member of namespace `{ns}`")));
     }
     let m = &req.manifest;
@@ -113,7 +113,7 @@ pub async fn publish(
     }
 
     let key = keys::get(&state.store.pool, &req.key_id).await.map_err(|_| ApiError::unknown_key(&req.key_id))?;
-    if key.principal != who.name || key.revoked_at.is_some() {
+    if key.principal_id != who.id || key.revoked_at.is_some() {
         return Err(ApiError::unknown_key(format!("key {} is not an active key of {}", req.key_id, who.name)));
     }
     let sha256 = kiln_host::sha256_hex(&bytes);
@@ -314,7 +314,7 @@ async fn set_yank(
 ) -> ApiResult<axum::Json<VersionRecord>> {
     who.require(&[Role::Maker], "publish")?;
     // Membership first, so outsiders cannot tell hidden versions from missing ones.
-    if !namespaces::is_member(&state.store.pool, &ns, &who.name).await? {
+    if !namespaces::is_member(&state.store.pool, &ns, &who.id).await? {
         return Err(ApiError::forbidden(format!("only members of `{ns}` yank its versions")));
     }
     let v = plugins::get_version(&state.store.pool, &ns, &name, &version).await?;

@@ -8,6 +8,7 @@ pub mod enablements;
 pub mod keys;
 pub mod namespaces;
 pub mod plugins;
+pub mod principals;
 pub mod runs;
 pub mod tenants;
 pub mod tokens;
@@ -28,6 +29,10 @@ pub enum StoreError {
     /// No such row.
     #[error("{0} not found")]
     NotFound(String),
+    /// A stored row cannot be read back (unparsable JSON, an unknown enum spelling): the
+    /// database was edited or damaged. Never turned into a default or a "not found".
+    #[error("corrupt stored row: {0}")]
+    Corrupt(String),
     /// The database failed.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),

@@ -12,4 +12,5 @@ mod health;
 mod lifecycle;
 mod openapi;
 mod platform;
+mod principals;
 mod publish;
