@@ -20,6 +20,7 @@ pub mod manifest;
 pub mod metrics;
 pub mod monitoring;
 pub mod openapi;
+pub mod quota;
 pub mod results;
 pub mod routes;
 pub mod runner;

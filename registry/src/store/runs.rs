@@ -117,7 +117,8 @@ pub struct RunRecord {
     pub log: Option<Value>,
     /// sha256 of the stored output document.
     pub output_sha256: Option<String>,
-    /// Plugin CPU time charged to the tenant, ms.
+    /// Plugin CPU time charged to the tenant, ms: reserved at admission (the run's timeout, or
+    /// what was left of the day's quota), settled to what it used when it finishes.
     pub cpu_ms: i64,
     /// Who submitted it.
     pub created_by: String,
@@ -168,13 +169,13 @@ fn record(row: &sqlx::any::AnyRow) -> Result<RunRecord, StoreError> {
 }
 
 /// Stores a new run (queued, or running for a synchronous one held by `r.lease_owner`) and the
-/// dataset versions it reads.
+/// dataset versions it reads. `r.cpu_ms` is the CPU reserved for it until [`finish`] settles it.
 pub async fn insert(tx: &mut WriteTx, r: &RunRecord) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO runs (id, tenant, enablement, namespace, plugin, version, sha256, datasets, params, limits, mode, \
          state, attempt, lease_owner, lease_until, cancel_requested, error_kind, error, usage, log, output_sha256, \
          cpu_ms, created_by, created_at, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, 0, NULL, NULL, NULL, NULL, NULL, 0, $16, $17, $18, NULL)",
+         $11, $12, $13, $14, $15, 0, NULL, NULL, NULL, NULL, NULL, $16, $17, $18, $19, NULL)",
     )
     .bind(&r.id)
     .bind(&r.tenant)
@@ -191,6 +192,7 @@ pub async fn insert(tx: &mut WriteTx, r: &RunRecord) -> Result<(), StoreError> {
     .bind(r.attempt)
     .bind(&r.lease_owner)
     .bind(r.lease_until)
+    .bind(r.cpu_ms)
     .bind(&r.created_by)
     .bind(r.created_at)
     .bind(r.started_at)
@@ -255,11 +257,12 @@ pub async fn active(conn: &mut AnyConnection, tenant: &str) -> Result<i64, Store
     Ok(row.try_get("n")?)
 }
 
-/// CPU milliseconds charged to a tenant for runs finished since `since` (unix ms).
+/// CPU milliseconds charged to a tenant since `since` (unix ms): what runs finished since then
+/// used, plus what unfinished runs hold reserved (their `cpu_ms` until [`finish`] settles it).
 pub async fn cpu_ms_since(conn: &mut AnyConnection, tenant: &str, since: i64) -> Result<i64, StoreError> {
     let row = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(cpu_ms), 0) AS BIGINT) AS n FROM runs WHERE tenant = $1 AND finished_at IS NOT NULL \
-         AND finished_at >= $2",
+        "SELECT CAST(COALESCE(SUM(cpu_ms), 0) AS BIGINT) AS n FROM runs WHERE tenant = $1 AND \
+         ((finished_at IS NOT NULL AND finished_at >= $2) OR state IN ('queued', 'running'))",
     )
     .bind(tenant)
     .bind(since)
@@ -373,7 +376,8 @@ pub struct Finish {
 }
 
 /// Records how attempt `attempt` of run `id` ended, only if that attempt still holds the run;
-/// returns whether it was recorded. A second execution of the same run finds the attempt moved
+/// returns whether it was recorded. `f.cpu_ms` replaces the reservation made at admission, so
+/// the tenant is charged what the run used. A second execution of the same run finds the attempt moved
 /// on (or the run finished) and records nothing.
 pub async fn finish(pool: &AnyPool, id: &str, attempt: i64, f: &Finish, at: i64) -> Result<bool, StoreError> {
     let done = sqlx::query(
@@ -400,7 +404,9 @@ pub async fn finish(pool: &AnyPool, id: &str, attempt: i64, f: &Finish, at: i64)
 /// flagged for its worker. Returns the state it is in afterwards.
 pub async fn cancel(tx: &mut WriteTx, tenant: &str, id: &str, at: i64) -> Result<Option<RunState>, StoreError> {
     sqlx::query(
-        "UPDATE runs SET state = 'cancelled', finished_at = $1 WHERE id = $2 AND tenant = $3 AND state = 'queued'",
+        // A queued run never ran: its CPU reservation is released.
+        "UPDATE runs SET state = 'cancelled', finished_at = $1, cpu_ms = 0 \
+         WHERE id = $2 AND tenant = $3 AND state = 'queued'",
     )
     .bind(at)
     .bind(id)

@@ -540,7 +540,9 @@ async fn create_tenant(state: &AppState, actor: &str, id: &str) {
         industry: "C39".into(),
         size_class: "small".into(),
         opted_in: true,
-        quotas: Default::default(),
+        // Tests queue hundreds of runs, each reserving its whole timeout (30 s) of CPU until
+        // it finishes; the default day's quota holds 120 of them.
+        quotas: kiln_registry::store::tenants::Quotas { cpu_ms_per_day: 100 * 3_600_000, ..Default::default() },
         created_at: 0,
     };
     let mut tx = state.store.write().await.unwrap();

@@ -14,3 +14,4 @@ mod openapi;
 mod platform;
 mod principals;
 mod publish;
+mod quotas;
