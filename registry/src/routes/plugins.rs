@@ -203,7 +203,7 @@ pub async fn search(
         if who.is_operator() { (q.status, true) } else { (Some(Status::Approved), false) };
     let filter = Search { q: q.q, category: q.category, namespace: q.namespace, status, include_taken_down };
     let page = Page { page: q.page, per_page: q.per_page };
-    let (limit, offset) = page.limit_offset();
+    let (limit, offset) = page.limit_offset()?;
     let (items, total) = plugins::search(&state.store.pool, &filter, limit, offset).await?;
     Ok(axum::Json(Paged::new(items, page, Some(total))))
 }

@@ -183,7 +183,7 @@ pub async fn list(
 ) -> ApiResult<axum::Json<Paged<RunRecord>>> {
     who.require_tenant(&tenant, "runs")?;
     let page = Page { page: q.page, per_page: q.per_page };
-    let (limit, offset) = page.limit_offset();
+    let (limit, offset) = page.limit_offset()?;
     let (items, total) = runs::list(&state.store.pool, &tenant, q.state, limit, offset).await?;
     Ok(axum::Json(Paged::new(items, page, Some(total))))
 }

@@ -199,7 +199,7 @@ pub async fn list(
         let total = own.len() as i64;
         return Ok(axum::Json(Paged::new(own, page, Some(total))));
     }
-    let (limit, offset) = page.limit_offset();
+    let (limit, offset) = page.limit_offset()?;
     let (items, total) = tenants::list(&state.store.pool, q.district.as_deref(), limit, offset).await?;
     Ok(axum::Json(Paged::new(items, page, Some(total))))
 }

@@ -144,7 +144,7 @@ pub async fn list(
     Query(page): Query<Page>,
 ) -> ApiResult<axum::Json<Paged<TokenRecord>>> {
     who.require(&[Role::Operator, Role::Maker, Role::EnterpriseAdmin], "tokens")?;
-    let (limit, offset) = page.limit_offset();
+    let (limit, offset) = page.limit_offset()?;
     let principal = (!who.is_operator()).then_some(who.id.as_str());
     let items = tokens::list(&state.store.pool, principal, limit, offset).await?;
     Ok(axum::Json(Paged::new(items, page, None)))

@@ -8,6 +8,7 @@ mod audit;
 mod authz;
 mod concurrent;
 mod crash;
+mod edge;
 mod health;
 mod lifecycle;
 mod openapi;
