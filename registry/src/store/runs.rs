@@ -320,6 +320,22 @@ pub async fn expire(pool: &AnyPool, now: i64, max_attempts: i64) -> Result<u64, 
     Ok(cancelled.rows_affected() + lost.rows_affected())
 }
 
+/// Ends synchronous runs whose lease ran out: the API process executing one holds it for the
+/// whole (capped) deadline plus a margin, so a lapsed lease means that process died, and the
+/// request waiting for the result died with it. They fail as `lost` (keeping the CPU they
+/// reserved, which they may have used) rather than waiting for a worker to claim them again.
+pub async fn expire_sync(pool: &AnyPool, now: i64) -> Result<u64, StoreError> {
+    let lost = sqlx::query(
+        "UPDATE runs SET state = 'failed', error_kind = 'lost', finished_at = $1, lease_owner = NULL, \
+         error = 'the API process running it stopped' \
+         WHERE mode = 'sync' AND state = 'running' AND lease_until < $1",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(lost.rows_affected())
+}
+
 /// What a lease renewal found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Renewal {

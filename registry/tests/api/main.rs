@@ -16,3 +16,4 @@ mod platform;
 mod principals;
 mod publish;
 mod quotas;
+mod recovery;
