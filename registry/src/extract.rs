@@ -186,3 +186,37 @@ impl<T> Paged<T> {
         Paged { items, page: page.page.unwrap_or(1), per_page: page.per_page.unwrap_or(50), total }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_escaped_nul_is_a_nul() {
+        assert!(json_has_nul(br#"{"a":"x\u0000"}"#));
+        assert!(json_has_nul(br#"{"a":"\\\u0000"}"#), "an escaped backslash then a NUL");
+        assert!(!json_has_nul(br#"{"a":"\\u0000"}"#), "the literal text \\u0000");
+        assert!(!json_has_nul(br#"{"a":"u0000"}"#));
+        assert!(!json_has_nul(br#"{"a":"\u0001"}"#));
+    }
+
+    #[test]
+    fn control_characters_and_long_text_are_refused() {
+        for bad in ["a\0b", "tab\there", "\u{7f}", "\u{85}", &"x".repeat(MAX_SEGMENT_BYTES + 1)] {
+            assert_eq!(check_text("it", bad).unwrap_err().slug(), "invalid-request", "{bad:?}");
+        }
+        for good in ["acme", "0.1.0", "^0.1", "能源", &"x".repeat(MAX_SEGMENT_BYTES)] {
+            assert!(check_text("it", good).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn paging_out_of_range_is_refused_not_clamped() {
+        let page = |page, per_page| Page { page, per_page }.limit_offset().map_err(|e| e.slug());
+        assert_eq!(page(None, None), Ok((50, 0)));
+        assert_eq!(page(Some(3), Some(200)), Ok((200, 400)));
+        for (p, n) in [(None, Some(0)), (None, Some(201)), (None, Some(2_147_483_648u32)), (Some(0), None)] {
+            assert_eq!(page(p, n), Err("invalid-request"), "page {p:?} per_page {n:?}");
+        }
+    }
+}

@@ -135,7 +135,7 @@ async fn recover_forever(store: store::Store, every: std::time::Duration) {
 pub async fn bootstrap(db_url: &str, principal: &str) -> anyhow::Result<routes::tokens::CreatedToken> {
     let store = store::Store::connect(db_url).await?;
     if store::tokens::live_role_exists(&store.pool, auth::Role::Operator, store::now_ms()).await? {
-        anyhow::bail!("an operator token is live; ask its holder for a token (kiln token create)");
+        anyhow::bail!("an operator already exists with a live token; ask them for a token (kiln token create)");
     }
     let request = routes::tokens::CreateToken {
         principal: principal.to_string(),

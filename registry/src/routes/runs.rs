@@ -21,7 +21,7 @@ use crate::routes::enablements::limits_within;
 use crate::state::AppState;
 use crate::store::enablements::{self, EnablementStatus};
 use crate::store::runs::{self, RunDataset, RunRecord, RunState};
-use crate::store::{datasets, new_id, now_ms};
+use crate::store::{StoreError, datasets, new_id, now_ms};
 
 /// Routes.
 pub fn router() -> Router<AppState> {
@@ -92,8 +92,12 @@ pub async fn submit(
     }
     let mut data = Vec::new();
     for grant in &enablement.grants {
-        let latest = datasets::get(&state.store.pool, &tenant, &grant.dataset, None).await.map_err(|_| {
-            ApiError::invalid_grant(format!("granted dataset `{}` no longer exists; upload it again", grant.dataset))
+        let latest = datasets::get(&state.store.pool, &tenant, &grant.dataset, None).await.map_err(|e| match e {
+            StoreError::NotFound(_) => ApiError::invalid_grant(format!(
+                "granted dataset `{}` no longer exists; upload it again",
+                grant.dataset
+            )),
+            other => other.into(),
         })?;
         data.push(RunDataset {
             name: grant.dataset.clone(),

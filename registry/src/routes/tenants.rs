@@ -285,7 +285,7 @@ pub struct Usage {
     pub quotas: Quotas,
     /// Runs queued or running now.
     pub active_runs: i64,
-    /// Plugin CPU milliseconds used since UTC midnight.
+    /// Plugin CPU milliseconds used since UTC midnight, plus what unfinished runs hold reserved.
     pub cpu_ms_today: i64,
     /// Bytes of live dataset versions stored.
     pub storage_bytes: i64,

@@ -110,6 +110,17 @@ pub(crate) fn conflict(what: impl Into<String>) -> impl FnOnce(sqlx::Error) -> S
     }
 }
 
+/// Parses a stored JSON column; unparsable text is a corrupt row ([`StoreError::Corrupt`],
+/// answered as `internal`), never a default that would pass for real data.
+pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// A stored enum spelling that `parse` does not know is a corrupt row, never a "not found".
+pub(crate) fn stored_enum<T>(what: &str, text: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T, StoreError> {
+    parse(text).ok_or_else(|| StoreError::Corrupt(format!("unknown stored {what} `{text}`")))
+}
+
 /// A random identifier: 16 hex characters.
 pub fn new_id() -> String {
     hex::encode(rand::random::<[u8; 8]>())

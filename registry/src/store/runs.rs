@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::{AnyConnection, AnyPool, Row};
 
-use super::{Backend, Store, StoreError, WriteTx};
+use super::{Backend, Store, StoreError, WriteTx, stored_enum, stored_json};
 
 /// Where a run is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -130,10 +130,6 @@ pub struct RunRecord {
     pub finished_at: Option<i64>,
 }
 
-fn parse_json<T: serde::de::DeserializeOwned + Default>(text: Option<String>) -> T {
-    text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
-}
-
 fn record(row: &sqlx::any::AnyRow) -> Result<RunRecord, StoreError> {
     let state: String = row.try_get("state")?;
     let usage: Option<String> = row.try_get("usage")?;
@@ -146,19 +142,19 @@ fn record(row: &sqlx::any::AnyRow) -> Result<RunRecord, StoreError> {
         plugin: row.try_get("plugin")?,
         version: row.try_get("version")?,
         sha256: row.try_get("sha256")?,
-        datasets: parse_json(row.try_get("datasets")?),
-        params: parse_json(row.try_get("params")?),
-        limits: parse_json(row.try_get("limits")?),
+        datasets: stored_json("run datasets", &row.try_get::<String, _>("datasets")?)?,
+        params: stored_json("run params", &row.try_get::<String, _>("params")?)?,
+        limits: stored_json("run limits", &row.try_get::<String, _>("limits")?)?,
         mode: row.try_get("mode")?,
-        state: RunState::parse(&state).ok_or_else(|| StoreError::NotFound(format!("run state {state}")))?,
+        state: stored_enum("run state", &state, RunState::parse)?,
         attempt: row.try_get("attempt")?,
         lease_owner: row.try_get("lease_owner")?,
         lease_until: row.try_get("lease_until")?,
         cancel_requested: row.try_get::<i64, _>("cancel_requested")? != 0,
         error_kind: row.try_get("error_kind")?,
         error: row.try_get("error")?,
-        usage: usage.and_then(|u| serde_json::from_str(&u).ok()),
-        log: log.and_then(|l| serde_json::from_str(&l).ok()),
+        usage: usage.map(|u| stored_json("run usage", &u)).transpose()?,
+        log: log.map(|l| stored_json("run log", &l)).transpose()?,
         output_sha256: row.try_get("output_sha256")?,
         cpu_ms: row.try_get("cpu_ms")?,
         created_by: row.try_get("created_by")?,
@@ -439,5 +435,6 @@ pub async fn cancel(tx: &mut WriteTx, tenant: &str, id: &str, at: i64) -> Result
         .bind(tenant)
         .fetch_optional(&mut *tx.tx)
         .await?;
-    Ok(row.map(|r| r.try_get::<String, _>("state")).transpose()?.and_then(|s| RunState::parse(&s)))
+    let state = row.map(|r| r.try_get::<String, _>("state")).transpose()?;
+    state.map(|s| stored_enum("run state", &s, RunState::parse)).transpose()
 }
