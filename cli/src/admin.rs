@@ -11,7 +11,8 @@ use crate::registry::model::CreatedToken;
 /// Administration on the registry's own database.
 #[derive(Subcommand)]
 pub enum AdminCommand {
-    /// Create the first operator token (refused once an operator exists) and print it once.
+    /// Create an operator token (refused while one is live: for the first operator, or to get
+    /// back in once every operator token was revoked or expired) and print it once.
     Bootstrap(BootstrapArgs),
 }
 

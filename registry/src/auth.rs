@@ -53,7 +53,9 @@ pub const SCOPES: &[&str] =
 /// The caller, authenticated from a bearer token.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    /// The principal's name.
+    /// The principal's id: what ownership and membership are checked by.
+    pub id: String,
+    /// The principal's name (unique; for messages and the audit log).
     pub name: String,
     /// Its role.
     pub role: Role,
@@ -135,6 +137,7 @@ impl FromRequestParts<AppState> for Principal {
             return Err(ApiError::unauthenticated("the token has expired"));
         }
         Ok(Principal {
+            id: record.principal_id,
             name: record.principal,
             role: record.role,
             tenant: record.tenant,

@@ -21,9 +21,11 @@ pub mod manifest;
 pub mod metrics;
 pub mod monitoring;
 pub mod openapi;
+pub mod quota;
 pub mod results;
 pub mod routes;
 pub mod runner;
+pub mod scratch;
 pub mod state;
 pub mod store;
 pub mod worker;
@@ -70,16 +72,21 @@ pub async fn state(config: &ServeConfig) -> anyhow::Result<AppState> {
         cap: limits.run_cap,
         ..HostConfig::default()
     })?);
+    // Before anything writes scratch files: a crashed process's are removed here.
+    let (scratch, cleaned) = scratch::Scratch::open(&config.data_dir, &config.data_dir.join("cache"))
+        .with_context(|| format!("opening the scratch space in {}", config.data_dir.display()))?;
+    if cleaned.removed > 0 {
+        tracing::info!(removed = cleaned.removed, "removed scratch files a stopped process left behind");
+    }
     let runner = Arc::new(runner::Runner::new(blobs.clone(), host.clone(), config.data_dir.join("cache"))?);
-    let work_dir = config.data_dir.join("tmp");
-    std::fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
     let shares = Arc::new(state::Shares::for_host(&host));
     Ok(AppState {
         store,
         blobs,
         host,
         runner,
-        work_dir,
+        work_dir: scratch.work_dir.clone(),
+        scratch: Arc::new(scratch),
         limits,
         rollups: Default::default(),
         metrics: Default::default(),
@@ -96,15 +103,42 @@ pub async fn serve(
     let listener =
         tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     tracing::info!(addr = %listener.local_addr()?, "kiln registry listening");
-    axum::serve(listener, routes::router(state)).with_graceful_shutdown(shutdown).await?;
-    Ok(())
+    let recovery = tokio::spawn(recover_forever(state.store.clone(), state.limits.sync_timeout));
+    let served = axum::serve(listener, routes::router(state)).with_graceful_shutdown(shutdown).await;
+    recovery.abort();
+    Ok(served?)
 }
 
-/// Creates the first operator token (refused once an operator exists).
+/// Ends runs whose holder is gone, as of `now`: synchronous runs whose lease ran out (the API
+/// process that held them died; their caller's request died with it) fail as `lost`, and
+/// queued runs out of attempts are ended as a worker would ([`store::runs::expire`]), so no
+/// crashed holder keeps a tenant's run slot or CPU reservation. Returns how many it ended.
+pub async fn recover_runs(store: &store::Store, now: i64) -> Result<u64, store::StoreError> {
+    let sync = store::runs::expire_sync(&store.pool, now).await?;
+    let queued = store::runs::expire(&store.pool, now, worker::WorkerConfig::default().max_attempts).await?;
+    Ok(sync + queued)
+}
+
+/// Runs [`recover_runs`] every `every` while the server runs, so recovery does not wait for a
+/// worker to happen by. A failed pass is logged and tried again at the next.
+async fn recover_forever(store: store::Store, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match recover_runs(&store, store::now_ms()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(runs = n, "ended runs whose holder stopped"),
+            Err(e) => tracing::warn!(error = %e, "recovering expired runs failed"),
+        }
+    }
+}
+
+/// Creates an operator token for `principal`: the first operator's, or a way back in when no
+/// operator token is live any more (all revoked or expired). Refused while one is live.
 pub async fn bootstrap(db_url: &str, principal: &str) -> anyhow::Result<routes::tokens::CreatedToken> {
     let store = store::Store::connect(db_url).await?;
-    if store::tokens::role_exists(&store.pool, auth::Role::Operator).await? {
-        anyhow::bail!("an operator already exists; ask them for a token (kiln token create)");
+    if store::tokens::live_role_exists(&store.pool, auth::Role::Operator, store::now_ms()).await? {
+        anyhow::bail!("an operator already exists with a live token; ask them for a token (kiln token create)");
     }
     let request = routes::tokens::CreateToken {
         principal: principal.to_string(),

@@ -53,6 +53,8 @@ pub struct AppState {
     pub runner: Arc<Runner>,
     /// Scratch space for uploads being checked.
     pub work_dir: PathBuf,
+    /// Holds this process's claim on the scratch space (see [`crate::scratch`]).
+    pub scratch: Arc<crate::scratch::Scratch>,
     /// Computed regional rollups.
     pub rollups: Arc<RollupCache>,
     /// Input limits.

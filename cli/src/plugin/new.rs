@@ -9,7 +9,7 @@ use clap::Args;
 /// Arguments of `kiln plugin new`.
 #[derive(Args)]
 pub struct NewArgs {
-    /// The plugin's name: lowercase letters, digits and dashes, starting with a letter.
+    /// The plugin's name: lowercase letters, digits and single dashes, starting with a letter.
     name: String,
     /// Where to create it (default: ./NAME). Must not exist or be empty.
     #[arg(long)]
@@ -38,13 +38,12 @@ pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn check_name(name: &str) -> anyhow::Result<()> {
-    let mut chars = name.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.ends_with('-')
-        && name.len() <= 64;
-    if !ok {
-        bail!("`{name}` is not a valid plugin name: use lowercase letters, digits and dashes, starting with a letter");
+    // The registry's own rule, so every name `kiln plugin new` accepts can be published.
+    if !kiln_registry::manifest::valid_name(name) {
+        bail!(
+            "`{name}` is not a valid plugin name: use at most 64 lowercase letters, digits and single dashes, \
+             starting with a letter and not ending with a dash"
+        );
     }
     Ok(())
 }
@@ -189,6 +188,9 @@ mod tests {
         assert!(check_name("Energy").is_err());
         assert!(check_name("../evil").is_err());
         assert!(check_name("x-").is_err());
+        // `a--b` was accepted here but refused by the registry at publish.
+        assert!(check_name("a--b").is_err());
+        assert!(check_name(&"a".repeat(65)).is_err());
         assert_eq!(type_name("energy-report2"), "EnergyReport2");
     }
 }

@@ -15,6 +15,7 @@ use crate::auth::Principal;
 use crate::datasets::ingest::{self, Format, MONTHLY_INDICATORS};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Path, Query};
+use crate::quota;
 use crate::state::AppState;
 use crate::store::datasets::{self, DatasetVersion, MONTHLY_REPORT};
 use crate::store::{StoreError, now_ms, tenants};
@@ -147,6 +148,9 @@ pub async fn upload(
         created_at: now_ms(),
     };
     let mut tx = state.store.write().await?;
+    // The checks above refuse early; this one, inside the write that stores the version,
+    // holds: concurrent uploads are checked one after another against what the others stored.
+    quota::storage(&mut tx, &tenant, version.bytes).await?;
     version.version = datasets::insert(&mut tx, &version).await?;
     if let Some(rows) = &report {
         datasets::replace_monthly_report(&mut tx, &tenant, version.version, rows).await?;

@@ -44,6 +44,7 @@ pub async fn add(
     let key = SigningKey {
         id: new_id(),
         principal: who.name.clone(),
+        principal_id: who.id.clone(),
         public_key: req.public_key.to_lowercase(),
         name: req.name,
         created_at: now_ms(),
@@ -60,7 +61,7 @@ pub async fn add(
 #[utoipa::path(get, path = "/v1/keys", tag = "keys", responses((status = 200, body = Vec<SigningKey>)), security(("token" = [])))]
 pub async fn list(State(state): State<AppState>, who: Principal) -> ApiResult<axum::Json<Vec<SigningKey>>> {
     who.require(&[Role::Maker], "keys")?;
-    Ok(axum::Json(keys::list(&state.store.pool, &who.name).await?))
+    Ok(axum::Json(keys::list(&state.store.pool, &who.id).await?))
 }
 
 /// Revoke a key: one's own, or any for operators. Versions it signed stay valid.
@@ -69,7 +70,7 @@ pub async fn list(State(state): State<AppState>, who: Principal) -> ApiResult<ax
 pub async fn revoke(State(state): State<AppState>, who: Principal, Path(id): Path<String>) -> ApiResult<StatusCode> {
     who.require(&[Role::Maker, Role::Operator], "keys")?;
     let key = keys::get(&state.store.pool, &id).await?;
-    if !who.is_operator() && key.principal != who.name {
+    if !who.is_operator() && key.principal_id != who.id {
         return Err(ApiError::not_found(format!("key {id} not found")));
     }
     let mut tx = state.store.write().await?;

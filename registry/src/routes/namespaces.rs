@@ -12,7 +12,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
 use crate::manifest::valid_name;
 use crate::state::AppState;
+use crate::store::WriteTx;
 use crate::store::namespaces::{self, Namespace};
+use crate::store::principals::{self, PrincipalRecord};
 
 /// Routes.
 pub fn router() -> Router<AppState> {
@@ -39,6 +41,24 @@ pub struct AddMember {
     pub principal: String,
 }
 
+/// The principal named `name` as a namespace member: a maker (reserved as one, without tokens
+/// yet, if the name is free) or an operator (who sees every namespace anyway). A tenant's admin
+/// is refused: membership lets a principal see pending versions, and a tenant admin sharing a
+/// maker's name must not get in by it.
+async fn member(tx: &mut WriteTx, name: &str) -> ApiResult<PrincipalRecord> {
+    match principals::by_name(&mut tx.tx, name).await? {
+        Some(p) if p.role == Role::EnterpriseAdmin => Err(ApiError::invalid_request(format!(
+            "`{name}` is an enterprise admin of tenant {}; only makers and operators are namespace members",
+            p.tenant.as_deref().unwrap_or("?")
+        ))),
+        Some(p) => Ok(p),
+        None if !valid_name(name) => Err(ApiError::invalid_name(format!("`{name}` is not a valid principal name"))),
+        None => principals::resolve_or_create(tx, name, Role::Maker, None)
+            .await?
+            .map_err(|m| ApiError::conflict(format!("{m}; principal names are unique"))),
+    }
+}
+
 /// Create a namespace.
 #[utoipa::path(post, path = "/v1/namespaces", tag = "namespaces", request_body = CreateNamespace,
     responses((status = 201, body = Namespace), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
@@ -57,13 +77,12 @@ pub async fn create(
         }
         _ => who.name.clone(),
     };
-    for name in [&req.name, &owner] {
-        if !valid_name(name) {
-            return Err(ApiError::invalid_name(format!("`{name}` is not a valid name")));
-        }
+    if !valid_name(&req.name) {
+        return Err(ApiError::invalid_name(format!("`{}` is not a valid name", req.name)));
     }
     let mut tx = state.store.write().await?;
-    namespaces::create(&mut tx, &req.name, &owner).await?;
+    let owner_id = if who.is_operator() { member(&mut tx, &owner).await?.id } else { who.id.clone() };
+    namespaces::create(&mut tx, &req.name, &owner, &owner_id).await?;
     tx.record(&who.name, "namespace.create", &format!("namespace:{}", req.name), json!({"owner": owner})).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, axum::Json(namespaces::get(&state.store.pool, &req.name).await?)))
@@ -93,14 +112,12 @@ pub async fn add_member(
 ) -> ApiResult<axum::Json<Namespace>> {
     who.require(&[Role::Operator, Role::Maker], "namespaces")?;
     namespaces::get(&state.store.pool, &ns).await?;
-    if !who.is_operator() && !namespaces::is_member(&state.store.pool, &ns, &who.name).await? {
+    if !who.is_operator() && !namespaces::is_member(&state.store.pool, &ns, &who.id).await? {
         return Err(ApiError::forbidden(format!("you are not a member of namespace `{ns}`")));
     }
-    if !valid_name(&req.principal) {
-        return Err(ApiError::invalid_name(format!("`{}` is not a valid principal name", req.principal)));
-    }
     let mut tx = state.store.write().await?;
-    namespaces::add_member(&mut tx, &ns, &req.principal).await?;
+    let member = member(&mut tx, &req.principal).await?;
+    namespaces::add_member(&mut tx, &ns, &member.id).await?;
     tx.record(&who.name, "namespace.add-member", &format!("namespace:{ns}"), json!({"member": req.principal})).await?;
     tx.commit().await?;
     Ok(axum::Json(namespaces::get(&state.store.pool, &ns).await?))

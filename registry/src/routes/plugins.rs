@@ -50,7 +50,7 @@ const ALL: &[Role] = &[Role::Operator, Role::Maker, Role::EnterpriseAdmin];
 async fn visible(state: &AppState, who: &Principal, v: &VersionRecord) -> ApiResult<bool> {
     Ok(who.is_operator()
         || v.status == Status::Approved
-        || namespaces::is_member(&state.store.pool, &v.namespace, &who.name).await?)
+        || namespaces::is_member(&state.store.pool, &v.namespace, &who.id).await?)
 }
 
 /// The version at the path, if `who` may see it.
@@ -81,7 +81,7 @@ pub async fn publish(
             return Err(ApiError::invalid_name(format!("`{n}` is not a valid name")));
         }
     }
-    if !namespaces::is_member(&state.store.pool, &ns, &who.name).await? {
+    if !namespaces::is_member(&state.store.pool, &ns, &who.id).await? {
         return Err(ApiError::forbidden(format!("you are not a member of namespace `{ns}`")));
     }
     let m = &req.manifest;
@@ -114,7 +114,7 @@ pub async fn publish(
     }
 
     let key = keys::get(&state.store.pool, &req.key_id).await.map_err(|_| ApiError::unknown_key(&req.key_id))?;
-    if key.principal != who.name || key.revoked_at.is_some() {
+    if key.principal_id != who.id || key.revoked_at.is_some() {
         return Err(ApiError::unknown_key(format!("key {} is not an active key of {}", req.key_id, who.name)));
     }
     let sha256 = kiln_host::sha256_hex(&bytes);
@@ -123,7 +123,7 @@ pub async fn publish(
     // The same check as every run's load: a component exporting the plugin world, importing
     // nothing beyond the contract and WASI's allow-list, whose describe() works. A maker gets
     // only its share of the load slots, and a full host is `busy`, never the component's fault.
-    let share = state.shares.publishes.enter(&who.name)?;
+    let share = state.shares.publishes.enter(&who.id)?;
     let plugin = state.host.try_load(&bytes).await?;
     drop(share);
     if let Some(why) = m.disagreement(plugin.info()) {
@@ -207,7 +207,7 @@ pub async fn search(
         if who.is_operator() { (q.status, true) } else { (Some(Status::Approved), false) };
     let filter = Search { q: q.q, category: q.category, namespace: q.namespace, status, include_taken_down };
     let page = Page { page: q.page, per_page: q.per_page };
-    let (limit, offset) = page.limit_offset();
+    let (limit, offset) = page.limit_offset()?;
     let (items, total) = plugins::search(&state.store.pool, &filter, limit, offset).await?;
     Ok(axum::Json(Paged::new(items, page, Some(total))))
 }
@@ -318,7 +318,7 @@ async fn set_yank(
 ) -> ApiResult<axum::Json<VersionRecord>> {
     who.require(&[Role::Maker], "publish")?;
     // Membership first, so outsiders cannot tell hidden versions from missing ones.
-    if !namespaces::is_member(&state.store.pool, &ns, &who.name).await? {
+    if !namespaces::is_member(&state.store.pool, &ns, &who.id).await? {
         return Err(ApiError::forbidden(format!("only members of `{ns}` yank its versions")));
     }
     let v = plugins::get_version(&state.store.pool, &ns, &name, &version).await?;

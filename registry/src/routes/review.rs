@@ -51,7 +51,7 @@ pub async fn queue(
 ) -> ApiResult<axum::Json<Paged<VersionRecord>>> {
     who.require(&[Role::Operator], "review")?;
     let page = crate::extract::Page { page: q.page, per_page: q.per_page };
-    let (limit, offset) = page.limit_offset();
+    let (limit, offset) = page.limit_offset()?;
     let items = plugins::list_by_status(&state.store.pool, q.status.unwrap_or(Status::Pending), limit, offset).await?;
     Ok(axum::Json(Paged::new(items, page, None)))
 }

@@ -10,16 +10,18 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
+use std::time::Duration;
+
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Page, Paged, Path, Query};
+use crate::quota;
 use crate::results::table_csv;
 use crate::routes::enablements::limits_within;
-use crate::routes::tenants::utc_day_start;
 use crate::state::AppState;
 use crate::store::enablements::{self, EnablementStatus};
 use crate::store::runs::{self, RunDataset, RunRecord, RunState};
-use crate::store::{datasets, new_id, now_ms, tenants};
+use crate::store::{StoreError, datasets, new_id, now_ms};
 
 /// Routes.
 pub fn router() -> Router<AppState> {
@@ -91,8 +93,12 @@ pub async fn submit(
     }
     let mut data = Vec::new();
     for grant in &enablement.grants {
-        let latest = datasets::get(&state.store.pool, &tenant, &grant.dataset, None).await.map_err(|_| {
-            ApiError::invalid_grant(format!("granted dataset `{}` no longer exists; upload it again", grant.dataset))
+        let latest = datasets::get(&state.store.pool, &tenant, &grant.dataset, None).await.map_err(|e| match e {
+            StoreError::NotFound(_) => ApiError::invalid_grant(format!(
+                "granted dataset `{}` no longer exists; upload it again",
+                grant.dataset
+            )),
+            other => other.into(),
         })?;
         data.push(RunDataset {
             name: grant.dataset.clone(),
@@ -117,6 +123,12 @@ pub async fn submit(
         false => None,
     };
     let now = now_ms();
+    // Quotas are checked inside the write, which holds the audit head's lock: two submissions
+    // cannot both take the last slot, nor the last CPU. The run reserves its timeout's worth of
+    // CPU (cut to what is left today, and its timeout with it) until it finishes.
+    let mut tx = state.store.write().await?;
+    let reserved = quota::admit_run(&mut tx, &tenant, now, limits.timeout).await?;
+    limits.timeout = limits.timeout.min(Duration::from_millis(reserved.unsigned_abs()));
     // Synchronous runs are held by this process under a lease covering their whole deadline; if
     // the process dies, a worker picks them up like any other.
     let lease_owner = sync.then(|| format!("api-{}", new_id()));
@@ -130,7 +142,7 @@ pub async fn submit(
         sha256: version.sha256.clone(),
         datasets: data,
         params: enablement.params.clone(),
-        limits: serde_json::to_value(limits).unwrap_or_default(),
+        limits: serde_json::to_value(limits).map_err(|e| ApiError::internal(format!("encoding limits: {e}")))?,
         mode: if sync { "sync" } else { "queued" }.into(),
         state: if sync { RunState::Running } else { RunState::Queued },
         attempt: i64::from(sync),
@@ -142,31 +154,12 @@ pub async fn submit(
         usage: None,
         log: None,
         output_sha256: None,
-        cpu_ms: 0,
+        cpu_ms: reserved,
         created_by: who.name.clone(),
         created_at: now,
         started_at: sync.then_some(now),
         finished_at: None,
     };
-
-    // Quotas are checked inside the write, which holds the audit head's lock: two submissions
-    // cannot both take the last slot.
-    let quotas = tenants::get(&state.store.pool, &tenant).await?.quotas;
-    let mut tx = state.store.write().await?;
-    let active = runs::active(&mut tx.tx, &tenant).await?;
-    if active >= quotas.max_active_runs {
-        return Err(ApiError::quota_exceeded(format!(
-            "tenant {tenant} has {active} runs queued or running; its quota is {}",
-            quotas.max_active_runs
-        )));
-    }
-    let cpu = runs::cpu_ms_since(&mut tx.tx, &tenant, utc_day_start(now)).await?;
-    if cpu >= quotas.cpu_ms_per_day {
-        return Err(ApiError::quota_exceeded(format!(
-            "tenant {tenant} used {cpu} ms of plugin CPU today; its quota is {} ms per day",
-            quotas.cpu_ms_per_day
-        )));
-    }
     runs::insert(&mut tx, &run).await?;
     let details = json!({"enablement": id, "plugin": format!("{}/{}@{}", run.namespace, run.plugin, run.version),
                          "mode": run.mode, "datasets": run.datasets});
@@ -206,7 +199,7 @@ pub async fn list(
 ) -> ApiResult<axum::Json<Paged<RunRecord>>> {
     who.require_tenant(&tenant, "runs")?;
     let page = Page { page: q.page, per_page: q.per_page };
-    let (limit, offset) = page.limit_offset();
+    let (limit, offset) = page.limit_offset()?;
     let (items, total) = runs::list(&state.store.pool, &tenant, q.state, limit, offset).await?;
     Ok(axum::Json(Paged::new(items, page, Some(total))))
 }

@@ -199,7 +199,7 @@ pub async fn list(
         let total = own.len() as i64;
         return Ok(axum::Json(Paged::new(own, page, Some(total))));
     }
-    let (limit, offset) = page.limit_offset();
+    let (limit, offset) = page.limit_offset()?;
     let (items, total) = tenants::list(&state.store.pool, q.district.as_deref(), limit, offset).await?;
     Ok(axum::Json(Paged::new(items, page, Some(total))))
 }
@@ -285,7 +285,7 @@ pub struct Usage {
     pub quotas: Quotas,
     /// Runs queued or running now.
     pub active_runs: i64,
-    /// Plugin CPU milliseconds used since UTC midnight.
+    /// Plugin CPU milliseconds used since UTC midnight, plus what unfinished runs hold reserved.
     pub cpu_ms_today: i64,
     /// Bytes of live dataset versions stored.
     pub storage_bytes: i64,

@@ -13,7 +13,7 @@ use crate::extract::{Json, Page, Paged, Path, Query};
 use crate::manifest::valid_name;
 use crate::state::AppState;
 use crate::store::tokens::{self, TokenRecord};
-use crate::store::{Store, StoreError, new_id, now_ms, tenants};
+use crate::store::{Store, StoreError, new_id, now_ms, principals, tenants};
 
 /// Routes.
 pub fn router() -> Router<AppState> {
@@ -46,11 +46,10 @@ pub struct CreatedToken {
 }
 
 /// Issues a token, expiring no later than `cap` if given, and audits it. Shared with `kiln
-/// admin bootstrap`.
+/// admin bootstrap`. The token belongs to the principal named `req.principal`: the existing one
+/// if the name is held by exactly that role and tenant, a new one if the name is free; a name
+/// held by another identity is a `conflict`, so one name never means two principals.
 pub async fn issue(store: &Store, actor: &str, req: CreateToken, cap: Option<i64>) -> ApiResult<CreatedToken> {
-    if !valid_name(&req.principal) {
-        return Err(ApiError::invalid_name(format!("`{}` is not a valid principal name", req.principal)));
-    }
     if let Some(bad) = req.scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
         return Err(ApiError::invalid_request(format!("unknown scope `{bad}`; scopes are {}", SCOPES.join(", "))));
     }
@@ -68,11 +67,23 @@ pub async fn issue(store: &Store, actor: &str, req: CreateToken, cap: Option<i64
     }
     let now = now_ms();
     let days = req.expires_in_days.unwrap_or(90);
+    let mut tx = store.write().await?;
+    // Names of principals migrated from before principals were identities may fall outside
+    // today's rule; they still get tokens for themselves, but no new principal takes one.
+    let principal = match principals::by_name(&mut tx.tx, &req.principal).await? {
+        None if !valid_name(&req.principal) => {
+            return Err(ApiError::invalid_name(format!("`{}` is not a valid principal name", req.principal)));
+        }
+        _ => principals::resolve_or_create(&mut tx, &req.principal, req.role, req.tenant.as_deref())
+            .await?
+            .map_err(|m| ApiError::conflict(format!("{m}; principal names are unique")))?,
+    };
     let record = TokenRecord {
         id: new_id(),
-        principal: req.principal,
-        role: req.role,
-        tenant: req.tenant,
+        principal: principal.name,
+        principal_id: principal.id,
+        role: principal.role,
+        tenant: principal.tenant,
         scopes: req.scopes,
         created_at: now,
         expires_at: match ((days > 0).then(|| now + i64::from(days) * 86_400_000), cap) {
@@ -82,10 +93,9 @@ pub async fn issue(store: &Store, actor: &str, req: CreateToken, cap: Option<i64
         revoked_at: None,
     };
     let token = new_token();
-    let mut tx = store.write().await?;
     tokens::insert(&mut tx, &record, &token_hash(&token)).await?;
-    let details = json!({"principal": record.principal, "role": record.role, "tenant": record.tenant,
-                         "scopes": record.scopes, "expires_at": record.expires_at});
+    let details = json!({"principal": record.principal, "principal_id": record.principal_id, "role": record.role,
+                         "tenant": record.tenant, "scopes": record.scopes, "expires_at": record.expires_at});
     tx.record(actor, "token.create", &format!("token:{}", record.id), details).await?;
     tx.commit().await?;
     Ok(CreatedToken { token, record })
@@ -125,7 +135,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(created)))
 }
 
-/// List tokens: all for operators, one's own for others.
+/// List tokens: all for operators, one's own (the same principal id) for others.
 #[utoipa::path(get, path = "/v1/tokens", tag = "tokens", params(Page),
     responses((status = 200, body = Paged<TokenRecord>), (status = 401, body = crate::error::Problem)), security(("token" = [])))]
 pub async fn list(
@@ -134,19 +144,19 @@ pub async fn list(
     Query(page): Query<Page>,
 ) -> ApiResult<axum::Json<Paged<TokenRecord>>> {
     who.require(&[Role::Operator, Role::Maker, Role::EnterpriseAdmin], "tokens")?;
-    let (limit, offset) = page.limit_offset();
-    let principal = (!who.is_operator()).then_some(who.name.as_str());
+    let (limit, offset) = page.limit_offset()?;
+    let principal = (!who.is_operator()).then_some(who.id.as_str());
     let items = tokens::list(&state.store.pool, principal, limit, offset).await?;
     Ok(axum::Json(Paged::new(items, page, None)))
 }
 
-/// Revoke a token: any for operators, one's own for others.
+/// Revoke a token: any for operators, one's own (the same principal id) for others.
 #[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path, description = "token id")),
     responses((status = 204), (status = 401, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), security(("token" = [])))]
 pub async fn revoke(State(state): State<AppState>, who: Principal, Path(id): Path<String>) -> ApiResult<StatusCode> {
     who.require(&[Role::Operator, Role::Maker, Role::EnterpriseAdmin], "tokens")?;
     let record = tokens::get(&state.store.pool, &id).await?;
-    if !who.is_operator() && record.principal != who.name {
+    if !who.is_operator() && record.principal_id != who.id {
         // Someone else's token: say nothing about whether it exists.
         return Err(ApiError::not_found(format!("token {id} not found")));
     }
@@ -154,7 +164,13 @@ pub async fn revoke(State(state): State<AppState>, who: Principal, Path(id): Pat
     if !tokens::revoke(&mut tx, &id, now_ms()).await? {
         return Err(ApiError::conflict(format!("token {id} is already revoked")));
     }
-    tx.record(&who.name, "token.revoke", &format!("token:{id}"), json!({"principal": record.principal})).await?;
+    tx.record(
+        &who.name,
+        "token.revoke",
+        &format!("token:{id}"),
+        json!({"principal": record.principal, "principal_id": record.principal_id}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sqlx::{AnyConnection, AnyPool, Row};
 
-use super::{StoreError, WriteTx};
+use super::{StoreError, WriteTx, stored_enum, stored_json};
 use crate::datasets::ingest::{Column, Format, MonthlyRow};
 
 /// One version of a dataset.
@@ -42,8 +42,12 @@ fn record(row: &sqlx::any::AnyRow) -> Result<DatasetVersion, StoreError> {
         sha256: row.try_get("sha256")?,
         bytes: row.try_get("bytes")?,
         rows: row.try_get("rows_count")?,
-        columns: serde_json::from_str(&columns).unwrap_or_default(),
-        format: if format == "csv" { Format::Csv } else { Format::Parquet },
+        columns: stored_json("dataset columns", &columns)?,
+        format: stored_enum("dataset format", &format, |f| match f {
+            "csv" => Some(Format::Csv),
+            "parquet" => Some(Format::Parquet),
+            _ => None,
+        })?,
         created_by: row.try_get("created_by")?,
         created_at: row.try_get("created_at")?,
     })

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyPool, Row};
 
-use super::{StoreError, WriteTx};
+use super::{StoreError, WriteTx, stored_enum, stored_json};
 
 /// A dataset and the columns of it a plugin may read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -54,11 +54,12 @@ impl EnablementStatus {
         }
     }
 
-    fn parse(s: &str) -> Self {
+    fn parse(s: &str) -> Option<Self> {
         match s {
-            "active" => EnablementStatus::Active,
-            "suspended" => EnablementStatus::Suspended,
-            _ => EnablementStatus::Disabled,
+            "active" => Some(EnablementStatus::Active),
+            "suspended" => Some(EnablementStatus::Suspended),
+            "disabled" => Some(EnablementStatus::Disabled),
+            _ => None,
         }
     }
 }
@@ -109,10 +110,10 @@ fn record(row: &sqlx::any::AnyRow) -> Result<EnablementRecord, StoreError> {
         plugin: row.try_get("plugin")?,
         requirement: row.try_get("requirement")?,
         version: row.try_get("version")?,
-        grants: serde_json::from_str(&grants).unwrap_or_default(),
-        params: serde_json::from_str(&params).unwrap_or_default(),
-        limits: serde_json::from_str(&limits).unwrap_or_default(),
-        status: EnablementStatus::parse(&status),
+        grants: stored_json("enablement grants", &grants)?,
+        params: stored_json("enablement params", &params)?,
+        limits: stored_json("enablement limits", &limits)?,
+        status: stored_enum("enablement status", &status, EnablementStatus::parse)?,
         status_reason: row.try_get("status_reason")?,
         created_by: row.try_get("created_by")?,
         created_at: row.try_get("created_at")?,

@@ -10,8 +10,10 @@ use super::{StoreError, WriteTx, conflict};
 pub struct SigningKey {
     /// Its id.
     pub id: String,
-    /// Whose it is.
+    /// The name of the principal it belongs to.
     pub principal: String,
+    /// The id of the principal it belongs to: ownership is by id.
+    pub principal_id: String,
     /// The 32-byte ed25519 public key, hex.
     pub public_key: String,
     /// A label.
@@ -26,6 +28,7 @@ fn key(row: &sqlx::any::AnyRow) -> Result<SigningKey, sqlx::Error> {
     Ok(SigningKey {
         id: row.try_get("id")?,
         principal: row.try_get("principal")?,
+        principal_id: row.try_get("principal_id")?,
         public_key: row.try_get("public_key")?,
         name: row.try_get("name")?,
         created_at: row.try_get("created_at")?,
@@ -36,11 +39,11 @@ fn key(row: &sqlx::any::AnyRow) -> Result<SigningKey, sqlx::Error> {
 /// Registers a key.
 pub async fn insert(tx: &mut WriteTx, k: &SigningKey) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO signing_keys (id, principal, public_key, name, created_at, revoked_at) \
+        "INSERT INTO signing_keys (id, principal_id, public_key, name, created_at, revoked_at) \
          VALUES ($1, $2, $3, $4, $5, NULL)",
     )
     .bind(&k.id)
-    .bind(&k.principal)
+    .bind(&k.principal_id)
     .bind(&k.public_key)
     .bind(&k.name)
     .bind(k.created_at)
@@ -50,16 +53,20 @@ pub async fn insert(tx: &mut WriteTx, k: &SigningKey) -> Result<(), StoreError> 
     Ok(())
 }
 
+/// Keys joined with their principals' names.
+const SELECT: &str = "SELECT k.id, k.principal_id, k.public_key, k.name, k.created_at, k.revoked_at, \
+                      p.name AS principal FROM signing_keys k JOIN principals p ON p.id = k.principal_id";
+
 /// One key by id.
 pub async fn get(pool: &AnyPool, id: &str) -> Result<SigningKey, StoreError> {
-    let row = sqlx::query("SELECT * FROM signing_keys WHERE id = $1").bind(id).fetch_optional(pool).await?;
+    let row = sqlx::query(&format!("{SELECT} WHERE k.id = $1")).bind(id).fetch_optional(pool).await?;
     row.as_ref().map(key).transpose()?.ok_or_else(|| StoreError::NotFound(format!("key {id}")))
 }
 
-/// A principal's keys.
-pub async fn list(pool: &AnyPool, principal: &str) -> Result<Vec<SigningKey>, StoreError> {
-    let rows = sqlx::query("SELECT * FROM signing_keys WHERE principal = $1 ORDER BY created_at, id")
-        .bind(principal)
+/// The keys of the principal `principal_id`.
+pub async fn list(pool: &AnyPool, principal_id: &str) -> Result<Vec<SigningKey>, StoreError> {
+    let rows = sqlx::query(&format!("{SELECT} WHERE k.principal_id = $1 ORDER BY k.created_at, k.id"))
+        .bind(principal_id)
         .fetch_all(pool)
         .await?;
     Ok(rows.iter().map(key).collect::<Result<_, _>>()?)

@@ -8,6 +8,7 @@ pub mod enablements;
 pub mod keys;
 pub mod namespaces;
 pub mod plugins;
+pub mod principals;
 pub mod runs;
 pub mod tenants;
 pub mod tokens;
@@ -28,6 +29,10 @@ pub enum StoreError {
     /// No such row.
     #[error("{0} not found")]
     NotFound(String),
+    /// A stored row cannot be read back (unparsable JSON, an unknown enum spelling): the
+    /// database was edited or damaged. Never turned into a default or a "not found".
+    #[error("corrupt stored row: {0}")]
+    Corrupt(String),
     /// The database failed.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
@@ -103,6 +108,17 @@ pub(crate) fn conflict(what: impl Into<String>) -> impl FnOnce(sqlx::Error) -> S
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
         _ => StoreError::Db(e),
     }
+}
+
+/// Parses a stored JSON column; unparsable text is a corrupt row ([`StoreError::Corrupt`],
+/// answered as `internal`), never a default that would pass for real data.
+pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// A stored enum spelling that `parse` does not know is a corrupt row, never a "not found".
+pub(crate) fn stored_enum<T>(what: &str, text: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T, StoreError> {
+    parse(text).ok_or_else(|| StoreError::Corrupt(format!("unknown stored {what} `{text}`")))
 }
 
 /// A random identifier: 16 hex characters.

@@ -1,4 +1,4 @@
-//! Namespaces: the names makers publish under, and who may publish in each.
+//! Namespaces: the names makers publish under, and who may publish in each (by principal id).
 
 use serde::Serialize;
 use sqlx::{AnyPool, Row};
@@ -12,12 +12,12 @@ pub struct Namespace {
     pub name: String,
     /// Who created it.
     pub created_by: String,
-    /// Principals allowed to publish in it.
+    /// Names of the principals allowed to publish in it.
     pub members: Vec<String>,
 }
 
-/// Creates `name` with `owner` as its first member.
-pub async fn create(tx: &mut WriteTx, name: &str, owner: &str) -> Result<(), StoreError> {
+/// Creates `name` with the principal `owner_id` (named `owner`) as its first member.
+pub async fn create(tx: &mut WriteTx, name: &str, owner: &str, owner_id: &str) -> Result<(), StoreError> {
     let at = now_ms();
     sqlx::query("INSERT INTO namespaces (name, created_by, created_at) VALUES ($1, $2, $3)")
         .bind(name)
@@ -26,17 +26,17 @@ pub async fn create(tx: &mut WriteTx, name: &str, owner: &str) -> Result<(), Sto
         .execute(&mut *tx.tx)
         .await
         .map_err(conflict(format!("namespace {name}")))?;
-    add_member(tx, name, owner).await
+    add_member(tx, name, owner_id).await
 }
 
-/// Adds a member (idempotent).
-pub async fn add_member(tx: &mut WriteTx, name: &str, principal: &str) -> Result<(), StoreError> {
+/// Adds the principal `principal_id` as a member (idempotent).
+pub async fn add_member(tx: &mut WriteTx, name: &str, principal_id: &str) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO namespace_members (namespace, principal, added_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (namespace, principal) DO NOTHING",
+        "INSERT INTO namespace_principals (namespace, principal_id, added_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (namespace, principal_id) DO NOTHING",
     )
     .bind(name)
-    .bind(principal)
+    .bind(principal_id)
     .bind(now_ms())
     .execute(&mut *tx.tx)
     .await?;
@@ -50,21 +50,24 @@ pub async fn get(pool: &AnyPool, name: &str) -> Result<Namespace, StoreError> {
         .fetch_optional(pool)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("namespace {name}")))?;
-    let members = sqlx::query("SELECT principal FROM namespace_members WHERE namespace = $1 ORDER BY principal")
-        .bind(name)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|r| r.try_get("principal"))
-        .collect::<Result<_, _>>()?;
+    let members = sqlx::query(
+        "SELECT p.name AS name FROM namespace_principals m JOIN principals p ON p.id = m.principal_id \
+         WHERE m.namespace = $1 ORDER BY p.name",
+    )
+    .bind(name)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| r.try_get("name"))
+    .collect::<Result<_, _>>()?;
     Ok(Namespace { name: name.to_string(), created_by: row.try_get("created_by")?, members })
 }
 
-/// Whether `principal` may publish in `name`.
-pub async fn is_member(pool: &AnyPool, name: &str, principal: &str) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT 1 AS one FROM namespace_members WHERE namespace = $1 AND principal = $2")
+/// Whether the principal `principal_id` may publish in `name`.
+pub async fn is_member(pool: &AnyPool, name: &str, principal_id: &str) -> Result<bool, StoreError> {
+    let row = sqlx::query("SELECT 1 AS one FROM namespace_principals WHERE namespace = $1 AND principal_id = $2")
         .bind(name)
-        .bind(principal)
+        .bind(principal_id)
         .fetch_optional(pool)
         .await?;
     Ok(row.is_some())

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use sqlx::{AnyPool, Row};
 
-use super::{StoreError, WriteTx, conflict};
+use super::{StoreError, WriteTx, conflict, stored_enum, stored_json};
 
 /// Where a version is in review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -124,11 +124,11 @@ fn version(row: &sqlx::any::AnyRow) -> Result<VersionRecord, StoreError> {
         version: row.try_get("version")?,
         sha256: row.try_get("sha256")?,
         size: row.try_get("size")?,
-        manifest: serde_json::from_str(&manifest).unwrap_or(serde_json::Value::Null),
-        describe: serde_json::from_str(&describe).unwrap_or(serde_json::Value::Null),
+        manifest: stored_json("version manifest", &manifest)?,
+        describe: stored_json("version describe", &describe)?,
         signature: row.try_get("signature")?,
         key_id: row.try_get("key_id")?,
-        status: Status::parse(&status).ok_or_else(|| StoreError::NotFound(format!("status {status}")))?,
+        status: stored_enum("version status", &status, Status::parse)?,
         status_reason: row.try_get("status_reason")?,
         yanked: row.try_get::<i64, _>("yanked")? != 0,
         taken_down: own_takedown.is_some() || plugin_takedown.is_some(),

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::{AnyConnection, AnyPool, Row};
 
-use super::{Backend, Store, StoreError, WriteTx};
+use super::{Backend, Store, StoreError, WriteTx, stored_enum, stored_json};
 
 /// Where a run is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -117,7 +117,8 @@ pub struct RunRecord {
     pub log: Option<Value>,
     /// sha256 of the stored output document.
     pub output_sha256: Option<String>,
-    /// Plugin CPU time charged to the tenant, ms.
+    /// Plugin CPU time charged to the tenant, ms: reserved at admission (the run's timeout, or
+    /// what was left of the day's quota), settled to what it used when it finishes.
     pub cpu_ms: i64,
     /// Who submitted it.
     pub created_by: String,
@@ -127,10 +128,6 @@ pub struct RunRecord {
     pub started_at: Option<i64>,
     /// Finished, unix ms.
     pub finished_at: Option<i64>,
-}
-
-fn parse_json<T: serde::de::DeserializeOwned + Default>(text: Option<String>) -> T {
-    text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
 }
 
 fn record(row: &sqlx::any::AnyRow) -> Result<RunRecord, StoreError> {
@@ -145,19 +142,19 @@ fn record(row: &sqlx::any::AnyRow) -> Result<RunRecord, StoreError> {
         plugin: row.try_get("plugin")?,
         version: row.try_get("version")?,
         sha256: row.try_get("sha256")?,
-        datasets: parse_json(row.try_get("datasets")?),
-        params: parse_json(row.try_get("params")?),
-        limits: parse_json(row.try_get("limits")?),
+        datasets: stored_json("run datasets", &row.try_get::<String, _>("datasets")?)?,
+        params: stored_json("run params", &row.try_get::<String, _>("params")?)?,
+        limits: stored_json("run limits", &row.try_get::<String, _>("limits")?)?,
         mode: row.try_get("mode")?,
-        state: RunState::parse(&state).ok_or_else(|| StoreError::NotFound(format!("run state {state}")))?,
+        state: stored_enum("run state", &state, RunState::parse)?,
         attempt: row.try_get("attempt")?,
         lease_owner: row.try_get("lease_owner")?,
         lease_until: row.try_get("lease_until")?,
         cancel_requested: row.try_get::<i64, _>("cancel_requested")? != 0,
         error_kind: row.try_get("error_kind")?,
         error: row.try_get("error")?,
-        usage: usage.and_then(|u| serde_json::from_str(&u).ok()),
-        log: log.and_then(|l| serde_json::from_str(&l).ok()),
+        usage: usage.map(|u| stored_json("run usage", &u)).transpose()?,
+        log: log.map(|l| stored_json("run log", &l)).transpose()?,
         output_sha256: row.try_get("output_sha256")?,
         cpu_ms: row.try_get("cpu_ms")?,
         created_by: row.try_get("created_by")?,
@@ -168,13 +165,13 @@ fn record(row: &sqlx::any::AnyRow) -> Result<RunRecord, StoreError> {
 }
 
 /// Stores a new run (queued, or running for a synchronous one held by `r.lease_owner`) and the
-/// dataset versions it reads.
+/// dataset versions it reads. `r.cpu_ms` is the CPU reserved for it until [`finish`] settles it.
 pub async fn insert(tx: &mut WriteTx, r: &RunRecord) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO runs (id, tenant, enablement, namespace, plugin, version, sha256, datasets, params, limits, mode, \
          state, attempt, lease_owner, lease_until, cancel_requested, error_kind, error, usage, log, output_sha256, \
          cpu_ms, created_by, created_at, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, 0, NULL, NULL, NULL, NULL, NULL, 0, $16, $17, $18, NULL)",
+         $11, $12, $13, $14, $15, 0, NULL, NULL, NULL, NULL, NULL, $16, $17, $18, $19, NULL)",
     )
     .bind(&r.id)
     .bind(&r.tenant)
@@ -191,6 +188,7 @@ pub async fn insert(tx: &mut WriteTx, r: &RunRecord) -> Result<(), StoreError> {
     .bind(r.attempt)
     .bind(&r.lease_owner)
     .bind(r.lease_until)
+    .bind(r.cpu_ms)
     .bind(&r.created_by)
     .bind(r.created_at)
     .bind(r.started_at)
@@ -255,11 +253,12 @@ pub async fn active(conn: &mut AnyConnection, tenant: &str) -> Result<i64, Store
     Ok(row.try_get("n")?)
 }
 
-/// CPU milliseconds charged to a tenant for runs finished since `since` (unix ms).
+/// CPU milliseconds charged to a tenant since `since` (unix ms): what runs finished since then
+/// used, plus what unfinished runs hold reserved (their `cpu_ms` until [`finish`] settles it).
 pub async fn cpu_ms_since(conn: &mut AnyConnection, tenant: &str, since: i64) -> Result<i64, StoreError> {
     let row = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(cpu_ms), 0) AS BIGINT) AS n FROM runs WHERE tenant = $1 AND finished_at IS NOT NULL \
-         AND finished_at >= $2",
+        "SELECT CAST(COALESCE(SUM(cpu_ms), 0) AS BIGINT) AS n FROM runs WHERE tenant = $1 AND \
+         ((finished_at IS NOT NULL AND finished_at >= $2) OR state IN ('queued', 'running'))",
     )
     .bind(tenant)
     .bind(since)
@@ -315,6 +314,22 @@ pub async fn expire(pool: &AnyPool, now: i64, max_attempts: i64) -> Result<u64, 
     .execute(pool)
     .await?;
     Ok(cancelled.rows_affected() + lost.rows_affected())
+}
+
+/// Ends synchronous runs whose lease ran out: the API process executing one holds it for the
+/// whole (capped) deadline plus a margin, so a lapsed lease means that process died, and the
+/// request waiting for the result died with it. They fail as `lost` (keeping the CPU they
+/// reserved, which they may have used) rather than waiting for a worker to claim them again.
+pub async fn expire_sync(pool: &AnyPool, now: i64) -> Result<u64, StoreError> {
+    let lost = sqlx::query(
+        "UPDATE runs SET state = 'failed', error_kind = 'lost', finished_at = $1, lease_owner = NULL, \
+         error = 'the API process running it stopped' \
+         WHERE mode = 'sync' AND state = 'running' AND lease_until < $1",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(lost.rows_affected())
 }
 
 /// What a lease renewal found.
@@ -373,7 +388,8 @@ pub struct Finish {
 }
 
 /// Records how attempt `attempt` of run `id` ended, only if that attempt still holds the run;
-/// returns whether it was recorded. A second execution of the same run finds the attempt moved
+/// returns whether it was recorded. `f.cpu_ms` replaces the reservation made at admission, so
+/// the tenant is charged what the run used. A second execution of the same run finds the attempt moved
 /// on (or the run finished) and records nothing.
 pub async fn finish(pool: &AnyPool, id: &str, attempt: i64, f: &Finish, at: i64) -> Result<bool, StoreError> {
     let done = sqlx::query(
@@ -400,7 +416,9 @@ pub async fn finish(pool: &AnyPool, id: &str, attempt: i64, f: &Finish, at: i64)
 /// flagged for its worker. Returns the state it is in afterwards.
 pub async fn cancel(tx: &mut WriteTx, tenant: &str, id: &str, at: i64) -> Result<Option<RunState>, StoreError> {
     sqlx::query(
-        "UPDATE runs SET state = 'cancelled', finished_at = $1 WHERE id = $2 AND tenant = $3 AND state = 'queued'",
+        // A queued run never ran: its CPU reservation is released.
+        "UPDATE runs SET state = 'cancelled', finished_at = $1, cpu_ms = 0 \
+         WHERE id = $2 AND tenant = $3 AND state = 'queued'",
     )
     .bind(at)
     .bind(id)
@@ -417,5 +435,6 @@ pub async fn cancel(tx: &mut WriteTx, tenant: &str, id: &str, at: i64) -> Result
         .bind(tenant)
         .fetch_optional(&mut *tx.tx)
         .await?;
-    Ok(row.map(|r| r.try_get::<String, _>("state")).transpose()?.and_then(|s| RunState::parse(&s)))
+    let state = row.map(|r| r.try_get::<String, _>("state")).transpose()?;
+    state.map(|s| stored_enum("run state", &s, RunState::parse)).transpose()
 }

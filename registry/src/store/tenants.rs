@@ -114,6 +114,13 @@ pub async fn get(pool: &AnyPool, id: &str) -> Result<TenantRecord, StoreError> {
     row.as_ref().map(record).transpose()?.ok_or_else(|| StoreError::NotFound(format!("tenant {id}")))
 }
 
+/// One tenant, read on the pool or inside a write (`&mut tx.tx`): quota checks read the quota
+/// in the same transaction that consumes it.
+pub async fn get_in(conn: &mut AnyConnection, id: &str) -> Result<TenantRecord, StoreError> {
+    let row = sqlx::query("SELECT * FROM tenants WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(record).transpose()?.ok_or_else(|| StoreError::NotFound(format!("tenant {id}")))
+}
+
 /// Whether a tenant exists, on the pool or inside a write (`&mut tx.tx`).
 pub async fn exists(conn: &mut AnyConnection, id: &str) -> Result<bool, StoreError> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM tenants WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;

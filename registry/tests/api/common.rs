@@ -540,7 +540,9 @@ async fn create_tenant(state: &AppState, actor: &str, id: &str) {
         industry: "C39".into(),
         size_class: "small".into(),
         opted_in: true,
-        quotas: Default::default(),
+        // Tests queue hundreds of runs, each reserving its whole timeout (30 s) of CPU until
+        // it finishes; the default day's quota holds 120 of them.
+        quotas: kiln_registry::store::tenants::Quotas { cpu_ms_per_day: 100 * 3_600_000, ..Default::default() },
         created_at: 0,
     };
     let mut tx = state.store.write().await.unwrap();
@@ -659,4 +661,34 @@ pub fn router_routes() -> Vec<(String, String)> {
     }
     routes.sort();
     routes
+}
+
+/// A fresh database of `app`'s backend (a second SQLite file in its directory, or a second
+/// PostgreSQL database) migrated through every migration but the last, for testing that one.
+/// Returns the pool and the URL; call [`drop_legacy_database`] with the URL when done.
+pub async fn legacy_database(app: &TestApp) -> (AnyPool, String) {
+    static ALL: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+    let last = ALL.iter().map(|m| m.version).max().unwrap();
+    let before = sqlx::migrate::Migrator {
+        migrations: std::borrow::Cow::Owned(ALL.iter().filter(|m| m.version < last).cloned().collect()),
+        ignore_missing: false,
+        locking: true,
+        no_tx: false,
+    };
+    let url = if app.db_url.starts_with("postgres") {
+        format!("{PG_BASE}/{}", create_pg_database().await)
+    } else {
+        format!("sqlite://{}?mode=rwc", app.dir.path().join("legacy.db").display())
+    };
+    let pool = AnyPool::connect(&url).await.unwrap();
+    before.run(&pool).await.unwrap();
+    (pool, url)
+}
+
+/// Drops a PostgreSQL database made by [`legacy_database`] (SQLite files go with the app's
+/// directory).
+pub async fn drop_legacy_database(url: &str) {
+    if let Some(name) = url.strip_prefix(PG_BASE).and_then(|rest| rest.strip_prefix('/')) {
+        drop_pg_database(name).await;
+    }
 }

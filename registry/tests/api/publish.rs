@@ -213,11 +213,12 @@ async fn path_names(app: TestApp) {
         "/v1/plugins/Acme/good/versions",
         "/v1/plugins/acme/Good/versions",
         "/v1/plugins/acme/go_od/versions",
-        "/v1/plugins/acme/good%00/versions",
         "/v1/plugins/acme/.good/versions",
     ] {
         app.refused_publish(&app.maker, path, body.clone(), 422, "invalid-name").await;
     }
+    // Control characters are refused at the edge, before any route looks at the name.
+    app.refused_publish(&app.maker, "/v1/plugins/acme/good%00/versions", body.clone(), 422, "invalid-request").await;
     // Extra segments match no route at all.
     app.refused_publish(&app.maker, "/v1/plugins/acme/a/b/versions", body.clone(), 404, "not-found").await;
     app.refused_publish(&app.maker, "/v1/plugins/acme/good/versions/", body, 404, "not-found").await;
