@@ -13,3 +13,4 @@ mod lifecycle;
 mod openapi;
 mod platform;
 mod publish;
+mod uploads;
