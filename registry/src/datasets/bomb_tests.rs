@@ -143,6 +143,32 @@ fn a_parquet_dictionary_of_huge_strings_is_refused_within_the_memory_bound() {
 }
 
 #[test]
+fn a_parquet_row_of_many_huge_pages_is_refused_within_the_memory_bound() {
+    // 40 columns, each one 8 MiB string in its own dictionary page: one row decodes to 320 MiB, and the
+    // reader holds every column's page besides.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wide-pages.parquet");
+    let value = Arc::new(StringArray::from(vec!["a".repeat(8 << 20)]));
+    let columns: Vec<(String, ArrayRef)> = (0..40)
+        .map(|i| {
+            let column = DictionaryArray::<Int32Type>::try_new(Int32Array::from(vec![0; 2]), value.clone()).unwrap();
+            (format!("c{i}"), Arc::new(column) as ArrayRef)
+        })
+        .collect();
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap()))
+        .set_dictionary_page_size_limit(32 << 20)
+        .set_statistics_enabled(EnabledStatistics::None)
+        .build();
+    let options = ArrowWriterOptions::new().with_properties(props).with_skip_arrow_metadata(true);
+    let mut writer = ArrowWriter::try_new_with_options(File::create(&path).unwrap(), batch.schema(), options).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    assert_refused_within_bound("parquet", &path, "invalid", "rows are limited to 134217728 bytes");
+}
+
+#[test]
 fn a_zstd_page_that_expands_beyond_its_declared_size_is_refused_within_the_memory_bound() {
     // 1 GiB of zeros in one zstd page whose header declares 1 MiB: zstd ignores the declaration.
     let dir = tempfile::tempdir().unwrap();
@@ -288,4 +314,41 @@ fn a_corrupted_page_whose_checksum_is_present_is_refused() {
     std::fs::write(&input, corrupted).unwrap();
     let error = read_back(&dir, &input).unwrap_err();
     assert!(matches!(&error, IngestError::Invalid(m) if m.contains("CRC checksum mismatch")), "{error}");
+}
+
+/// The worst peak RSS found within the caps (recorded in docs/benchmarks.md): a 256 MiB CSV of 1,024
+/// columns and 1 MiB records, and a Parquet file of 1 MiB strings (the value cap) repeated through
+/// a dictionary to 1 GiB decoded. Slow in debug builds, so run on demand:
+/// `cargo test -p kiln-registry --lib datasets::bomb_tests::worst -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement; minutes in a debug build"]
+fn worst_uploads_within_the_caps_stay_under_the_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("widest.csv");
+    let mut file = std::io::BufWriter::new(File::create(&csv).unwrap());
+    let header: Vec<String> = (0..1_024).map(|i| format!("c{i}")).collect();
+    writeln!(file, "{}", header.join(",")).unwrap();
+    for row in 0..255 {
+        // 1,024 fields of 1,000 bytes, each distinct so no dictionary absorbs them.
+        let fields: Vec<String> = (0..1_024).map(|c| format!("{row:04}{c:04}{}", "x".repeat(992))).collect();
+        writeln!(file, "{}", fields.join(",")).unwrap();
+    }
+    drop(file);
+    let parquet = dir.path().join("dictionary.parquet");
+    let values = StringArray::from(vec!["a".repeat(1 << 20)]);
+    let column = DictionaryArray::<Int32Type>::try_new(Int32Array::from(vec![0; 1_024]), Arc::new(values)).unwrap();
+    let batch = RecordBatch::try_from_iter([("s", Arc::new(column) as ArrayRef)]).unwrap();
+    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+    let options = ArrowWriterOptions::new().with_properties(props).with_skip_arrow_metadata(true);
+    let mut writer =
+        ArrowWriter::try_new_with_options(File::create(&parquet).unwrap(), batch.schema(), options).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    for (format, path) in [("csv", &csv), ("parquet", &parquet)] {
+        let (outcome, peak_kib) = ingest_in_child(format, path);
+        let bytes = std::fs::metadata(path).unwrap().len();
+        eprintln!("{format} ({bytes} bytes): {outcome}; peak RSS {} MiB", peak_kib >> 10);
+        assert!(outcome.starts_with("ok"), "{outcome}");
+        assert!(peak_kib < RSS_BOUND_KIB, "peak RSS {peak_kib} KiB exceeds the {RSS_BOUND_KIB} KiB bound");
+    }
 }

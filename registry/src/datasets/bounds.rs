@@ -38,6 +38,10 @@ pub struct IngestLimits {
     pub max_footer_bytes: usize,
     /// Decoded bytes one batch may hold; the batch size is chosen from the widest row possible.
     pub max_batch_bytes: usize,
+    /// Decoded bytes one row may hold at most, judged from the structure (Parquet: each column's widest
+    /// page, summed). A batch has at least one row, and the reader holds each column's current page
+    /// while the writer holds what it encoded, so this, not the batch cap, bounds the worst batch.
+    pub max_row_bytes: usize,
     /// Decoded bytes a whole upload may hold (Arrow memory, summed over batches).
     pub max_decoded_bytes: u64,
     /// Bytes of the Parquet file ingest writes (the stored dataset).
@@ -55,6 +59,7 @@ impl Default for IngestLimits {
             max_page_bytes: 16 << 20,
             max_footer_bytes: 16 << 20,
             max_batch_bytes: 64 << 20,
+            max_row_bytes: 128 << 20,
             max_decoded_bytes: 2 << 30,
             max_output_bytes: 256 << 20,
             max_row_group_bytes: 64 << 20,
@@ -178,6 +183,13 @@ pub fn plan_parquet(file: &File, limits: &IngestLimits, most_rows: usize) -> Res
         for chunk in group.columns() {
             let widest_page = check_pages(file, len, chunk, limits)?;
             row_bytes = row_bytes.saturating_add(value_bytes(chunk, widest_page));
+        }
+        if row_bytes > limits.max_row_bytes {
+            return Err(IngestError::Invalid(format!(
+                "a row of this Parquet file may decode to {row_bytes} bytes (each column's largest page, summed); \
+                 rows are limited to {} bytes (write smaller pages or fewer columns)",
+                limits.max_row_bytes
+            )));
         }
         batch_rows.push(limits.batch_rows(row_bytes, most_rows));
     }

@@ -299,19 +299,25 @@ fn write(
     let props =
         WriterProperties::builder().set_compression(Compression::SNAPPY).set_max_row_group_size(ROW_GROUP_ROWS).build();
     let mut writer = ArrowWriter::try_new(File::create(output)?, schema, Some(props)).map_err(io::Error::other)?;
-    let (mut rows, mut decoded) = (0, 0u64);
+    let (mut rows, mut decoded, mut unflushed) = (0, 0u64, 0usize);
     for batch in batches {
         let batch = batch?;
-        decoded += batch.get_array_memory_size() as u64;
+        let batch_bytes = batch.get_array_memory_size();
+        decoded += batch_bytes as u64;
+        unflushed += batch_bytes;
         if decoded > limits.max_decoded_bytes {
             return Err(bounds::too_much_decoded(limits));
         }
         check_values(&batch, limits)?;
         rows += batch.num_rows() as u64;
         writer.write(&batch).map_err(io::Error::other)?;
-        // The writer buffers a whole row group; wide or long rows must reach the disk sooner.
-        if writer.in_progress_size() > limits.max_row_group_bytes {
+        // The writer buffers a whole row group; wide or long rows must reach the disk sooner. Its own estimate is
+        // not enough: each compressed page keeps an allocation sized for its uncompressed bytes (a 64 MiB page of
+        // one repeated string holds 75 MiB for 3 MB of output), so the decoded bytes written since the last flush
+        // are what bound the memory it holds.
+        if unflushed > limits.max_row_group_bytes || writer.memory_size() > limits.max_row_group_bytes {
             writer.flush().map_err(io::Error::other)?;
+            unflushed = 0;
         }
         if (writer.bytes_written() + writer.in_progress_size()) as u64 > limits.max_output_bytes {
             return Err(IngestError::TooLarge(format!(
