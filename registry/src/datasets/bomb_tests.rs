@@ -165,7 +165,7 @@ fn a_parquet_row_of_many_huge_pages_is_refused_within_the_memory_bound() {
     let mut writer = ArrowWriter::try_new_with_options(File::create(&path).unwrap(), batch.schema(), options).unwrap();
     writer.write(&batch).unwrap();
     writer.close().unwrap();
-    assert_refused_within_bound("parquet", &path, "invalid", "rows are limited to 134217728 bytes");
+    assert_refused_within_bound("parquet", &path, "invalid", "rows are limited to 41943040 bytes");
 }
 
 #[test]
@@ -317,8 +317,8 @@ fn a_corrupted_page_whose_checksum_is_present_is_refused() {
 }
 
 /// The worst peak RSS found within the caps (recorded in docs/benchmarks.md): a 256 MiB CSV of 1,024
-/// columns and 1 MiB records, and a Parquet file of 1 MiB strings (the value cap) repeated through
-/// a dictionary to 1 GiB decoded. Slow in debug builds, so run on demand:
+/// columns and 1 MiB records, a Parquet file of 1 MiB strings (the value cap) repeated through a
+/// dictionary to 1 GiB decoded, and one whose rows are all just under the row cap. Slow in debug builds, so run on demand:
 /// `cargo test -p kiln-registry --lib datasets::bomb_tests::worst -- --ignored --nocapture`.
 #[test]
 #[ignore = "a measurement; minutes in a debug build"]
@@ -344,7 +344,25 @@ fn worst_uploads_within_the_caps_stay_under_the_bound() {
         ArrowWriter::try_new_with_options(File::create(&parquet).unwrap(), batch.schema(), options).unwrap();
     writer.write(&batch).unwrap();
     writer.close().unwrap();
-    for (format, path) in [("csv", &csv), ("parquet", &parquet)] {
+    // 39 columns of one 1 MiB string each: every row is just under the row cap, 624 MiB decoded in all.
+    let wide = dir.path().join("wide-rows.parquet");
+    let value = Arc::new(StringArray::from(vec!["a".repeat(1 << 20)]));
+    let columns: Vec<(String, ArrayRef)> = (0..39)
+        .map(|i| {
+            let column = DictionaryArray::<Int32Type>::try_new(Int32Array::from(vec![0; 16]), value.clone()).unwrap();
+            (format!("c{i}"), Arc::new(column) as ArrayRef)
+        })
+        .collect();
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap()))
+        .set_dictionary_page_size_limit(2 << 20)
+        .build();
+    let options = ArrowWriterOptions::new().with_properties(props).with_skip_arrow_metadata(true);
+    let mut writer = ArrowWriter::try_new_with_options(File::create(&wide).unwrap(), batch.schema(), options).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    for (format, path) in [("csv", &csv), ("parquet", &parquet), ("parquet", &wide)] {
         let (outcome, peak_kib) = ingest_in_child(format, path);
         let bytes = std::fs::metadata(path).unwrap().len();
         eprintln!("{format} ({bytes} bytes): {outcome}; peak RSS {} MiB", peak_kib >> 10);

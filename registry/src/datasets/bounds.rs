@@ -59,7 +59,7 @@ impl Default for IngestLimits {
             max_page_bytes: 16 << 20,
             max_footer_bytes: 16 << 20,
             max_batch_bytes: 64 << 20,
-            max_row_bytes: 128 << 20,
+            max_row_bytes: 40 << 20,
             max_decoded_bytes: 2 << 30,
             max_output_bytes: 256 << 20,
             max_row_group_bytes: 64 << 20,
