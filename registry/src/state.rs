@@ -8,6 +8,7 @@ use std::time::Duration;
 use kiln_host::{Host, Limits};
 
 use crate::blobs::Blobs;
+use crate::datasets::bounds::IngestLimits;
 use crate::metrics::Metrics;
 use crate::monitoring::RollupCache;
 use crate::runner::Runner;
@@ -22,6 +23,8 @@ pub struct ServiceLimits {
     pub max_body_bytes: usize,
     /// The largest dataset upload, in bytes.
     pub max_dataset_bytes: u64,
+    /// What an upload may decode to (columns, record, page and batch sizes), checked before decoding.
+    pub ingest: IngestLimits,
     /// The operator's caps on run limits: an enablement may ask for less, never more.
     pub run_cap: Limits,
     /// The longest a synchronous run may take; longer work is queued.
@@ -34,6 +37,7 @@ impl Default for ServiceLimits {
             max_component_bytes: 16 << 20,
             max_body_bytes: 24 << 20,
             max_dataset_bytes: 256 << 20,
+            ingest: IngestLimits::default(),
             run_cap: Limits { timeout: Duration::from_secs(300), ..Limits::default() },
             sync_timeout: Duration::from_secs(10),
         }

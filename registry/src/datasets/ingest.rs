@@ -20,6 +20,8 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use serde_json::{Map, Value};
 
+use super::bounds::{self, IngestLimits};
+
 /// Row-group cap for written files, so plugins can read a dataset one bounded group at a time.
 const ROW_GROUP_ROWS: usize = 65_536;
 /// Rows per Arrow batch while streaming; bounds memory whatever the upload's size.
@@ -89,6 +91,9 @@ pub enum IngestError {
     /// The data does not have a standard schema it claims (see [`check_standard`]).
     #[error("{0}")]
     NotStandard(String),
+    /// The upload decodes to, or would be stored as, more bytes than [`IngestLimits`] allow (names the cap).
+    #[error("{0}")]
+    TooLarge(String),
     /// The filesystem failed, or a stored file no longer decodes (not the uploader's fault).
     #[error("reading or writing the dataset: {0}")]
     Io(#[from] io::Error),
@@ -96,15 +101,19 @@ pub enum IngestError {
 
 /// Reads `input` (CSV with a header row, or Parquet) and writes it to `output` as snappy-compressed Parquet
 /// (row groups of at most 65_536 rows), streaming in batches (never the whole file in memory).
+/// Before anything is decoded, the file's structure is checked against `limits` (see [`bounds`]): column count,
+/// CSV record length, Parquet footer and page sizes; batches are then sized so each stays under
+/// `max_batch_bytes`, and string values, total decoded bytes and the output's size are capped as they stream.
 /// CSV: schema inferred over the whole file (so a late non-numeric value makes the column a string rather than
 /// failing at row 90,000), then read with that schema; a row with the wrong number of fields → Invalid naming the line.
-/// Parquet: copied batch by batch (validates every page decodes).
+/// Parquet (uncompressed, snappy, gzip, zstd, lz4): copied batch by batch (validates every page decodes, and each
+/// page's CRC where the writer stored one).
 /// Refuses zero columns or rows, duplicate or empty column names, and any column whose Arrow type is not supported.
 /// On error `output` is removed, so a half-written file is never mistaken for a dataset.
-pub fn ingest(input: &Path, format: Format, output: &Path) -> Result<Ingested, IngestError> {
+pub fn ingest(input: &Path, format: Format, output: &Path, limits: &IngestLimits) -> Result<Ingested, IngestError> {
     let result = match format {
-        Format::Csv => ingest_csv(input, output),
-        Format::Parquet => ingest_parquet(input, output),
+        Format::Csv => ingest_csv(input, output, limits),
+        Format::Parquet => ingest_parquet(input, output, limits),
     };
     if result.is_err() {
         let _ = std::fs::remove_file(output);
@@ -233,7 +242,9 @@ pub fn monthly_rows(parquet: &Path) -> Result<Vec<MonthlyRow>, IngestError> {
     Ok(rows)
 }
 
-fn ingest_csv(input: &Path, output: &Path) -> Result<Ingested, IngestError> {
+fn ingest_csv(input: &Path, output: &Path, limits: &IngestLimits) -> Result<Ingested, IngestError> {
+    // Inference holds one record at a time and the reader one batch, so both are bounded once this passes.
+    let shape = bounds::scan_csv(input, limits)?;
     let format = arrow_csv::reader::Format::default().with_header(true);
     let (inferred, _) = format.clone().infer_schema(File::open(input)?, None).map_err(csv_error)?;
     // A column with no values at all infers as Null, which plugins cannot read; all-null strings say the same.
@@ -249,19 +260,32 @@ fn ingest_csv(input: &Path, output: &Path) -> Result<Ingested, IngestError> {
     }
     let reader = arrow_csv::ReaderBuilder::new(schema.clone())
         .with_format(format)
-        .with_batch_size(BATCH_ROWS)
+        .with_batch_size(limits.batch_rows(shape.row_bytes(), BATCH_ROWS))
         .build(File::open(input)?)
         .map_err(csv_error)?;
-    write(schema, columns, reader.map(|batch| batch.map_err(csv_error)), output)
+    write(schema, columns, reader.map(|batch| batch.map_err(csv_error)), output, limits)
 }
 
-fn ingest_parquet(input: &Path, output: &Path) -> Result<Ingested, IngestError> {
+fn ingest_parquet(input: &Path, output: &Path, limits: &IngestLimits) -> Result<Ingested, IngestError> {
     let not_parquet = |e: &dyn std::fmt::Display| IngestError::Invalid(format!("not a valid Parquet file: {e}"));
-    let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(input)?).map_err(|e| not_parquet(&e))?;
-    let schema = builder.schema().clone();
+    let file = File::open(input)?;
+    let plan = bounds::plan_parquet(&file, limits, BATCH_ROWS)?;
+    let schema = plan.metadata.schema().clone();
     let columns = schema_columns(&schema)?;
-    let reader = builder.with_batch_size(BATCH_ROWS).build().map_err(|e| not_parquet(&e))?;
-    write(schema, columns, reader.map(|batch| batch.map_err(|e| not_parquet(&e))), output)
+    let metadata = plan.metadata;
+    // One reader per row group, opened when reached, with the batch size that group's widest possible row allows.
+    let batches = plan.batch_rows.into_iter().enumerate().flat_map(move |(group, rows)| {
+        let reader = file.try_clone().map_err(IngestError::from).and_then(|file| {
+            let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone());
+            builder.with_row_groups(vec![group]).with_batch_size(rows).build().map_err(|e| not_parquet(&e))
+        });
+        let batches: Box<dyn Iterator<Item = Result<RecordBatch, IngestError>>> = match reader {
+            Ok(reader) => Box::new(reader.map(move |batch| batch.map_err(|e| not_parquet(&e)))),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        };
+        batches
+    });
+    write(schema, columns, batches, output, limits)
 }
 
 /// Streams `batches` into `output`, keeping their Arrow types (plugins convert; casting here would lose data).
@@ -270,16 +294,37 @@ fn write(
     columns: Vec<Column>,
     batches: impl Iterator<Item = Result<RecordBatch, IngestError>>,
     output: &Path,
+    limits: &IngestLimits,
 ) -> Result<Ingested, IngestError> {
     let props =
         WriterProperties::builder().set_compression(Compression::SNAPPY).set_max_row_group_size(ROW_GROUP_ROWS).build();
     let mut writer = ArrowWriter::try_new(File::create(output)?, schema, Some(props)).map_err(io::Error::other)?;
-    let mut rows = 0;
+    let (mut rows, mut decoded, mut unflushed) = (0, 0u64, 0usize);
     for batch in batches {
         let batch = batch?;
-        check_values(&batch)?;
+        let batch_bytes = batch.get_array_memory_size();
+        decoded += batch_bytes as u64;
+        unflushed += batch_bytes;
+        if decoded > limits.max_decoded_bytes {
+            return Err(bounds::too_much_decoded(limits));
+        }
+        check_values(&batch, limits)?;
         rows += batch.num_rows() as u64;
         writer.write(&batch).map_err(io::Error::other)?;
+        // The writer buffers a whole row group; wide or long rows must reach the disk sooner. Its own estimate is
+        // not enough: each compressed page keeps an allocation sized for its uncompressed bytes (a 64 MiB page of
+        // one repeated string holds 75 MiB for 3 MB of output), so the decoded bytes written since the last flush
+        // are what bound the memory it holds.
+        if unflushed > limits.max_row_group_bytes || writer.memory_size() > limits.max_row_group_bytes {
+            writer.flush().map_err(io::Error::other)?;
+            unflushed = 0;
+        }
+        if (writer.bytes_written() + writer.in_progress_size()) as u64 > limits.max_output_bytes {
+            return Err(IngestError::TooLarge(format!(
+                "the dataset would be stored in more than {} bytes, the most one may take",
+                limits.max_output_bytes
+            )));
+        }
     }
     writer.close().map_err(io::Error::other)?;
     if rows == 0 {
@@ -323,8 +368,24 @@ fn api_type(data_type: &DataType) -> Option<&'static str> {
 }
 
 /// The host refuses a u64 above i64::MAX when a plugin reads it; refuse it at upload time instead.
-fn check_values(batch: &RecordBatch) -> Result<(), IngestError> {
+/// A string longer than `max_value_bytes` is refused too (the batch holding it is already bounded).
+fn check_values(batch: &RecordBatch, limits: &IngestLimits) -> Result<(), IngestError> {
     for (field, array) in batch.schema().fields().iter().zip(batch.columns()) {
+        let longest = match array.data_type() {
+            DataType::Utf8 => array.as_string::<i32>().offsets().windows(2).map(|w| (w[1] - w[0]) as usize).max(),
+            DataType::LargeUtf8 => array.as_string::<i64>().offsets().windows(2).map(|w| (w[1] - w[0]) as usize).max(),
+            DataType::Utf8View => array.as_string_view().views().iter().map(|v| *v as u32 as usize).max(),
+            _ => None,
+        };
+        if let Some(longest) = longest
+            && longest > limits.max_value_bytes
+        {
+            return Err(IngestError::Invalid(format!(
+                "column `{}` holds a value of {longest} bytes; values are limited to {} bytes",
+                field.name(),
+                limits.max_value_bytes
+            )));
+        }
         if let Some(values) = array.as_primitive_opt::<UInt64Type>()
             && values.iter().flatten().any(|v| i64::try_from(v).is_err())
         {
@@ -465,7 +526,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let input = file(&dir, "in.csv", csv.as_bytes());
         let output = dir.path().join("out.parquet");
-        let result = ingest(&input, Format::Csv, &output);
+        let result = ingest(&input, Format::Csv, &output, &IngestLimits::default());
         (dir, result, output)
     }
 
@@ -523,7 +584,8 @@ mod tests {
         ])
         .unwrap();
         let output = dir.path().join("out.parquet");
-        let ingested = ingest(&write_parquet(&dir, &batch), Format::Parquet, &output).unwrap();
+        let ingested =
+            ingest(&write_parquet(&dir, &batch), Format::Parquet, &output, &IngestLimits::default()).unwrap();
         assert_eq!(ingested.rows, 2);
         assert_eq!(
             ingested.columns.iter().map(|c| c.ty.as_str()).collect::<Vec<_>>(),
@@ -576,7 +638,7 @@ mod tests {
     fn random_bytes_as_parquet_are_invalid() {
         let dir = tempfile::tempdir().unwrap();
         let input = file(&dir, "junk.parquet", &(0..4096u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<_>>());
-        let result = ingest(&input, Format::Parquet, &dir.path().join("out.parquet"));
+        let result = ingest(&input, Format::Parquet, &dir.path().join("out.parquet"), &IngestLimits::default());
         assert!(matches!(result, Err(IngestError::Invalid(m)) if m.starts_with("not a valid Parquet file")));
     }
 
@@ -585,7 +647,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let blob = BinaryArray::from(vec![b"\x00\x01".as_ref()]);
         let batch = RecordBatch::try_from_iter([("blob", Arc::new(blob) as _)]).unwrap();
-        let result = ingest(&write_parquet(&dir, &batch), Format::Parquet, &dir.path().join("out.parquet"));
+        let result = ingest(
+            &write_parquet(&dir, &batch),
+            Format::Parquet,
+            &dir.path().join("out.parquet"),
+            &IngestLimits::default(),
+        );
         let error = result.unwrap_err();
         assert!(matches!(&error, IngestError::UnsupportedType { column, ty } if column == "blob" && ty == "Binary"));
         assert_eq!(error.to_string(), "column `blob` has type Binary, which plugins cannot read");

@@ -103,8 +103,9 @@ pub async fn upload(
 
     let parquet = work.path().join("data.parquet");
     let (raw_path, parquet_path, dataset, tenant_id) = (raw.clone(), parquet.clone(), name.clone(), tenant.clone());
+    let limits = state.limits.ingest.clone();
     let (ingested, report) = tokio::task::spawn_blocking(move || {
-        let ingested = ingest::ingest(&raw_path, format, &parquet_path)?;
+        let ingested = ingest::ingest(&raw_path, format, &parquet_path, &limits)?;
         let report = if dataset == MONTHLY_REPORT {
             ingest::check_standard(&ingested.columns, MONTHLY_INDICATORS, &dataset)?;
             let rows = ingest::monthly_rows(&parquet_path)?;
@@ -119,6 +120,7 @@ pub async fn upload(
     .map_err(|e| ApiError::internal(format!("ingest task failed: {e}")))?
     .map_err(|e| match e {
         ingest::IngestError::Io(e) => io_error("ingesting")(e),
+        ingest::IngestError::TooLarge(m) => ApiError::too_large(m),
         other => ApiError::invalid_data(other.to_string()),
     })?;
     if used + ingested.bytes as i64 > quota {

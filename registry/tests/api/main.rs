@@ -18,3 +18,4 @@ mod principals;
 mod publish;
 mod quotas;
 mod recovery;
+mod uploads;
