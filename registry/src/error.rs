@@ -10,6 +10,9 @@ use crate::store::StoreError;
 /// The base of every problem `type` URI; the rest is the cause's slug.
 pub const PROBLEM_BASE: &str = "https://kiln.dev/problems/";
 
+/// The media type of every error body (RFC 9457).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
 /// A problem+json body.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
@@ -118,7 +121,7 @@ impl IntoResponse for ApiError {
             status: self.status.as_u16(),
             detail: self.detail,
         };
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], Json(body)).into_response()
+        (self.status, [(header::CONTENT_TYPE, PROBLEM_JSON)], Json(body)).into_response()
     }
 }
 

@@ -43,19 +43,22 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
+/// The largest page a list route returns (`per_page`); larger asks get this many.
+pub const PER_PAGE_MAX: u32 = 1000;
+
 /// `?page=&per_page=` on list routes.
 #[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::IntoParams)]
 pub struct Page {
     /// 1-based page number (default 1).
     pub page: Option<u32>,
-    /// Items per page (default 50, at most 200).
+    /// Items per page (default 50, at most 1000).
     pub per_page: Option<u32>,
 }
 
 impl Page {
     /// (limit, offset) for SQL.
     pub fn limit_offset(&self) -> (i64, i64) {
-        let per_page = i64::from(self.per_page.unwrap_or(50).clamp(1, 200));
+        let per_page = i64::from(self.per_page.unwrap_or(50).clamp(1, PER_PAGE_MAX));
         let page = i64::from(self.page.unwrap_or(1).max(1));
         (per_page, (page - 1) * per_page)
     }

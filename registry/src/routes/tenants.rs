@@ -182,7 +182,8 @@ pub struct ListQuery {
 
 /// List tenants: all for operators; an enterprise admin sees only its own.
 #[utoipa::path(get, path = "/v1/tenants", tag = "tenants", params(ListQuery),
-    responses((status = 200, body = Paged<TenantRecord>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)),
+    responses((status = 200, body = Paged<TenantRecord>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn list(
     State(state): State<AppState>,
