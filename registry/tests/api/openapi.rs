@@ -98,6 +98,7 @@ async fn coverage(app: TestApp) {
 
 /// The operation documented for a request, and the path template it matched.
 fn operation<'a>(doc: &'a Value, method: &Method, path: &str) -> (&'a Value, String) {
+    let path = path.split('?').next().unwrap_or(path);
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     for (template, item) in doc["paths"].as_object().unwrap() {
         let parts: Vec<&str> = template.trim_start_matches('/').split('/').collect();
