@@ -12,6 +12,7 @@ use utoipa::openapi::{OpenApi, RefOr};
 use crate::extract::PER_PAGE_MAX;
 use crate::manifest::{NAME_MAX_LEN, NAME_PATTERN};
 use crate::routes::datasets::{DATASET_NAME_MAX_LEN, DATASET_NAME_PATTERN};
+use crate::routes::tenants::{SIZE_CLASSES, TEXT_MAX_LEN};
 
 /// A string rule: a regular expression and a maximum length in characters.
 #[derive(Debug, Clone, Copy)]
@@ -24,6 +25,8 @@ struct StringRule {
 const NAME: StringRule = StringRule { pattern: NAME_PATTERN, max_length: NAME_MAX_LEN };
 /// Dataset names ([`crate::routes::datasets::valid_dataset_name`]).
 const DATASET: StringRule = StringRule { pattern: DATASET_NAME_PATTERN, max_length: DATASET_NAME_MAX_LEN };
+/// A tenant's name, district, park and industry: not only spaces (`\S` is unanchored).
+const TEXT: StringRule = StringRule { pattern: "\\S", max_length: TEXT_MAX_LEN };
 /// Resource ids: 8 random bytes in hex ([`crate::store::new_id`]).
 pub const ID_PATTERN: &str = "^[0-9a-f]{16}$";
 const ID: StringRule = StringRule { pattern: ID_PATTERN, max_length: 16 };
@@ -46,6 +49,14 @@ const BODY_PROPERTIES: &[(&str, &str, StringRule)] = &[
     ("CreateNamespace", "owner", NAME),
     ("AddMember", "principal", NAME),
     ("NewTenant", "id", NAME),
+    ("NewTenant", "name", TEXT),
+    ("NewTenant", "district", TEXT),
+    ("NewTenant", "park", TEXT),
+    ("NewTenant", "industry", TEXT),
+    ("TenantUpdate", "name", TEXT),
+    ("TenantUpdate", "district", TEXT),
+    ("TenantUpdate", "park", TEXT),
+    ("TenantUpdate", "industry", TEXT),
     ("Manifest", "namespace", NAME),
     ("Manifest", "name", NAME),
 ];
@@ -68,6 +79,18 @@ impl Modify for Bounds {
                     && let Some(target) = object.properties.get_mut(*property).and_then(object_mut)
                 {
                     apply(target, *rule);
+                }
+            }
+            // An update may send null for "unchanged", so its enum lists null too.
+            for (schema, nullable) in [("NewTenant", false), ("TenantUpdate", true)] {
+                if let Some(object) = components.schemas.get_mut(schema).and_then(object_mut)
+                    && let Some(target) = object.properties.get_mut("size_class").and_then(object_mut)
+                {
+                    let mut values: Vec<serde_json::Value> = SIZE_CLASSES.iter().map(|c| (*c).into()).collect();
+                    if nullable {
+                        values.push(serde_json::Value::Null);
+                    }
+                    target.enum_values = Some(values);
                 }
             }
         }
