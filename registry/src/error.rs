@@ -10,6 +10,9 @@ use crate::store::StoreError;
 /// The base of every problem `type` URI; the rest is the cause's slug.
 pub const PROBLEM_BASE: &str = "https://kiln.dev/problems/";
 
+/// The media type of every error body (RFC 9457).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
 /// A problem+json body.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
@@ -119,8 +122,7 @@ impl IntoResponse for ApiError {
             status: self.status.as_u16(),
             detail: self.detail,
         };
-        let mut response =
-            (self.status, [(header::CONTENT_TYPE, "application/problem+json")], Json(body)).into_response();
+        let mut response = (self.status, [(header::CONTENT_TYPE, PROBLEM_JSON)], Json(body)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             // Capacity frees as soon as a run or load ends: about a second.
             response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));

@@ -116,15 +116,21 @@ pub fn verify(public_hex: &str, signature_hex: &str, sha256: &str, manifest: &Ma
     key.verify(&signing_payload(sha256, manifest), &Signature::from_bytes(&bytes)).map_err(|_| SignatureError::Mismatch)
 }
 
+/// The longest namespace, plugin, principal or tenant name, in bytes (all ASCII).
+pub const NAME_MAX_LEN: usize = 64;
+
+/// [`valid_name`] as a regular expression, for the OpenAPI document.
+pub const NAME_PATTERN: &str = "^[a-z](-?[a-z0-9])*$";
+
 /// Checks a namespace or plugin name: lowercase letters, digits and single dashes, starting
-/// with a letter, at most 64 characters. Nothing path-like gets through.
+/// with a letter, at most [`NAME_MAX_LEN`] characters. Nothing path-like gets through.
 pub fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.ends_with('-')
         && !name.contains("--")
-        && name.len() <= 64
+        && name.len() <= NAME_MAX_LEN
 }
 
 #[cfg(test)]
@@ -162,5 +168,17 @@ mod tests {
             assert!(!valid_name(bad), "{bad:?} accepted");
         }
         assert!(valid_name("energy-intensity2"));
+    }
+
+    #[test]
+    fn the_documented_name_pattern_is_the_name_check() {
+        let pattern = regex::Regex::new(NAME_PATTERN).unwrap();
+        let samples =
+            ["", "a", "a1", "1a", "a-b", "a--b", "a-", "-a", "ab-c9-d", "A", "a_b", "a.b", "a/b", "é", "a\0", "a b"];
+        for name in samples {
+            assert_eq!(pattern.is_match(name), valid_name(name), "{name:?}");
+        }
+        let longest = "a".repeat(NAME_MAX_LEN);
+        assert!(valid_name(&longest) && !valid_name(&format!("{longest}a")));
     }
 }

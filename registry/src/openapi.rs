@@ -3,6 +3,12 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+mod bounds;
+mod problems;
+
+use bounds::Bounds;
+use problems::ProblemResponses;
+
 use crate::routes::{
     audit, datasets, enablements, health, keys, monitoring, namespaces, plugins, review, runs, tenants, tokens,
 };
@@ -28,7 +34,7 @@ use crate::routes::{
         monitoring::months, monitoring::rollup_route,
     ),
     components(schemas(crate::error::Problem, crate::manifest::Manifest, crate::manifest::Capability)),
-    modifiers(&BearerToken)
+    modifiers(&BearerToken, &ProblemResponses, &Bounds, &UniqueOperationIds)
 )]
 struct ApiDoc;
 
@@ -41,6 +47,25 @@ impl Modify for BearerToken {
             "token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Operation ids are the handlers' names, which repeat across resources (`list`, `show`):
+/// prefixing the tag makes each unique, as OpenAPI requires and code generators rely on.
+struct UniqueOperationIds;
+
+impl Modify for UniqueOperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for op in operations.into_iter().flatten() {
+                if let (Some(tag), Some(id)) = (op.tags.as_ref().and_then(|t| t.first()), op.operation_id.as_mut())
+                    && !id.starts_with(&format!("{tag}_"))
+                {
+                    *id = format!("{tag}_{id}");
+                }
+            }
+        }
     }
 }
 

@@ -29,13 +29,20 @@ pub fn router() -> Router<AppState> {
         .route("/v1/tenants/{tenant}/datasets/{name}/preview", get(preview))
 }
 
+/// The longest dataset name, in bytes (all ASCII).
+pub const DATASET_NAME_MAX_LEN: usize = 64;
+
+/// [`valid_dataset_name`] as a regular expression, for the OpenAPI document.
+pub const DATASET_NAME_PATTERN: &str = "^[a-z][a-z0-9_]*$";
+
 /// Whether `name` may name a dataset: a lowercase letter, then lowercase letters, digits and
-/// underscores, at most 64 bytes (plugins name datasets like `monthly_indicators`).
+/// underscores, at most [`DATASET_NAME_MAX_LEN`] bytes (plugins name datasets like
+/// `monthly_indicators`).
 pub fn valid_dataset_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && name.len() <= 64
+        && name.len() <= DATASET_NAME_MAX_LEN
 }
 
 fn io_error(what: &str) -> impl FnOnce(std::io::Error) -> ApiError + '_ {
@@ -50,7 +57,7 @@ fn io_error(what: &str) -> impl FnOnce(std::io::Error) -> ApiError + '_ {
 /// standard schema; its rows for this tenant become the tenant's monthly report.
 #[utoipa::path(post, path = "/v1/tenants/{tenant}/datasets/{name}", tag = "datasets",
     params(("tenant" = String, Path), ("name" = String, Path)),
-    request_body(content = Vec<u8>, content_type = "text/csv"),
+    request_body(description = "The file: CSV text or Parquet bytes", content((String = "text/csv"), (String = "application/vnd.apache.parquet"))),
     responses((status = 201, body = DatasetVersion), (status = 404, body = crate::error::Problem), (status = 413, body = crate::error::Problem),
               (status = 415, body = crate::error::Problem), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)),
     security(("token" = [])))]

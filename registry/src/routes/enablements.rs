@@ -39,7 +39,7 @@ pub struct NewEnablement {
     /// Datasets and columns granted (default: what the plugin's describe() asks for).
     pub grants: Option<Vec<Grant>>,
     /// Parameters by name (default: the plugin's defaults).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Object, nullable)]
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
     /// Limits (default: the operator's caps).
     pub limits: Option<LimitSpec>,
@@ -55,7 +55,7 @@ pub struct EnablementUpdate {
     /// New grants.
     pub grants: Option<Vec<Grant>>,
     /// New parameters (replacing the old ones).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Object, nullable)]
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
     /// New limits.
     pub limits: Option<LimitSpec>,

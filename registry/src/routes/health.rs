@@ -19,26 +19,26 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "alive")))]
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "alive", content_type = "text/plain", body = String)))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// The database answers.
-#[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, description = "ready"), (status = 500, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, description = "ready", content_type = "text/plain", body = String), (status = 500, body = crate::error::Problem)))]
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<&'static str> {
     state.store.ping().await.map_err(|_| ApiError::internal("database not reachable"))?;
     Ok("ready")
 }
 
 /// Prometheus metrics.
-#[utoipa::path(get, path = "/metrics", tag = "health", responses((status = 200, description = "Prometheus text format")))]
+#[utoipa::path(get, path = "/metrics", tag = "health", responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
 }
 
 /// This API's OpenAPI 3 document.
-#[utoipa::path(get, path = "/openapi.json", tag = "health", responses((status = 200, description = "OpenAPI 3.1")))]
+#[utoipa::path(get, path = "/openapi.json", tag = "health", responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
 pub async fn openapi() -> impl IntoResponse {
     axum::Json(crate::openapi::document())
 }

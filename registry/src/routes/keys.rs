@@ -66,7 +66,7 @@ pub async fn list(State(state): State<AppState>, who: Principal) -> ApiResult<ax
 
 /// Revoke a key: one's own, or any for operators. Versions it signed stay valid.
 #[utoipa::path(delete, path = "/v1/keys/{id}", tag = "keys", params(("id" = String, Path)),
-    responses((status = 204), (status = 404, body = crate::error::Problem)), security(("token" = [])))]
+    responses((status = 204), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)), security(("token" = [])))]
 pub async fn revoke(State(state): State<AppState>, who: Principal, Path(id): Path<String>) -> ApiResult<StatusCode> {
     who.require(&[Role::Maker, Role::Operator], "keys")?;
     let key = keys::get(&state.store.pool, &id).await?;

@@ -69,7 +69,7 @@ pub struct Rollup {
 
 /// Rollup cells of one level for a month (operators).
 #[utoipa::path(get, path = "/v1/monitoring/rollup", tag = "monitoring", params(RollupQuery),
-    responses((status = 200, body = Rollup), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = Rollup), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn rollup_route(
     State(state): State<AppState>,

@@ -102,7 +102,7 @@ pub async fn show(
 
 /// Add a member: by a member of the namespace or an operator.
 #[utoipa::path(post, path = "/v1/namespaces/{ns}/members", tag = "namespaces", params(("ns" = String, Path)), request_body = AddMember,
-    responses((status = 200, body = Namespace), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    responses((status = 200, body = Namespace), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn add_member(
     State(state): State<AppState>,

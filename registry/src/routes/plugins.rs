@@ -66,8 +66,9 @@ async fn find(state: &AppState, who: &Principal, ns: &str, name: &str, version: 
 #[utoipa::path(post, path = "/v1/plugins/{ns}/{name}/versions", tag = "plugins", request_body = PublishRequest,
     params(("ns" = String, Path), ("name" = String, Path)),
     responses((status = 201, body = VersionRecord), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
-              (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem),
-              (status = 503, body = crate::error::Problem)),
+              (status = 410, body = crate::error::Problem), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem),
+              (status = 503, body = crate::error::Problem, description = "`busy`: every instance that could run it is in use; retry after `Retry-After` seconds",
+              headers(("Retry-After" = u64, description = "Seconds to wait before retrying")))),
     security(("token" = [])))]
 pub async fn publish(
     State(state): State<AppState>,
@@ -192,7 +193,7 @@ pub struct SearchQuery {
 
 /// Search the catalog.
 #[utoipa::path(get, path = "/v1/plugins", tag = "plugins", params(SearchQuery),
-    responses((status = 200, body = Paged<PluginRecord>), (status = 401, body = crate::error::Problem)), security(("token" = [])))]
+    responses((status = 200, body = Paged<PluginRecord>), (status = 401, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("token" = [])))]
 pub async fn search(
     State(state): State<AppState>,
     who: Principal,
@@ -252,7 +253,7 @@ pub async fn show(
 /// still download (for pinned users); taken-down ones do not.
 #[utoipa::path(get, path = "/v1/plugins/{ns}/{name}/versions/{version}/download", tag = "plugins",
     params(("ns" = String, Path), ("name" = String, Path), ("version" = String, Path)),
-    responses((status = 200, content_type = "application/wasm", body = Vec<u8>), (status = 404, body = crate::error::Problem), (status = 410, body = crate::error::Problem)),
+    responses((status = 200, description = "The component bytes", content_type = "application/wasm", body = String), (status = 404, body = crate::error::Problem), (status = 410, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn download(
     State(state): State<AppState>,
@@ -333,7 +334,8 @@ async fn set_yank(
 /// Yank a version: new resolutions skip it; pinned users can still download it.
 #[utoipa::path(post, path = "/v1/plugins/{ns}/{name}/versions/{version}/yank", tag = "plugins",
     params(("ns" = String, Path), ("name" = String, Path), ("version" = String, Path)),
-    responses((status = 200, body = VersionRecord), (status = 403, body = crate::error::Problem)), security(("token" = [])))]
+    responses((status = 200, body = VersionRecord), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("token" = [])))]
 pub async fn yank(
     State(state): State<AppState>,
     who: Principal,
@@ -345,7 +347,8 @@ pub async fn yank(
 /// Undo a yank.
 #[utoipa::path(post, path = "/v1/plugins/{ns}/{name}/versions/{version}/unyank", tag = "plugins",
     params(("ns" = String, Path), ("name" = String, Path), ("version" = String, Path)),
-    responses((status = 200, body = VersionRecord), (status = 403, body = crate::error::Problem)), security(("token" = [])))]
+    responses((status = 200, body = VersionRecord), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("token" = [])))]
 pub async fn unyank(
     State(state): State<AppState>,
     who: Principal,

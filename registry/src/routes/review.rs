@@ -82,7 +82,8 @@ async fn decide(
 /// Approve a pending version: enterprises can now resolve and enable it.
 #[utoipa::path(post, path = "/v1/plugins/{ns}/{name}/versions/{version}/approve", tag = "review",
     params(("ns" = String, Path), ("name" = String, Path), ("version" = String, Path)),
-    responses((status = 200, body = VersionRecord), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    responses((status = 200, body = VersionRecord), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn approve(
     State(state): State<AppState>,
@@ -95,7 +96,8 @@ pub async fn approve(
 /// Reject a pending version, with a reason.
 #[utoipa::path(post, path = "/v1/plugins/{ns}/{name}/versions/{version}/reject", tag = "review", request_body = Reason,
     params(("ns" = String, Path), ("name" = String, Path), ("version" = String, Path)),
-    responses((status = 200, body = VersionRecord), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    responses((status = 200, body = VersionRecord), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn reject(
     State(state): State<AppState>,
@@ -112,7 +114,8 @@ pub async fn reject(
 /// Take one version down: it no longer resolves or downloads.
 #[utoipa::path(post, path = "/v1/plugins/{ns}/{name}/versions/{version}/takedown", tag = "review", request_body = Reason,
     params(("ns" = String, Path), ("name" = String, Path), ("version" = String, Path)),
-    responses((status = 200, body = VersionRecord), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = VersionRecord), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn take_down_version(
     State(state): State<AppState>,
@@ -139,7 +142,8 @@ pub async fn take_down_version(
 /// Take a whole plugin down: every version stops resolving and downloading.
 #[utoipa::path(post, path = "/v1/plugins/{ns}/{name}/takedown", tag = "review", request_body = Reason,
     params(("ns" = String, Path), ("name" = String, Path)),
-    responses((status = 200, body = PluginRecord), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = PluginRecord), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn take_down_plugin(
     State(state): State<AppState>,

@@ -58,8 +58,9 @@ pub struct NewRun {
 #[utoipa::path(post, path = "/v1/tenants/{tenant}/enablements/{id}/runs", tag = "runs",
     params(("tenant" = String, Path), ("id" = String, Path)), request_body = NewRun,
     responses((status = 200, body = RunRecord), (status = 202, body = RunRecord), (status = 404, body = crate::error::Problem),
-              (status = 409, body = crate::error::Problem), (status = 429, body = crate::error::Problem),
-              (status = 503, body = crate::error::Problem)),
+              (status = 409, body = crate::error::Problem), (status = 410, body = crate::error::Problem), (status = 422, body = crate::error::Problem),
+              (status = 429, body = crate::error::Problem), (status = 503, body = crate::error::Problem, description = "`busy`: every instance that could run it is in use; retry after `Retry-After` seconds",
+              headers(("Retry-After" = u64, description = "Seconds to wait before retrying")))),
     security(("token" = [])))]
 pub async fn submit(
     State(state): State<AppState>,
@@ -229,7 +230,9 @@ pub struct ResultQuery {
 /// A succeeded run's output: the whole document as JSON, or one table as CSV.
 #[utoipa::path(get, path = "/v1/tenants/{tenant}/runs/{id}/result", tag = "runs",
     params(("tenant" = String, Path), ("id" = String, Path), ResultQuery),
-    responses((status = 200, body = Object), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    responses((status = 200, description = "The output document (`format=json`) or one table (`format=csv`)",
+                 content((Object = "application/json"), (String = "text/csv"))),
+              (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn result(
     State(state): State<AppState>,

@@ -26,6 +26,9 @@ pub fn router() -> Router<AppState> {
         .route("/v1/tenants/{tenant}/usage", get(usage))
 }
 
+/// The longest name, district, park or industry of a tenant, in characters.
+pub const TEXT_MAX_LEN: usize = 200;
+
 /// The size classes of the national statistics standard.
 pub const SIZE_CLASSES: &[&str] = &["large", "medium", "small", "micro"];
 
@@ -61,8 +64,12 @@ fn check(t: &NewTenant) -> ApiResult<()> {
         return Err(ApiError::invalid_name(format!("`{}` is not a valid tenant id", t.id)));
     }
     for (field, value) in [("name", &t.name), ("district", &t.district), ("park", &t.park), ("industry", &t.industry)] {
-        if value.trim().is_empty() || value.len() > 200 {
-            return Err(ApiError::invalid_request(format!("tenant {}: `{field}` must be 1 to 200 bytes", t.id)));
+        // Characters, not bytes, as the OpenAPI document's `maxLength` counts them.
+        if value.trim().is_empty() || value.chars().count() > TEXT_MAX_LEN {
+            return Err(ApiError::invalid_request(format!(
+                "tenant {}: `{field}` must be 1 to {TEXT_MAX_LEN} characters, not all spaces",
+                t.id
+            )));
         }
     }
     if !SIZE_CLASSES.contains(&t.size_class.as_str()) {
@@ -182,7 +189,8 @@ pub struct ListQuery {
 
 /// List tenants: all for operators; an enterprise admin sees only its own.
 #[utoipa::path(get, path = "/v1/tenants", tag = "tenants", params(ListQuery),
-    responses((status = 200, body = Paged<TenantRecord>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)),
+    responses((status = 200, body = Paged<TenantRecord>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn list(
     State(state): State<AppState>,

@@ -103,7 +103,8 @@ pub async fn issue(store: &Store, actor: &str, req: CreateToken, cap: Option<i64
 
 /// Create a token. Operators create any; others only more tokens for themselves.
 #[utoipa::path(post, path = "/v1/tokens", tag = "tokens", request_body = CreateToken,
-    responses((status = 201, body = CreatedToken), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 201, body = CreatedToken), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn create(
     State(state): State<AppState>,
@@ -152,7 +153,7 @@ pub async fn list(
 
 /// Revoke a token: any for operators, one's own (the same principal id) for others.
 #[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path, description = "token id")),
-    responses((status = 204), (status = 401, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), security(("token" = [])))]
+    responses((status = 204), (status = 401, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)), security(("token" = [])))]
 pub async fn revoke(State(state): State<AppState>, who: Principal, Path(id): Path<String>) -> ApiResult<StatusCode> {
     who.require(&[Role::Operator, Role::Maker, Role::EnterpriseAdmin], "tokens")?;
     let record = tokens::get(&state.store.pool, &id).await?;

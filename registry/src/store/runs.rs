@@ -109,11 +109,11 @@ pub struct RunRecord {
     pub error_kind: Option<String>,
     /// The failure in words.
     pub error: Option<String>,
-    /// What it consumed (`kiln_host::Usage`).
-    #[schema(value_type = Object)]
+    /// What it consumed (`kiln_host::Usage`); null until it finishes.
+    #[schema(value_type = Object, nullable)]
     pub usage: Option<Value>,
-    /// Its captured log (`kiln_host::RunLog`).
-    #[schema(value_type = Object)]
+    /// Its captured log (`kiln_host::RunLog`); null until it finishes.
+    #[schema(value_type = Object, nullable)]
     pub log: Option<Value>,
     /// sha256 of the stored output document.
     pub output_sha256: Option<String>,

@@ -1,12 +1,16 @@
 //! The OpenAPI document: checked in as a snapshot, and covering every route.
 
-use serde_json::Value;
+use axum::http::Method;
+use kiln_registry::auth::Role;
+use serde_json::{Value, json};
 
-use crate::common::{TestApp, router_routes};
+use crate::common::{Resp, TestApp, router_routes};
 
 crate::both! {
     the_openapi_document_matches_its_snapshot => snapshot;
     every_route_of_the_router_is_documented => coverage;
+    refusals_are_documented_problem_documents_on_their_routes => refusals;
+    queued_and_finished_runs_match_the_documented_schema => run_records;
 }
 
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/openapi.snapshot.json");
@@ -90,4 +94,155 @@ async fn coverage(app: TestApp) {
     assert_eq!(documented, routes);
     assert_eq!(doc["components"]["securitySchemes"]["token"]["scheme"], "bearer");
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+}
+
+/// The operation documented for a request, and the path template it matched.
+fn operation<'a>(doc: &'a Value, method: &Method, path: &str) -> (&'a Value, String) {
+    let path = path.split('?').next().unwrap_or(path);
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        let parts: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+        let matches =
+            parts.len() == segments.len() && parts.iter().zip(&segments).all(|(t, s)| t.starts_with('{') || t == s);
+        let op = &item[method.as_str().to_lowercase()];
+        if matches && !op.is_null() {
+            return (op, template.clone());
+        }
+    }
+    panic!("no documented operation for {method} {path}");
+}
+
+/// Asserts `resp` is an answer the document gives for `method path`: a documented status
+/// and, for errors, a problem document documented as `application/problem+json`.
+fn assert_documented(doc: &Value, method: &Method, path: &str, resp: &Resp) {
+    let (op, template) = operation(doc, method, path);
+    let status = resp.status.as_u16().to_string();
+    let documented = &op["responses"][&status];
+    assert!(
+        documented.is_object(),
+        "{method} {template} answered {status}, which it does not document: {}",
+        resp.text()
+    );
+    if resp.status.as_u16() >= 400 {
+        assert_eq!(resp.content_type(), "application/problem+json", "{method} {path}");
+        let content = documented["content"].as_object().map(|c| c.keys().cloned().collect::<Vec<_>>());
+        assert_eq!(content, Some(vec!["application/problem+json".to_string()]), "{method} {template} {status}");
+    }
+}
+
+/// A request (method, path, token, JSON body) and the status it must get.
+type Refusal<'a> = (Method, &'a str, Option<&'a str>, Option<Value>, u16);
+
+/// Hostile and careless callers: no token, a wrong role, a bad page size, a missing
+/// resource, a duplicate. Each answer must be documented as the problem document it is.
+async fn refusals(app: TestApp) {
+    let doc = app.get_anonymous("/openapi.json").await.expect(200).json();
+    let maker = app.maker.token.clone();
+    let erin = app.enterprise.token.clone();
+    let olga = app.operator.token.clone();
+    let tenant = json!({"id": "t1", "name": "t1 Ltd", "district": "d1", "park": "p1", "industry": "C39",
+                        "size_class": "small"});
+    let cases: Vec<Refusal> = vec![
+        (Method::GET, "/v1/tenants/t1/runs", None, None, 401),
+        (Method::GET, "/v1/plugins", None, None, 401),
+        (Method::POST, "/v1/namespaces", None, Some(json!({"name": "x"})), 401),
+        (Method::GET, "/v1/tenants/t1/runs", Some(&maker), None, 403),
+        (Method::GET, "/v1/audit", Some(&erin), None, 403),
+        (Method::POST, "/v1/tenants", Some(&maker), Some(tenant.clone()), 403),
+        (Method::POST, "/v1/tenants", Some(&olga), Some(tenant), 409),
+        (Method::GET, "/v1/tokens?per_page=-1", Some(&olga), None, 422),
+        (Method::GET, "/v1/tenants/t1/runs?page=x", Some(&erin), None, 422),
+        (Method::POST, "/v1/tenants", Some(&olga), Some(json!({"id": "only"})), 422),
+        (Method::GET, "/v1/tenants/t1/runs/0123456789abcdef", Some(&erin), None, 404),
+        (Method::DELETE, "/v1/keys/0123456789abcdef", Some(&maker), None, 404),
+        (Method::GET, "/v1/monitoring/rollup", Some(&olga), None, 404),
+    ];
+    for (method, path, token, body, status) in cases {
+        let resp = app.call(method.clone(), path, token, body).await;
+        resp.expect(status);
+        assert_documented(&doc, &method, path, &resp);
+    }
+}
+
+/// Whether `value` fits `schema` as far as types, nullability and properties go (enough to
+/// catch a field documented as an object that is sent as null).
+fn fits(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return fits(doc, &doc["components"]["schemas"][name], value, at, errors);
+    }
+    if let Some(options) = schema["oneOf"].as_array() {
+        let fitting = options.iter().any(|o| {
+            let mut e = Vec::new();
+            fits(doc, o, value, at, &mut e);
+            e.is_empty()
+        });
+        if !fitting {
+            errors.push(format!("{at}: {value} fits none of {}", schema["oneOf"]));
+        }
+        return;
+    }
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => return,
+    };
+    let integer_as_number = kind == "integer" && types.contains(&"number");
+    if !(types.contains(&kind) || integer_as_number) {
+        errors.push(format!("{at}: {kind} where the document says {types:?}"));
+        return;
+    }
+    if let Value::Object(fields) = value {
+        for (name, field) in fields {
+            if let Some(property) = schema["properties"].get(name) {
+                fits(doc, property, field, &format!("{at}.{name}"), errors);
+            }
+        }
+        for required in schema["required"].as_array().into_iter().flatten() {
+            if !fields.contains_key(required.as_str().unwrap_or_default()) {
+                errors.push(format!("{at}: required `{required}` is missing"));
+            }
+        }
+    }
+    if let (Value::Array(items), Some(item_schema)) = (value, schema.get("items")) {
+        for (i, item) in items.iter().enumerate() {
+            fits(doc, item_schema, item, &format!("{at}[{i}]"), errors);
+        }
+    }
+}
+
+/// A queued run has no usage, log or output yet; a finished one has them. Both records, and
+/// the run list, must be what the document says they are.
+async fn run_records(app: TestApp) {
+    let doc = app.get_anonymous("/openapi.json").await.expect(200).json();
+    app.publish_approved(&app.maker, "acme", &kiln_test_guests::bytes(kiln_test_guests::GOOD)).await;
+    let admin = app.token("t1-runner", Role::EnterpriseAdmin, Some("t1"), &[]).await;
+    app.upload_csv(&admin, "readings", "value\n1.5\n2.5\n").await.expect(201);
+    let enablement = app.enable(&admin, "good", json!({})).await;
+    let queued = app.submit(&admin, &enablement, "queued").await;
+    let synced = app.submit(&admin, &enablement, "sync").await;
+    let list = app.get("/v1/tenants/t1/runs", &admin.token).await;
+    let submit = format!("/v1/tenants/t1/enablements/{enablement}/runs");
+    for (method, path, resp, status) in [
+        (Method::POST, submit.as_str(), &queued, 202),
+        (Method::POST, submit.as_str(), &synced, 200),
+        (Method::GET, "/v1/tenants/t1/runs", &list, 200),
+    ] {
+        resp.expect(status);
+        let (op, template) = operation(&doc, &method, path);
+        let schema = &op["responses"][status.to_string()]["content"]["application/json"]["schema"];
+        let mut errors = Vec::new();
+        fits(&doc, schema, &resp.json(), &format!("{method} {template}"), &mut errors);
+        assert!(errors.is_empty(), "the answer differs from the document:\n  {}", errors.join("\n  "));
+    }
+    assert!(queued.json()["usage"].is_null() && queued.json()["log"].is_null(), "{}", queued.text());
 }
