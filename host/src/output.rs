@@ -172,3 +172,84 @@ mod tests {
         assert_eq!(check(output, &limits).unwrap_err().kind(), "output-size");
     }
 }
+
+/// Random outputs, well formed or not: the checks accept exactly the well-formed ones within
+/// the limit, and what they accept is bounded in every rendering by its charged size.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::bindings::v0_1_0::{Batch, Strings};
+
+    fn column_data() -> impl Strategy<Value = ColumnData> {
+        prop_oneof![
+            prop::collection::vec(any::<f64>(), 0..8).prop_map(ColumnData::F64),
+            prop::collection::vec(any::<i64>(), 0..8).prop_map(ColumnData::S64),
+            prop::collection::vec(any::<bool>(), 0..8).prop_map(ColumnData::Bool),
+            prop::collection::vec("[a-z\u{1b}é]{0,3}", 0..8)
+                .prop_map(|v| ColumnData::String(crate::strings::pack(v.iter().map(String::as_str)))),
+            (prop::collection::vec(0_u32..6, 0..8), prop::collection::vec(any::<u8>(), 0..6))
+                .prop_map(|(offsets, bytes)| ColumnData::String(Strings { offsets, bytes })),
+        ]
+    }
+
+    fn name() -> impl Strategy<Value = String> {
+        "[ab\u{7}]{0,2}"
+    }
+
+    fn output() -> impl Strategy<Value = Output> {
+        let column = (name(), column_data(), prop::option::of(prop::collection::vec(any::<bool>(), 0..8)))
+            .prop_map(|(name, data, validity)| Column { name, data, validity });
+        let table = (name(), 0_u32..8, prop::collection::vec(column, 0..4))
+            .prop_map(|(name, rows, columns)| Table { name, data: Batch { rows, columns } });
+        let metric = (name(), any::<f64>(), name()).prop_map(|(name, value, unit)| Metric { name, value, unit });
+        (prop::collection::vec(table, 0..4), prop::collection::vec(metric, 0..3))
+            .prop_map(|(tables, metrics)| Output { tables, metrics })
+    }
+
+    fn well_formed(o: &Output) -> bool {
+        let good_name = |n: &str| !n.is_empty() && !n.chars().any(char::is_control);
+        let distinct = |names: Vec<&str>| names.iter().collect::<HashSet<_>>().len() == names.len();
+        o.tables.iter().all(|t| {
+            let rows = t.data.rows as usize;
+            good_name(&t.name)
+                && (!t.data.columns.is_empty() || rows == 0)
+                && distinct(t.data.columns.iter().map(|c| c.name.as_str()).collect())
+                && t.data.columns.iter().all(|c| {
+                    let len = match &c.data {
+                        ColumnData::F64(v) => v.len(),
+                        ColumnData::S64(v) | ColumnData::Timestamp(v) => v.len(),
+                        ColumnData::Bool(v) => v.len(),
+                        ColumnData::String(s) => {
+                            if crate::strings::check(s, rows).is_err() {
+                                return false;
+                            }
+                            rows
+                        }
+                    };
+                    good_name(&c.name) && len == rows && c.validity.as_ref().is_none_or(|v| v.len() == rows)
+                })
+        }) && distinct(o.tables.iter().map(|t| t.name.as_str()).collect())
+            && o.metrics.iter().all(|m| good_name(&m.name) && !m.unit.chars().any(char::is_control))
+            && distinct(o.metrics.iter().map(|m| m.name.as_str()).collect())
+    }
+
+    proptest! {
+        #[test]
+        fn exactly_the_well_formed_outputs_within_the_limit_are_accepted(output in output(), limit in 0_u64..4096) {
+            let size = output_size(&output);
+            let expected = well_formed(&output) && size <= limit;
+            let json = serde_json::to_vec(&output).expect("serializes");
+            let limits = Limits { output_bytes: limit, ..Limits::default() };
+            match check(output, &limits) {
+                Ok(_) => {
+                    prop_assert!(expected);
+                    // Rendered as JSON, an accepted output stays within a small multiple of its charge.
+                    prop_assert!(json.len() as u64 <= 8 * size, "{} bytes of JSON for {size} charged", json.len());
+                }
+                Err(e) => prop_assert!(!expected, "refused: {e}"),
+            }
+        }
+    }
+}

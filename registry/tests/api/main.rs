@@ -11,6 +11,7 @@ mod corrupt;
 mod crash;
 mod edge;
 mod health;
+mod hostile;
 mod lifecycle;
 mod openapi;
 mod platform;
