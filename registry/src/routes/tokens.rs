@@ -104,6 +104,7 @@ pub async fn issue(store: &Store, actor: &str, req: CreateToken, cap: Option<i64
 /// Create a token. Operators create any; others only more tokens for themselves.
 #[utoipa::path(post, path = "/v1/tokens", tag = "tokens", request_body = CreateToken,
     responses((status = 201, body = CreatedToken), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem, description = "`conflict`: the name belongs to another identity"),
               (status = 422, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn create(
