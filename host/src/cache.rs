@@ -56,7 +56,7 @@ impl CompileCache {
             }
         }
         let compiled =
-            engine.precompile_component(bytes).map_err(|e| LoadError::Invalid(crate::plugin::one_line(&e)))?;
+            engine.precompile_component(bytes).map_err(|e| LoadError::Invalid(crate::error::one_line(&e)))?;
         // Unique per process and per call: two loads of one new component may race here.
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -70,7 +70,7 @@ impl CompileCache {
 
 /// Compiles `bytes` without a cache.
 pub(crate) fn compile(engine: &Engine, bytes: &[u8]) -> Result<Component, LoadError> {
-    let compiled = engine.precompile_component(bytes).map_err(|e| LoadError::Invalid(crate::plugin::one_line(&e)))?;
+    let compiled = engine.precompile_component(bytes).map_err(|e| LoadError::Invalid(crate::error::one_line(&e)))?;
     from_compiled(engine, &compiled)
 }
 
@@ -79,7 +79,7 @@ pub(crate) fn compile(engine: &Engine, bytes: &[u8]) -> Result<Component, LoadEr
 fn from_compiled(engine: &Engine, compiled: &[u8]) -> Result<Component, LoadError> {
     // SAFETY: these bytes were just produced by `precompile_component` on this engine.
     unsafe { Component::deserialize(engine, compiled) }
-        .map_err(|e| LoadError::ExceedsLimits(crate::plugin::one_line(&e)))
+        .map_err(|e| LoadError::ExceedsLimits(crate::error::one_line(&e)))
 }
 
 /// A hex digest of everything that makes compiled code compatible with `engine`.

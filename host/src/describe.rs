@@ -22,7 +22,7 @@ pub const MAX_DOC_BYTES: usize = 4 << 10;
 
 /// Checks `info`'s counts, sizes and names; the message says which bound was passed.
 pub fn check(info: &PluginInfo) -> Result<(), String> {
-    name("plugin name", &info.name)?;
+    name("plugin", &info.name)?;
     if info.version.is_empty() || info.version.len() > MAX_NAME_BYTES {
         return Err(format!("the version must be 1 to {MAX_NAME_BYTES} bytes"));
     }
@@ -49,15 +49,9 @@ fn count(what: &str, n: usize, max: usize) -> Result<(), String> {
 
 fn name(what: &str, name: &str) -> Result<(), String> {
     if name.trim().is_empty() {
-        return Err(format!("a {what} is empty"));
+        return Err(format!("a {what} name is empty"));
     }
-    if name.len() > MAX_NAME_BYTES {
-        return Err(format!("a {what} is {} bytes, over {MAX_NAME_BYTES}", name.len()));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(format!("{what} `{}` holds control characters", name.escape_debug()));
-    }
-    Ok(())
+    crate::output::printable_name(what, name)
 }
 
 fn text(what: &str, text: &str, max: usize) -> Result<(), String> {
@@ -70,7 +64,7 @@ fn text(what: &str, text: &str, max: usize) -> Result<(), String> {
 fn unique<'a>(what: &str, items: impl Iterator<Item = (&'a str, &'a str)>) -> Result<(), String> {
     let mut seen = HashSet::new();
     for (n, doc) in items {
-        name(&format!("{what} name"), n)?;
+        name(what, n)?;
         text(&format!("doc of {what} `{n}`"), doc, MAX_DOC_BYTES)?;
         if !seen.insert(n) {
             return Err(format!("{what} `{n}` is declared twice"));

@@ -146,3 +146,15 @@ pub(crate) enum Abort {
     #[error("{0}")]
     Misuse(String),
 }
+
+/// An error chain on one line, without its wasm backtrace: backtraces go to the log, not into
+/// messages people and programs read.
+pub(crate) fn one_line(e: &wasmtime::Error) -> String {
+    // A backtrace rides in the chain as context (it is not an `Error`, so it is known by its text).
+    let parts: Vec<String> = e
+        .chain()
+        .map(|cause| cause.to_string().lines().next().unwrap_or_default().trim().to_string())
+        .filter(|line| !line.is_empty() && !line.starts_with("error while executing at wasm backtrace"))
+        .collect();
+    parts.join(": ")
+}

@@ -94,6 +94,16 @@ pub fn check(output: Output, limits: &Limits) -> Result<Output, RunError> {
 
 /// A name must be non-empty, printable, short, and not yet in `seen`.
 fn check_name<'a>(what: &str, name: &'a str, seen: &mut HashSet<&'a str>) -> Result<(), String> {
+    printable_name(what, name)?;
+    if !seen.insert(name) {
+        return Err(format!("{what} name `{name}` appears twice"));
+    }
+    Ok(())
+}
+
+/// The rule every name a guest hands the host follows: non-empty, at most [`MAX_NAME_BYTES`],
+/// no control characters.
+pub(crate) fn printable_name(what: &str, name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err(format!("a {what} name is empty"));
     }
@@ -102,9 +112,6 @@ fn check_name<'a>(what: &str, name: &'a str, seen: &mut HashSet<&'a str>) -> Res
     }
     if name.chars().any(char::is_control) {
         return Err(format!("{what} name `{}` holds control characters", escape(name)));
-    }
-    if !seen.insert(name) {
-        return Err(format!("{what} name `{name}` appears twice"));
     }
     Ok(())
 }

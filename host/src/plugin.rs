@@ -7,7 +7,7 @@ use wasmtime::Store;
 use crate::bindings::v0_1_0::{PluginInfo, PluginPre};
 use crate::cache::{CacheOutcome, sha256_hex};
 use crate::engine::Host;
-use crate::error::{LoadError, RunError};
+use crate::error::{LoadError, RunError, one_line};
 use crate::limits::Limits;
 use crate::state::RunState;
 use crate::validate::{self, Interfaces};
@@ -188,15 +188,3 @@ enum Failure {
     Call(wasmtime::Error),
 }
 use Failure::{Call, Instantiation};
-
-/// An error chain on one line, without its wasm backtrace: backtraces go to the log, not into
-/// messages people and programs read.
-pub(crate) fn one_line(e: &wasmtime::Error) -> String {
-    // A backtrace rides in the chain as context (it is not an `Error`, so it is known by its text).
-    let parts: Vec<String> = e
-        .chain()
-        .map(|cause| cause.to_string().lines().next().unwrap_or_default().trim().to_string())
-        .filter(|line| !line.is_empty() && !line.starts_with("error while executing at wasm backtrace"))
-        .collect();
-    parts.join(": ")
-}

@@ -8,11 +8,12 @@ use wasmtime::Trap;
 use crate::bindings::v0_1_0::{Output, Param, PluginError};
 use crate::data::{DataSource, Grants};
 use crate::engine::{Host, RunSlot};
+use crate::error::one_line;
 use crate::error::{Abort, RunError};
 use crate::limits::{Limits, Usage};
 use crate::log::RunLog;
 use crate::output::output_size;
-use crate::plugin::{Plugin, one_line};
+use crate::plugin::Plugin;
 use crate::state::{DataAccess, RunState};
 
 /// What to run a plugin with.
