@@ -1,6 +1,6 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 mod bounds;
@@ -10,7 +10,7 @@ use bounds::Bounds;
 use problems::ProblemResponses;
 
 use crate::routes::{
-    audit, datasets, enablements, health, keys, monitoring, namespaces, plugins, review, runs, tenants, tokens,
+    audit, datasets, enablements, health, keys, monitoring, namespaces, plugins, review, runs, session, tenants, tokens,
 };
 
 #[derive(OpenApi)]
@@ -21,6 +21,7 @@ use crate::routes::{
     paths(
         health::healthz, health::readyz, health::metrics, health::openapi,
         tokens::create, tokens::list, tokens::revoke,
+        session::sign_in, session::show, session::sign_out, session::create_link,
         namespaces::create, namespaces::show, namespaces::add_member,
         keys::add, keys::list, keys::revoke,
         plugins::publish, plugins::search, plugins::list_versions, plugins::show, plugins::download, plugins::resolve,
@@ -46,6 +47,14 @@ impl Modify for BearerToken {
         components.add_security_scheme(
             "token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        // The console's session cookie; writes through it also send `X-CSRF-Token`.
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::SESSION_COOKIE,
+                "Set by POST /v1/session. Writes must also send the session's csrf_token in X-CSRF-Token.",
+            ))),
         );
     }
 }

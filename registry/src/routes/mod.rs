@@ -2,6 +2,7 @@
 //! cross-cutting layers (request ids, tracing, body limit, metrics).
 
 pub mod audit;
+pub mod console;
 pub mod datasets;
 pub mod enablements;
 pub mod health;
@@ -11,6 +12,7 @@ pub mod namespaces;
 pub mod plugins;
 pub mod review;
 pub mod runs;
+pub mod session;
 pub mod tenants;
 pub mod tokens;
 
@@ -30,6 +32,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(tokens::router())
+        .merge(session::router())
         .merge(namespaces::router())
         .merge(keys::router())
         .merge(plugins::router())
@@ -40,7 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(enablements::router())
         .merge(runs::router())
         .merge(monitoring::router())
-        .fallback(unknown_route)
+        .fallback(console::fallback)
         .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(DefaultBodyLimit::max(body_limit))
@@ -48,11 +51,6 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
         .with_state(state)
-}
-
-/// Unknown paths get a problem document like every other error, not an empty 404.
-async fn unknown_route(uri: axum::http::Uri) -> crate::error::ApiError {
-    crate::error::ApiError::not_found(format!("no route for {}", uri.path()))
 }
 
 /// A known path with the wrong method gets a problem document too.

@@ -613,6 +613,7 @@ pub fn router_routes() -> Vec<(String, String)> {
     const SOURCES: &[&str] = &[
         include_str!("../../src/routes/health.rs"),
         include_str!("../../src/routes/tokens.rs"),
+        include_str!("../../src/routes/session.rs"),
         include_str!("../../src/routes/namespaces.rs"),
         include_str!("../../src/routes/keys.rs"),
         include_str!("../../src/routes/plugins.rs"),

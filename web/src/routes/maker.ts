@@ -1,0 +1,8 @@
+// The maker's pages.
+import type { RouteRecordRaw } from "vue-router";
+
+const roles = ["maker"] as const;
+
+/** Routes of the maker's pages. */
+export const makerRoutes: RouteRecordRaw[] = [];
+void roles;
