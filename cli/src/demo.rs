@@ -169,6 +169,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let rollup = operator
         .get(&["v1", "monitoring", "rollup"], &[("level", "district".to_string())])
         .context("reading the district rollup")?;
+    let console = console_links(&url, &operator, &clients)?;
     if args.json {
         let document = json!({
             "url": url,
@@ -179,10 +180,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "tenants_with_plugins": runners.len(),
             "plugins": summaries,
             "district_rollup": rollup,
+            "console": console,
         });
         println!("{}", serde_json::to_string_pretty(&document)?);
     } else {
         print_summary(&args, &url, ids.len(), runners.len(), &summaries, &rollup);
+        print_console(&console);
     }
 
     let failed: usize = summaries.iter().map(|s| s["failures"].as_array().map_or(0, Vec::len)).sum();
@@ -205,6 +208,33 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         bail!("{failed} of {} plugin runs failed (see above)", runs.len());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The console's address and one-time sign-in links for the operator and for the admin of the
+/// first tenant that ran the plugins (so its pages have runs to show).
+fn console_links(url: &str, operator: &Client, clients: &[(String, Client)]) -> anyhow::Result<Value> {
+    let link = |client: &Client| -> anyhow::Result<String> {
+        let made = client.post(&["v1", "session", "links"], None).context("making a sign-in link")?;
+        Ok(format!("{url}{}", text(&made["path"])))
+    };
+    let (tenant, admin) = clients.first().context("no tenant ran the plugins")?;
+    Ok(json!({
+        "url": format!("{url}/"),
+        "operator_link": link(operator)?,
+        "admin_tenant": tenant,
+        "admin_link": link(admin)?,
+        "admin_token": admin.token(),
+    }))
+}
+
+fn print_console(console: &Value) {
+    println!("\n== the console: {}", text(&console["url"]));
+    println!("   operator, one-time sign-in:       {}", text(&console["operator_link"]));
+    println!(
+        "   admin of tenant {}, one-time sign-in: {}",
+        text(&console["admin_tenant"]),
+        text(&console["admin_link"])
+    );
 }
 
 /// Publishes each built example plugin as a maker, signed, and approves it as the operator.

@@ -1,7 +1,9 @@
 // English.
+import * as operator from "./operator";
+import * as tenant from "./tenant";
 import type { Messages } from "./zh-CN";
 
-export const en: Messages = {
+const common: Omit<Messages, keyof typeof operator.zh | keyof typeof tenant.zh> = {
   "app.title": "Kiln industrial plugins",
   "app.skip": "Skip to content",
   "lang.switch": "中文",
@@ -76,3 +78,6 @@ export const en: Messages = {
   "problem.network": "Cannot reach the service",
   "problem.other": "Something went wrong",
 };
+
+/** Every message in English. */
+export const en: Messages = { ...common, ...operator.en, ...tenant.en };

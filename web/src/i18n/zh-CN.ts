@@ -1,5 +1,9 @@
-// 简体中文: the demo's language and the default.
-export const zh = {
+// 简体中文: the demo's language and the default. Each area's pages keep their messages in a
+// file of their own (operator.ts, tenant.ts), merged here.
+import * as operator from "./operator";
+import * as tenant from "./tenant";
+
+const common = {
   "app.title": "Kiln 工业插件平台",
   "app.skip": "跳到正文",
   "lang.switch": "English",
@@ -74,6 +78,9 @@ export const zh = {
   "problem.network": "无法连接服务",
   "problem.other": "出错了",
 };
+
+/** Every message in Chinese. */
+export const zh = { ...common, ...operator.zh, ...tenant.zh };
 
 /** The messages of one language: every key of the zh-CN set. */
 export type Messages = Record<keyof typeof zh, string>;
