@@ -133,7 +133,7 @@ export function tableChart(table: ResultTable): { option: Record<string, unknown
     name: table.columns[i]!.name,
     type: kind,
     yAxisIndex: axes[k],
-    showSymbol: kind === "line" && rows.length <= 120,
+    showSymbol: kind === "bar" ? undefined : rows.length <= 40,
     connectNulls: false,
     data: data[k],
   }));
