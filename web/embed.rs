@@ -53,7 +53,8 @@ mod tests {
 
     #[test]
     fn all_the_javascript_fits_in_400_kb_gzipped() {
-        let total: usize = ASSETS.iter().filter(|a| a.path.ends_with(".js")).map(|a| a.gzip.unwrap_or(a.body).len()).sum();
+        let total: usize =
+            ASSETS.iter().filter(|a| a.path.ends_with(".js")).map(|a| a.gzip.unwrap_or(a.body).len()).sum();
         assert!(total <= 400_000, "the console's scripts are {total} bytes gzipped, over the 400 kB budget");
     }
 
