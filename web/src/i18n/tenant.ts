@@ -208,6 +208,9 @@ export const zh = {
   "maker.keys": "签名密钥",
   "maker.noKeys": "还没有登记公钥。",
   "maker.revoked": "已吊销",
+  "maker.lookup": "查找插件",
+  "maker.lookupHelp": "新插件在第一个版本通过审核前不会出现在插件市场里；输入名称即可查看它的审核状态。",
+  "maker.lookupLabel": "命名空间/插件名",
 };
 
 export const en: Record<keyof typeof zh, string> = {
@@ -418,4 +421,7 @@ export const en: Record<keyof typeof zh, string> = {
   "maker.keys": "Signing keys",
   "maker.noKeys": "No public key registered yet.",
   "maker.revoked": "Revoked",
+  "maker.lookup": "Find a plugin",
+  "maker.lookupHelp": "A new plugin is not in the catalog until a first version is approved; enter its name to see where its review is.",
+  "maker.lookupLabel": "namespace/plugin",
 };
