@@ -116,5 +116,17 @@ test("a series has one point per month in order, a missing cell as null", async 
     cells: q.month === "2025-02" ? [] : [park("qujiang", Number((q.month as string).slice(5)))],
   }));
   const points = await series(cache, { level: "park", district: "yanta", park: "qujiang" }, ["2025-01", "2025-02", "2025-03"], 2);
-  expect(points.map((p) => p.cell?.indicators?.output_value ?? null)).toEqual([1, null, 3]);
+  expect(points?.map((p) => p.cell?.indicators?.output_value ?? null)).toEqual([1, null, 3]);
+});
+
+test("a series stops asking when told to", async () => {
+  let asked = 0;
+  const cache = new RollupCache(async (q) => {
+    asked++;
+    return { month: q.month as string, k: 3, level: "region", cells: [] };
+  });
+  let stopped = false;
+  const points = await series(cache, { level: "region" }, ["2025-01", "2025-02", "2025-03"], 1, () => (stopped = true), () => stopped);
+  expect(points).toBeNull();
+  expect(asked).toBe(1);
 });
