@@ -52,6 +52,13 @@ mod tests {
     }
 
     #[test]
+    fn all_the_javascript_fits_in_400_kb_gzipped() {
+        let total: usize =
+            ASSETS.iter().filter(|a| a.path.ends_with(".js")).map(|a| a.gzip.unwrap_or(a.body).len()).sum();
+        assert!(total <= 400_000, "the console's scripts are {total} bytes gzipped, over the 400 kB budget");
+    }
+
+    #[test]
     fn the_page_loads_only_hashed_scripts_from_the_service() {
         let html = std::str::from_utf8(index().body).expect("index.html is UTF-8");
         assert!(!index().immutable, "index.html must be revalidated, it names the current hashes");

@@ -14,7 +14,8 @@ const routes: RouteRecordRaw[] = [
   ...operatorRoutes,
   ...tenantRoutes,
   ...makerRoutes,
-  { path: "/:rest(.*)*", name: "not-found", component: () => import("./pages/NotFound.vue"), meta: { public: true } },
+  // Not public: the signed-out are asked to sign in before they learn which pages exist.
+  { path: "/:rest(.*)*", name: "not-found", component: () => import("./pages/NotFound.vue") },
 ];
 
 /** The console's router. */

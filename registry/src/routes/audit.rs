@@ -1,9 +1,9 @@
 //! The audit log, for operators.
 
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role};
 use crate::error::ApiResult;
@@ -11,9 +11,9 @@ use crate::extract::Query;
 use crate::state::AppState;
 use crate::store::audit::{self, AuditEntry};
 
-/// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/audit", get(list))
+/// Routes ([`super`] tells how to add one).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(list))
 }
 
 /// `?after=&limit=`: entries after a sequence number (keyset pagination).

@@ -2,14 +2,14 @@
 //! for an HttpOnly, SameSite=Strict session cookie, and ends the session by signing out. The
 //! token itself never reaches the browser's storage, and no URL holds it after sign-in.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role, SESSION_COOKIE, from_token, from_token_record, new_token, token_hash};
 use crate::error::{ApiError, ApiResult};
@@ -25,10 +25,8 @@ pub const SESSION_TTL_MS: i64 = 12 * 3_600_000;
 pub const LINK_TTL_MS: i64 = 12 * 3_600_000;
 
 /// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/session", post(sign_in).get(show).delete(sign_out))
-        .route("/v1/session/links", post(create_link))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(sign_in, show, sign_out)).routes(routes!(create_link))
 }
 
 /// What to sign in with: exactly one of a token or a sign-in link's secret.
