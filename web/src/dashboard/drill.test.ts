@@ -5,7 +5,8 @@ import {
   cellQuery,
   climb,
   drillView,
-  levelsBelow,
+  cellId,
+  levelBelow,
   nextLevel,
   nodeQuery,
   queryOfView,
@@ -31,7 +32,8 @@ test("the next level goes region, district, park, industry, enterprise and stops
   expect(nextLevel("region")).toBe("district");
   expect(nextLevel("park")).toBe("industry");
   expect(nextLevel("enterprise")).toBeNull();
-  expect(levelsBelow({ district: "yanta" })).toEqual(["park", "industry", "enterprise"]);
+  expect(levelBelow({ district: "yanta" })).toBe("park");
+  expect(levelBelow({ district: "yanta", park: "p", industry: "C39" })).toBe("enterprise");
 });
 
 test("a view survives the round trip through the URL", () => {
@@ -42,7 +44,13 @@ test("a view survives the round trip through the URL", () => {
 
 test("a malformed or impossible query is dropped, not sent on", () => {
   const v = viewFromQuery({ month: "2025-13", district: "../x", level: "region", park: ["qujiang"] });
-  expect(v).toEqual({ month: undefined, path: { park: "qujiang" }, level: "industry" });
+  expect(v).toEqual({ month: undefined, path: {}, level: "district" });
+  // A park without its district is no place in the hierarchy: the path stops before it.
+  expect(viewFromQuery({ district: ["yanta"], industry: "C39" }).path).toEqual({ district: "yanta" });
+});
+
+test("cells that share a key at their level are told apart by their whole path", () => {
+  expect(cellId(park("a", 1))).not.toBe(cellId({ ...park("a", 1), district: "beilin" }));
 });
 
 test("drilling into a bar adds its key and shows the level below; enterprises are leaves", () => {
