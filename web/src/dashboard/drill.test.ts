@@ -3,6 +3,7 @@ import {
   breadcrumb,
   buildCsv,
   cellQuery,
+  csvValue,
   climb,
   drillView,
   cellId,
@@ -16,7 +17,7 @@ import {
 } from "./drill";
 import { RollupCache, series, type RollupAnswer } from "./rollups";
 
-const indicators = { output_value: 100, energy_tce: 5, energy_intensity: 0.05, electricity_kwh: 1000, employees: 20, growth: 0.1 };
+const indicators = { output_value: 100, energy_tce: 5, energy_intensity: 0.05, electricity_kwh: 1000, employees: 20, growth: 0.1234 };
 const park = (id: string, output?: number): Cell => ({
   level: "park",
   district: "yanta",
@@ -78,9 +79,15 @@ test("the CSV shows hidden cells as a dash with their reason, never a number", (
     reason: () => "少于 3 家企业",
   });
   const lines = csv.replace("\ufeff", "").trim().split("\r\n");
-  expect(lines[1]).toBe('"曲江, 新区",qujiang,10,12.5,5,0.05,1000,20,0.1,');
+  expect(lines[1]).toBe('"曲江, 新区",qujiang,10,12.5,5,0.05,1000,20,12.34,');
   expect(lines[2]).toBe("小园区,tiny,2,—,—,—,—,—,—,少于 3 家企业");
   expect(csv.startsWith("\ufeff")).toBe(true);
+});
+
+test("CSV figures are rounded to what they mean, growth in percent", () => {
+  expect(csvValue("output_value", 170652.34000000005)).toBe("170652.34");
+  expect(csvValue("growth", 0.047956831525548305)).toBe("4.8");
+  expect(csvValue("employees", 10215)).toBe("10215");
 });
 
 test("a name that looks like a formula is written as text", () => {

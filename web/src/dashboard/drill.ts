@@ -203,6 +203,21 @@ export interface CsvLabels {
   reason: (cell: Cell) => string;
 }
 
+const CSV_DIGITS: Record<Metric, number> = {
+  output_value: 2,
+  energy_tce: 3,
+  energy_intensity: 4,
+  electricity_kwh: 0,
+  employees: 0,
+  growth: 2,
+};
+
+/** A figure as the CSV writes it: rounded to what it means; growth in percent, as headed. */
+export function csvValue(metric: Metric, v: number): string {
+  const x = metric === "growth" ? v * 100 : v;
+  return String(Number(x.toFixed(CSV_DIGITS[metric])));
+}
+
 /** Placeholder for a value that is not published. */
 export const HIDDEN = "—";
 
@@ -221,7 +236,7 @@ export function buildCsv(cells: readonly Cell[], labels: CsvLabels): string {
   for (const cell of cells) {
     const values = METRICS.map((m) => {
       const v = metricOf(cell, m);
-      return v === null ? HIDDEN : String(v);
+      return v === null ? HIDDEN : csvValue(m, v);
     });
     lines.push(
       [labels.name(cell), cellKey(cell), String(cell.enterprises), ...values, cell.suppressed ? labels.reason(cell) : ""]
