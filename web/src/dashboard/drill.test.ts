@@ -3,9 +3,11 @@ import {
   breadcrumb,
   buildCsv,
   cellQuery,
+  csvValue,
   climb,
   drillView,
-  levelsBelow,
+  cellId,
+  levelBelow,
   nextLevel,
   nodeQuery,
   queryOfView,
@@ -15,7 +17,7 @@ import {
 } from "./drill";
 import { RollupCache, series, type RollupAnswer } from "./rollups";
 
-const indicators = { output_value: 100, energy_tce: 5, energy_intensity: 0.05, electricity_kwh: 1000, employees: 20, growth: 0.1 };
+const indicators = { output_value: 100, energy_tce: 5, energy_intensity: 0.05, electricity_kwh: 1000, employees: 20, growth: 0.1234 };
 const park = (id: string, output?: number): Cell => ({
   level: "park",
   district: "yanta",
@@ -31,7 +33,8 @@ test("the next level goes region, district, park, industry, enterprise and stops
   expect(nextLevel("region")).toBe("district");
   expect(nextLevel("park")).toBe("industry");
   expect(nextLevel("enterprise")).toBeNull();
-  expect(levelsBelow({ district: "yanta" })).toEqual(["park", "industry", "enterprise"]);
+  expect(levelBelow({ district: "yanta" })).toBe("park");
+  expect(levelBelow({ district: "yanta", park: "p", industry: "C39" })).toBe("enterprise");
 });
 
 test("a view survives the round trip through the URL", () => {
@@ -42,7 +45,13 @@ test("a view survives the round trip through the URL", () => {
 
 test("a malformed or impossible query is dropped, not sent on", () => {
   const v = viewFromQuery({ month: "2025-13", district: "../x", level: "region", park: ["qujiang"] });
-  expect(v).toEqual({ month: undefined, path: { park: "qujiang" }, level: "industry" });
+  expect(v).toEqual({ month: undefined, path: {}, level: "district" });
+  // A park without its district is no place in the hierarchy: the path stops before it.
+  expect(viewFromQuery({ district: ["yanta"], industry: "C39" }).path).toEqual({ district: "yanta" });
+});
+
+test("cells that share a key at their level are told apart by their whole path", () => {
+  expect(cellId(park("a", 1))).not.toBe(cellId({ ...park("a", 1), district: "beilin" }));
 });
 
 test("drilling into a bar adds its key and shows the level below; enterprises are leaves", () => {
@@ -70,9 +79,15 @@ test("the CSV shows hidden cells as a dash with their reason, never a number", (
     reason: () => "少于 3 家企业",
   });
   const lines = csv.replace("\ufeff", "").trim().split("\r\n");
-  expect(lines[1]).toBe('"曲江, 新区",qujiang,10,12.5,5,0.05,1000,20,0.1,');
+  expect(lines[1]).toBe('"曲江, 新区",qujiang,10,12.5,5,0.05,1000,20,12.34,');
   expect(lines[2]).toBe("小园区,tiny,2,—,—,—,—,—,—,少于 3 家企业");
   expect(csv.startsWith("\ufeff")).toBe(true);
+});
+
+test("CSV figures are rounded to what they mean, growth in percent", () => {
+  expect(csvValue("output_value", 170652.34000000005)).toBe("170652.34");
+  expect(csvValue("growth", 0.047956831525548305)).toBe("4.8");
+  expect(csvValue("employees", 10215)).toBe("10215");
 });
 
 test("a name that looks like a formula is written as text", () => {
@@ -116,5 +131,17 @@ test("a series has one point per month in order, a missing cell as null", async 
     cells: q.month === "2025-02" ? [] : [park("qujiang", Number((q.month as string).slice(5)))],
   }));
   const points = await series(cache, { level: "park", district: "yanta", park: "qujiang" }, ["2025-01", "2025-02", "2025-03"], 2);
-  expect(points.map((p) => p.cell?.indicators?.output_value ?? null)).toEqual([1, null, 3]);
+  expect(points?.map((p) => p.cell?.indicators?.output_value ?? null)).toEqual([1, null, 3]);
+});
+
+test("a series stops asking when told to", async () => {
+  let asked = 0;
+  const cache = new RollupCache(async (q) => {
+    asked++;
+    return { month: q.month as string, k: 3, level: "region", cells: [] };
+  });
+  let stopped = false;
+  const points = await series(cache, { level: "region" }, ["2025-01", "2025-02", "2025-03"], 1, () => (stopped = true), () => stopped);
+  expect(points).toBeNull();
+  expect(asked).toBe(1);
 });

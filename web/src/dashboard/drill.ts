@@ -23,7 +23,11 @@ export const LEVELS: readonly Level[] = ["region", "district", "park", "industry
 /** The levels a path can hold a key for, in drill order. */
 export const KEYED: readonly ("district" | "park" | "industry")[] = ["district", "park", "industry"];
 
-/** Where the user stands: the keys chosen so far (each optional, kept in hierarchy order). */
+/**
+ * Where the user stands: the keys chosen so far, a prefix of district → park → industry (a
+ * rollup groups by every key down to its level, so a park's cells exist only within a
+ * district, an industry's only within a park).
+ */
 export interface DrillPath {
   district?: string;
   park?: string;
@@ -54,10 +58,9 @@ export function pathLevel(path: DrillPath): Level {
   return level;
 }
 
-/** The levels that may be shown below a path: every level deeper than its deepest key. */
-export function levelsBelow(path: DrillPath): Level[] {
-  const d = depth(pathLevel(path));
-  return LEVELS.filter((l) => depth(l) > d);
+/** The level shown below a path: the one under its deepest key. */
+export function levelBelow(path: DrillPath): Level {
+  return nextLevel(pathLevel(path)) ?? "enterprise";
 }
 
 /** Whether a cell at `level` can be drilled into (everything above enterprises). */
@@ -71,10 +74,20 @@ export function cellKey(cell: Cell): string {
   return key ?? "";
 }
 
-/** The path after drilling into `cell`: its key is added at its level. */
+/** A cell's identity: every key it has, so two cells of one list never share it. */
+export function cellId(cell: Cell): string {
+  return [cell.district, cell.park, cell.industry, cell.enterprise].map((k) => k ?? "").join("/");
+}
+
+/** The path after drilling into `cell`: its keys down to its level. */
 export function drillInto(path: DrillPath, cell: Cell): DrillPath {
   if (cell.level === "region" || cell.level === "enterprise") return { ...path };
-  return { ...path, [cell.level]: cellKey(cell) };
+  const out: DrillPath = {};
+  for (const key of KEYED) {
+    const v = cell[key];
+    if (depth(key) <= depth(cell.level) && v != null) out[key] = v;
+  }
+  return out;
 }
 
 /** The view after drilling into `cell`: its path, showing the level below it. */
@@ -105,13 +118,11 @@ export function viewFromQuery(query: Record<string, unknown>): View {
   const path: DrillPath = {};
   for (const key of KEYED) {
     const v = one(query[key]);
-    if (v !== undefined && KEY.test(v)) path[key] = v;
+    if (v === undefined || !KEY.test(v)) break;
+    path[key] = v;
   }
   const month = one(query.month);
-  const asked = one(query.level) as Level | undefined;
-  const below = levelsBelow(path);
-  const level = asked && below.includes(asked) ? asked : below[0] ?? "enterprise";
-  return { month: month && MONTH.test(month) ? month : undefined, path, level };
+  return { month: month && MONTH.test(month) ? month : undefined, path, level: levelBelow(path) };
 }
 
 /** The URL query of a view (only what is set, in a stable order). */
@@ -192,6 +203,21 @@ export interface CsvLabels {
   reason: (cell: Cell) => string;
 }
 
+const CSV_DIGITS: Record<Metric, number> = {
+  output_value: 2,
+  energy_tce: 3,
+  energy_intensity: 4,
+  electricity_kwh: 0,
+  employees: 0,
+  growth: 2,
+};
+
+/** A figure as the CSV writes it: rounded to what it means; growth in percent, as headed. */
+export function csvValue(metric: Metric, v: number): string {
+  const x = metric === "growth" ? v * 100 : v;
+  return String(Number(x.toFixed(CSV_DIGITS[metric])));
+}
+
 /** Placeholder for a value that is not published. */
 export const HIDDEN = "—";
 
@@ -210,7 +236,7 @@ export function buildCsv(cells: readonly Cell[], labels: CsvLabels): string {
   for (const cell of cells) {
     const values = METRICS.map((m) => {
       const v = metricOf(cell, m);
-      return v === null ? HIDDEN : String(v);
+      return v === null ? HIDDEN : csvValue(m, v);
     });
     lines.push(
       [labels.name(cell), cellKey(cell), String(cell.enterprises), ...values, cell.suppressed ? labels.reason(cell) : ""]

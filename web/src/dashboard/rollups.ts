@@ -58,7 +58,9 @@ export interface Point {
 
 /**
  * The series of the cell `query` names over `months` (oldest first), asking at most
- * `concurrency` rollups at a time; `onPoint` sees each point as it arrives.
+ * `concurrency` rollups at a time; `onPoint` sees each point as it arrives. When `stop` says so
+ * (the user went elsewhere) no further month is asked and null is returned, so a drill's own
+ * request never waits behind a series nobody looks at any more.
  */
 export async function series(
   cache: RollupCache,
@@ -66,11 +68,12 @@ export async function series(
   months: readonly string[],
   concurrency = 4,
   onPoint?: (index: number, point: Point) => void,
-): Promise<Point[]> {
+  stop: () => boolean = () => false,
+): Promise<Point[] | null> {
   const points: Point[] = months.map((month) => ({ month, cell: null }));
   let next = 0;
   async function worker() {
-    while (next < months.length) {
+    while (next < months.length && !stop()) {
       const i = next++;
       const month = months[i] as string;
       const answer = await cache.get({ ...query, month });
@@ -80,5 +83,5 @@ export async function series(
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, months.length) }, worker));
-  return points;
+  return stop() ? null : points;
 }

@@ -3,34 +3,90 @@
 import { ApiProblem, toProblem } from "../api/client";
 import { session } from "../session";
 
-/** Where a page of the log starts and how long it is, from the URL. */
+/**
+ * A page of the log, newest first: the newest entries (no cursor), those older than `before`,
+ * or those newer than `after` (asked oldest first and shown reversed). Filters narrow it.
+ */
 export interface AuditPage {
-  after: number;
+  before?: number;
+  after?: number;
   limit: number;
+  action?: string;
+  actor?: string;
+  subject?: string;
 }
 
 /** The page sizes offered. */
 export const LIMITS = [25, 50, 100] as const;
 
-/** The page a URL query names; nonsense falls back to the first page of 50. */
+function seq(v: unknown): number | undefined {
+  const n = Number(Array.isArray(v) ? v[0] : v);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+function text(v: unknown): string | undefined {
+  const s = Array.isArray(v) ? v[0] : v;
+  return typeof s === "string" && s.trim() !== "" ? s.trim().slice(0, 200) : undefined;
+}
+
+/** The page a URL query names; nonsense falls back to the newest 50. */
 export function pageFromQuery(query: Record<string, unknown>): AuditPage {
-  const after = Number(query.after);
   const limit = Number(query.limit);
-  return {
-    after: Number.isInteger(after) && after > 0 ? after : 0,
-    limit: (LIMITS as readonly number[]).includes(limit) ? limit : 50,
-  };
+  const p: AuditPage = { limit: (LIMITS as readonly number[]).includes(limit) ? limit : 50 };
+  const before = seq(query.before);
+  const after = seq(query.after);
+  if (before !== undefined) p.before = before;
+  else if (after !== undefined) p.after = after;
+  for (const f of ["action", "actor", "subject"] as const) {
+    const v = text(query[f]);
+    if (v !== undefined) p[f] = v;
+  }
+  return p;
 }
 
-/** The page before: `limit` entries earlier (sequence numbers are dense), never below 0. */
-export function previous(p: AuditPage): AuditPage {
-  return { after: Math.max(0, p.after - p.limit), limit: p.limit };
+/** The URL query of a page. */
+export function queryOfPage(p: AuditPage): Record<string, string> {
+  const q: Record<string, string> = { limit: String(p.limit) };
+  if (p.before !== undefined) q.before = String(p.before);
+  if (p.after !== undefined) q.after = String(p.after);
+  for (const f of ["action", "actor", "subject"] as const) if (p[f]) q[f] = p[f] as string;
+  return q;
 }
 
-/** The page after, continuing from the last sequence number shown; null when this was the end. */
-export function following(p: AuditPage, seqs: readonly number[]): AuditPage | null {
-  if (seqs.length < p.limit) return null;
-  return { after: Math.max(...seqs), limit: p.limit };
+/** The API query of a page: newest first, except a page of newer entries (reversed on display). */
+export function apiQuery(p: AuditPage): Record<string, string | number> {
+  const q: Record<string, string | number> = { limit: p.limit, order: p.after !== undefined ? "asc" : "desc" };
+  if (p.before !== undefined) q.before = p.before;
+  if (p.after !== undefined) q.after = p.after;
+  for (const f of ["action", "actor", "subject"] as const) if (p[f]) q[f] = p[f] as string;
+  return q;
+}
+
+/** Entries in display order: newest first, whatever order they were asked in. */
+export function newestFirst<T extends { seq: number }>(entries: readonly T[]): T[] {
+  return [...entries].sort((a, b) => b.seq - a.seq);
+}
+
+/** The same filters with no cursor: the newest page. */
+export function newest(p: AuditPage): AuditPage {
+  return { ...p, before: undefined, after: undefined };
+}
+
+/** The page of entries older than those shown; null when there are none. */
+export function older(p: AuditPage, seqs: readonly number[]): AuditPage | null {
+  if (!seqs.length) return null;
+  const min = Math.min(...seqs);
+  // A full page may have more beyond it; a short page newest-first is the end of the log.
+  if (min <= 1 || (seqs.length < p.limit && p.after === undefined)) return null;
+  return { ...newest(p), before: min };
+}
+
+/** The page of entries newer than those shown; null on the newest page. */
+export function newer(p: AuditPage, seqs: readonly number[]): AuditPage | null {
+  if (p.before === undefined && p.after === undefined) return null;
+  if (p.after !== undefined && seqs.length < p.limit) return null;
+  if (!seqs.length) return p.before !== undefined ? newest(p) : null;
+  return { ...newest(p), after: Math.max(...seqs) };
 }
 
 /** The first entry verification found broken. */

@@ -32,6 +32,8 @@ test("a queue item is read whether it is a bare version or a version with its ch
   expect(subjectOf(entryOf(v).version)).toBe("acme/oee@0.2.0");
   const changes = { base: "0.1.0" } as Changes;
   expect(entryOf({ version: v, changes }).changes?.base).toBe("0.1.0");
+  const flat = entryOf({ ...v, changes });
+  expect([flat.version.version, flat.changes?.base]).toEqual(["0.2.0", "0.1.0"]);
 });
 
 test("a change report with nothing in it says so", () => {

@@ -33,13 +33,17 @@ export interface Entry {
   changes: Changes | null;
 }
 
-/** A queue item of either shape: a bare version, or `{version, changes}`. */
+/**
+ * A queue item of any shape the service has given: a bare version, a version with its
+ * `changes` beside its fields (the `ReviewItem` of console-names), or `{version, changes}`.
+ */
 export function entryOf(item: unknown): Entry {
   const o = item as Record<string, unknown>;
   if (o && typeof o.version === "object" && o.version !== null) {
     return { version: o.version as Version, changes: (o.changes as Changes | undefined) ?? null };
   }
-  return { version: item as Version, changes: null };
+  const changes = o && typeof o.changes === "object" && o.changes !== null ? (o.changes as Changes) : null;
+  return { version: item as Version, changes };
 }
 
 /** A parameter a plugin declares. */

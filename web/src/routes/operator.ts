@@ -1,13 +1,23 @@
 // The operator's pages: the overview, the regional dashboard, the review desk, the audit log
 // and the tenants. Each page keeps its state in the URL's query.
 import type { RouteRecordRaw } from "vue-router";
+import { prefetch } from "../dashboard/store";
 
 const meta = { roles: ["operator"] as const };
 
 /** Routes of the operator's pages. */
 export const operatorRoutes: RouteRecordRaw[] = [
   { path: "/overview", name: "overview", component: () => import("../pages/operator/Overview.vue"), meta },
-  { path: "/dashboard", name: "dashboard", component: () => import("../pages/operator/Dashboard.vue"), meta },
+  {
+    path: "/dashboard",
+    name: "dashboard",
+    component: () => import("../pages/operator/Dashboard.vue"),
+    meta,
+    // The first rollups are asked while the page's code loads, not after.
+    beforeEnter: (to) => {
+      prefetch(to.query);
+    },
+  },
   { path: "/review", name: "review", component: () => import("../pages/operator/Review.vue"), meta },
   { path: "/audit", name: "audit", component: () => import("../pages/operator/Audit.vue"), meta },
   { path: "/tenants", name: "tenants", component: () => import("../pages/operator/Tenants.vue"), meta },
