@@ -16,8 +16,13 @@ use kiln_host::PluginInfo;
 use kiln_registry::ServeConfig;
 use kiln_registry::auth::Role;
 use kiln_registry::manifest::{Manifest, sign};
+use kiln_registry::routes::keys::AddKey;
 use kiln_registry::routes::tokens::{CreateToken, issue};
 use kiln_registry::state::AppState;
+use kiln_registry::store::enablements::EnablementRecord;
+use kiln_registry::store::keys::SigningKey as RegisteredKey;
+use kiln_registry::store::runs::RunRecord;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use sqlx::{AnyPool, Connection as _, Row as _};
 
@@ -110,6 +115,15 @@ impl Resp {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("{} body is not JSON ({e}): {}", self.status, self.text()))
+    }
+
+    /// The body as the API type `T`, for tests that read fields (tests of the wire format
+    /// itself read [`Resp::json`]).
+    #[track_caller]
+    pub fn read<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!("{} body is not a {} ({e}): {}", self.status, std::any::type_name::<T>(), self.text())
+        })
     }
 
     pub fn text(&self) -> String {
@@ -276,8 +290,8 @@ impl TestApp {
     pub async fn register_key(&self, actor: Actor) -> Maker {
         let key = SigningKey::generate(&mut rand::rngs::OsRng);
         let public = hex::encode(key.verifying_key().to_bytes());
-        let resp = self.post("/v1/keys", &actor.token, json!({"public_key": public, "name": "test"})).await;
-        let key_id = resp.expect(201).json()["id"].as_str().unwrap().to_string();
+        let body = json!(AddKey { public_key: public, name: "test".into() });
+        let key_id = self.post("/v1/keys", &actor.token, body).await.expect(201).read::<RegisteredKey>().id;
         Maker { actor, key, key_id }
     }
 
@@ -413,7 +427,7 @@ impl TestApp {
             body.extend(extra);
         }
         let resp = self.post(&format!("/v1/tenants/{tenant}/enablements"), &admin.token, body).await;
-        resp.expect(201).json()["id"].as_str().unwrap().to_string()
+        resp.expect(201).read::<EnablementRecord>().id
     }
 
     /// Submits a run of enablement `id` in `mode`; returns the response.
@@ -438,11 +452,12 @@ impl TestApp {
     }
 
     /// Waits until run `id` of `admin`'s tenant is final; returns its record.
-    pub async fn finished(&self, admin: &Actor, id: &str) -> Value {
+    pub async fn finished(&self, admin: &Actor, id: &str) -> RunRecord {
         let tenant = admin.tenant.as_deref().unwrap();
         for _ in 0..3000 {
-            let run = self.get(&format!("/v1/tenants/{tenant}/runs/{id}"), &admin.token).await.expect(200).json();
-            if matches!(run["state"].as_str(), Some("succeeded" | "failed" | "cancelled")) {
+            let run: RunRecord =
+                self.get(&format!("/v1/tenants/{tenant}/runs/{id}"), &admin.token).await.expect(200).read();
+            if run.state.is_final() {
                 return run;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;

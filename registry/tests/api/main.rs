@@ -19,4 +19,5 @@ mod principals;
 mod publish;
 mod quotas;
 mod recovery;
+mod types;
 mod uploads;
