@@ -21,6 +21,7 @@ use kiln_registry::routes::tokens::{CreateToken, issue};
 use kiln_registry::state::AppState;
 use kiln_registry::store::enablements::EnablementRecord;
 use kiln_registry::store::keys::SigningKey as RegisteredKey;
+use kiln_registry::store::plugins::VersionRecord;
 use kiln_registry::store::runs::RunRecord;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -384,16 +385,16 @@ impl TestApp {
     }
 
     /// Publishes `bytes` into `ns` as `maker`, asserting 201; returns the version record.
-    pub async fn publish(&self, maker: &Maker, ns: &str, bytes: &[u8]) -> Value {
+    pub async fn publish(&self, maker: &Maker, ns: &str, bytes: &[u8]) -> VersionRecord {
         let publish = self.publish_of(maker, ns, bytes).await;
-        self.send_publish(maker, &publish).await.expect(201).json()
+        self.send_publish(maker, &publish).await.expect(201).read()
     }
 
     /// Publishes and approves; returns the approved record.
-    pub async fn publish_approved(&self, maker: &Maker, ns: &str, bytes: &[u8]) -> Value {
+    pub async fn publish_approved(&self, maker: &Maker, ns: &str, bytes: &[u8]) -> VersionRecord {
         let v = self.publish(maker, ns, bytes).await;
         let path = version_path(&v);
-        self.post_empty(&format!("{path}/approve"), &self.operator.token).await.expect(200).json()
+        self.post_empty(&format!("{path}/approve"), &self.operator.token).await.expect(200).read()
     }
 
     // ---- tenants, data and runs ----
@@ -528,13 +529,8 @@ pub async fn describe(bytes: &[u8]) -> PluginInfo {
 }
 
 /// `/v1/plugins/{ns}/{name}/versions/{version}` of a version record.
-pub fn version_path(v: &Value) -> String {
-    format!(
-        "/v1/plugins/{}/{}/versions/{}",
-        v["namespace"].as_str().unwrap(),
-        v["name"].as_str().unwrap(),
-        v["version"].as_str().unwrap()
-    )
+pub fn version_path(v: &VersionRecord) -> String {
+    format!("/v1/plugins/{}/{}/versions/{}", v.namespace, v.name, v.version)
 }
 
 /// Sends a request through a router (clone it per request; the router is cheap to clone).
