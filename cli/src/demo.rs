@@ -28,6 +28,7 @@ use kiln_registry::routes::monitoring::{Rollup, RollupQuery};
 use kiln_registry::routes::namespaces::CreateNamespace;
 use kiln_registry::routes::plugins::PublishRequest;
 use kiln_registry::routes::runs::{Mode, NewRun, OutputMetric, OutputTable, RunOutput};
+use kiln_registry::routes::session::SignInLink;
 use kiln_registry::routes::tenants::{ImportReport, ImportRequest};
 use kiln_registry::routes::tokens::{CreateToken, CreatedToken};
 use kiln_registry::store::datasets::DatasetVersion;
@@ -188,6 +189,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         RollupQuery { level: Some("district".into()), month: None, district: None, park: None, industry: None };
     let rollup: Rollup =
         operator.get_query(&["v1", "monitoring", "rollup"], &district).context("reading the district rollup")?;
+    let console = console_links(&url, &operator, &clients)?;
     if args.json {
         let document = json!({
             "url": url,
@@ -198,10 +200,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "tenants_with_plugins": runners.len(),
             "plugins": summaries,
             "district_rollup": rollup,
+            "console": console,
         });
         println!("{}", serde_json::to_string_pretty(&document)?);
     } else {
         print_summary(&args, &url, ids.len(), runners.len(), &summaries, &rollup);
+        print_console(&console);
     }
 
     let failed: usize = summaries.iter().map(|s| s.failures.len()).sum();
@@ -224,6 +228,40 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         bail!("{failed} of {} plugin runs failed (see above)", runs.len());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The console's address and one-time sign-in links (the `console` of the `--json` document).
+#[derive(Debug, Serialize)]
+struct Console {
+    url: String,
+    operator_link: String,
+    /// The first tenant that ran the plugins (so its pages have runs to show).
+    admin_tenant: String,
+    admin_link: String,
+    admin_token: Option<String>,
+}
+
+/// The console's address and one-time sign-in links for the operator and for the admin of the
+/// first tenant that ran the plugins.
+fn console_links(url: &str, operator: &Client, clients: &[(String, Client)]) -> anyhow::Result<Console> {
+    let link = |client: &Client| -> anyhow::Result<String> {
+        let made: SignInLink = client.post_empty(&["v1", "session", "links"]).context("making a sign-in link")?;
+        Ok(format!("{url}{}", made.path))
+    };
+    let (tenant, admin) = clients.first().context("no tenant ran the plugins")?;
+    Ok(Console {
+        url: format!("{url}/"),
+        operator_link: link(operator)?,
+        admin_tenant: tenant.clone(),
+        admin_link: link(admin)?,
+        admin_token: admin.token().map(String::from),
+    })
+}
+
+fn print_console(console: &Console) {
+    println!("\n== the console: {}", console.url);
+    println!("   operator, one-time sign-in:       {}", console.operator_link);
+    println!("   admin of tenant {}, one-time sign-in: {}", console.admin_tenant, console.admin_link);
 }
 
 /// Publishes each built example plugin as a maker, signed, and approves it as the operator.

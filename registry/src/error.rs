@@ -55,6 +55,7 @@ macro_rules! problems {
 problems! {
     unauthenticated => UNAUTHORIZED, "unauthenticated", "No valid API token was given";
     forbidden => FORBIDDEN, "forbidden", "The token's role or scopes do not allow this";
+    csrf => FORBIDDEN, "csrf", "A write through the session cookie lacked the session's CSRF token";
     not_found => NOT_FOUND, "not-found", "No such resource";
     method_not_allowed => METHOD_NOT_ALLOWED, "method-not-allowed", "The resource does not accept this method";
     conflict => CONFLICT, "conflict", "It already exists";

@@ -47,6 +47,11 @@ impl Client {
         Client { base: self.base.clone(), token, http: self.http.clone() }
     }
 
+    /// The token this client sends, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     /// The URL of an API path given as segments (each percent-encoded as needed).
     pub fn url(&self, segments: &[&str]) -> Url {
         let mut url = self.base.clone();

@@ -33,6 +33,7 @@
 //! the routes of [`api`], and is not in the document.
 
 pub mod audit;
+pub mod console;
 pub mod datasets;
 pub mod enablements;
 pub mod health;
@@ -42,6 +43,7 @@ pub mod namespaces;
 pub mod plugins;
 pub mod review;
 pub mod runs;
+pub mod session;
 pub mod tenants;
 pub mod tokens;
 
@@ -64,6 +66,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(crate::openapi::base())
         .merge(health::router())
         .merge(tokens::router())
+        .merge(session::router())
         .merge(namespaces::router())
         .merge(keys::router())
         .merge(plugins::router())
@@ -81,7 +84,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.limits.max_body_bytes;
     let (routes, document) = api().split_for_parts();
     routes
-        .fallback(unknown_route)
+        .fallback(console::fallback)
         .method_not_allowed_fallback(wrong_method)
         .layer(Extension(Arc::new(crate::openapi::complete(document))))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
@@ -90,11 +93,6 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
         .with_state(state)
-}
-
-/// Unknown paths get a problem document like every other error, not an empty 404.
-async fn unknown_route(uri: axum::http::Uri) -> crate::error::ApiError {
-    crate::error::ApiError::not_found(format!("no route for {}", uri.path()))
 }
 
 /// A known path with the wrong method gets a problem document too.

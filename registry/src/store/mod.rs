@@ -10,6 +10,7 @@ pub mod namespaces;
 pub mod plugins;
 pub mod principals;
 pub mod runs;
+pub mod sessions;
 pub mod tenants;
 pub mod tokens;
 
