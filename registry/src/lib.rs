@@ -21,6 +21,8 @@ pub mod manifest;
 pub mod metrics;
 pub mod monitoring;
 pub mod openapi;
+pub mod overview;
+pub mod places;
 pub mod quota;
 pub mod results;
 pub mod routes;

@@ -10,7 +10,8 @@ use bounds::Bounds;
 use problems::ProblemResponses;
 
 use crate::routes::{
-    audit, datasets, enablements, health, keys, monitoring, namespaces, plugins, review, runs, tenants, tokens,
+    audit, datasets, enablements, health, keys, monitoring, namespaces, overview, places, plugins, review, runs,
+    tenants, tokens,
 };
 
 #[derive(OpenApi)]
@@ -32,6 +33,7 @@ use crate::routes::{
         enablements::create, enablements::list, enablements::show, enablements::update, enablements::disable,
         runs::submit, runs::list, runs::show, runs::result, runs::cancel,
         monitoring::months, monitoring::rollup_route,
+        places::list, overview::show,
     ),
     components(schemas(crate::error::Problem, crate::manifest::Manifest, crate::manifest::Capability)),
     modifiers(&BearerToken, &ProblemResponses, &Bounds, &UniqueOperationIds)

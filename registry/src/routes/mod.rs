@@ -8,6 +8,8 @@ pub mod health;
 pub mod keys;
 pub mod monitoring;
 pub mod namespaces;
+pub mod overview;
+pub mod places;
 pub mod plugins;
 pub mod review;
 pub mod runs;
@@ -40,6 +42,8 @@ pub fn router(state: AppState) -> Router {
         .merge(enablements::router())
         .merge(runs::router())
         .merge(monitoring::router())
+        .merge(places::router())
+        .merge(overview::router())
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))

@@ -664,13 +664,12 @@ pub fn router_routes() -> Vec<(String, String)> {
 }
 
 /// A fresh database of `app`'s backend (a second SQLite file in its directory, or a second
-/// PostgreSQL database) migrated through every migration but the last, for testing that one.
+/// PostgreSQL database) migrated through every migration before `version`, for testing that one.
 /// Returns the pool and the URL; call [`drop_legacy_database`] with the URL when done.
-pub async fn legacy_database(app: &TestApp) -> (AnyPool, String) {
+pub async fn legacy_database(app: &TestApp, version: i64) -> (AnyPool, String) {
     static ALL: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-    let last = ALL.iter().map(|m| m.version).max().unwrap();
     let before = sqlx::migrate::Migrator {
-        migrations: std::borrow::Cow::Owned(ALL.iter().filter(|m| m.version < last).cloned().collect()),
+        migrations: std::borrow::Cow::Owned(ALL.iter().filter(|m| m.version < version).cloned().collect()),
         ignore_missing: false,
         locking: true,
         no_tx: false,
