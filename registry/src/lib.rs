@@ -14,6 +14,7 @@
 pub mod admission;
 pub mod auth;
 pub mod blobs;
+pub mod changes;
 pub mod datasets;
 pub mod error;
 pub mod extract;

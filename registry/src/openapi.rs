@@ -27,7 +27,7 @@ use crate::routes::{
         plugins::publish, plugins::search, plugins::list_versions, plugins::show, plugins::download, plugins::resolve,
         plugins::yank, plugins::unyank,
         review::queue, review::approve, review::reject, review::take_down_version, review::take_down_plugin,
-        audit::list,
+        audit::list, audit::verify,
         tenants::create, tenants::import, tenants::list, tenants::show, tenants::update, tenants::usage,
         datasets::upload, datasets::list, datasets::versions, datasets::show, datasets::preview, datasets::delete,
         enablements::create, enablements::list, enablements::show, enablements::update, enablements::disable,

@@ -146,6 +146,7 @@ pub async fn publish(
         size: plugin.size() as i64,
         manifest: serde_json::to_value(m).unwrap_or_default(),
         describe: serde_json::to_value(plugin.info()).unwrap_or_default(),
+        imports: Some(plugin.interfaces().imports.clone()),
         signature: req.signature.clone(),
         key_id: key.id.clone(),
         status: Status::Pending,
