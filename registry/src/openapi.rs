@@ -1,4 +1,5 @@
-//! The OpenAPI 3 document, generated from the handlers' annotations.
+//! The OpenAPI 3 document, generated from the handlers' annotations as the router registers
+//! them ([`crate::routes::api`]): what is not here is not served.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -9,34 +10,15 @@ mod problems;
 use bounds::Bounds;
 use problems::ProblemResponses;
 
-use crate::routes::{
-    audit, datasets, enablements, health, keys, monitoring, namespaces, overview, places, plugins, review, runs,
-    tenants, tokens,
-};
-
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Kiln registry", description = "Signed WebAssembly plugins for an industrial cloud: publish, review, resolve, audit; \
+    info(
+        title = "Kiln registry",
+        description = "Signed WebAssembly plugins for an industrial cloud: publish, review, resolve, audit; \
         tenants, datasets, enablements, runs and regional monitoring. \
-        Every error is an RFC 9457 problem+json document whose `type` names its cause."),
-    paths(
-        health::healthz, health::readyz, health::metrics, health::openapi,
-        tokens::create, tokens::list, tokens::revoke,
-        namespaces::create, namespaces::show, namespaces::add_member,
-        keys::add, keys::list, keys::revoke,
-        plugins::publish, plugins::search, plugins::list_versions, plugins::show, plugins::download, plugins::resolve,
-        plugins::yank, plugins::unyank,
-        review::queue, review::approve, review::reject, review::take_down_version, review::take_down_plugin,
-        audit::list, audit::verify,
-        tenants::create, tenants::import, tenants::list, tenants::show, tenants::update, tenants::usage,
-        datasets::upload, datasets::list, datasets::versions, datasets::show, datasets::preview, datasets::delete,
-        enablements::create, enablements::list, enablements::show, enablements::update, enablements::disable,
-        runs::submit, runs::list, runs::show, runs::result, runs::cancel,
-        monitoring::months, monitoring::rollup_route,
-        places::list, overview::show,
+        Every error is an RFC 9457 problem+json document whose `type` names its cause."
     ),
-    components(schemas(crate::error::Problem, crate::manifest::Manifest, crate::manifest::Capability)),
-    modifiers(&BearerToken, &ProblemResponses, &Bounds, &UniqueOperationIds)
+    components(schemas(crate::error::Problem, crate::manifest::Manifest, crate::manifest::Capability))
 )]
 struct ApiDoc;
 
@@ -71,7 +53,24 @@ impl Modify for UniqueOperationIds {
     }
 }
 
-/// The document served at `/openapi.json`.
-pub fn document() -> utoipa::openapi::OpenApi {
+/// The document's info and the component schemas no operation names, which the routes'
+/// operations are merged into.
+pub(crate) fn base() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
+}
+
+/// Finishes the document the routes made: the security scheme, problem responses, input
+/// bounds and unique operation ids. These passes read every operation, so they run after
+/// all routes are in (a `modifiers(...)` on [`ApiDoc`] would run on no paths at all).
+pub(crate) fn complete(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let modifiers: [&dyn Modify; 4] = [&BearerToken, &ProblemResponses, &Bounds, &UniqueOperationIds];
+    for modifier in modifiers {
+        modifier.modify(&mut openapi);
+    }
+    openapi
+}
+
+/// The document served at `/openapi.json`, made from the same routes as the service.
+pub fn document() -> utoipa::openapi::OpenApi {
+    complete(crate::routes::api().into_openapi())
 }

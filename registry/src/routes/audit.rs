@@ -1,10 +1,10 @@
 //! The audit log, for operators: filtered and paged reads, and verifying the hash chain on the
 //! server.
 
-use axum::Router;
 use axum::extract::State;
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult};
@@ -12,9 +12,9 @@ use crate::extract::Query;
 use crate::state::AppState;
 use crate::store::audit::{self, AuditEntry, Filter, Head, Verdict};
 
-/// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/audit", get(list)).route("/v1/audit/verify", post(verify))
+/// Routes ([`super`] tells how to add one).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(list)).routes(routes!(verify))
 }
 
 /// Filters and keyset paging for the audit log. Every filter narrows; pages continue with

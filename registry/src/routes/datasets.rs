@@ -1,15 +1,15 @@
 //! A tenant's datasets: upload CSV or Parquet (streamed to disk under a size cap, checked and
 //! stored as Parquet), list, read a version's schema, preview rows, delete.
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::routing::get;
 use futures::StreamExt as _;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::io::AsyncWriteExt as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Principal;
 use crate::datasets::ingest::{self, Format, MONTHLY_INDICATORS};
@@ -20,13 +20,13 @@ use crate::state::AppState;
 use crate::store::datasets::{self, DatasetVersion, MONTHLY_REPORT};
 use crate::store::{StoreError, now_ms, tenants};
 
-/// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/tenants/{tenant}/datasets", get(list))
-        .route("/v1/tenants/{tenant}/datasets/{name}", get(versions).post(upload).delete(delete))
-        .route("/v1/tenants/{tenant}/datasets/{name}/versions/{version}", get(show))
-        .route("/v1/tenants/{tenant}/datasets/{name}/preview", get(preview))
+/// Routes ([`super`] tells how to add one).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list))
+        .routes(routes!(versions, upload, delete))
+        .routes(routes!(show))
+        .routes(routes!(preview))
 }
 
 /// The longest dataset name, in bytes (all ASCII).

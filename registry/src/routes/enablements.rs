@@ -2,13 +2,13 @@
 //! its parameters (checked against the plugin's describe()) and limits (no higher than the
 //! operator's caps).
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
 use kiln_host::{Limits, PluginInfo};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
@@ -19,11 +19,9 @@ use crate::store::enablements::{self, EnablementRecord, EnablementStatus, Grant,
 use crate::store::plugins::{self, VersionRecord};
 use crate::store::{datasets, new_id, now_ms};
 
-/// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/tenants/{tenant}/enablements", get(list).post(create))
-        .route("/v1/tenants/{tenant}/enablements/{id}", get(show).patch(update).delete(disable))
+/// Routes ([`super`] tells how to add one).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(list, create)).routes(routes!(show, update, disable))
 }
 
 /// An enablement to create.

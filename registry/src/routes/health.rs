@@ -1,21 +1,24 @@
 //! Liveness, readiness, metrics and the OpenAPI document.
 
-use axum::Router;
+use std::sync::Arc;
+
+use axum::Extension;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi))
+/// Routes ([`super`] tells how to add one).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
+        .routes(routes!(openapi))
 }
 
 /// The process is up.
@@ -39,6 +42,6 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 
 /// This API's OpenAPI 3 document.
 #[utoipa::path(get, path = "/openapi.json", tag = "health", responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
-pub async fn openapi() -> impl IntoResponse {
-    axum::Json(crate::openapi::document())
+pub async fn openapi(Extension(document): Extension<Arc<utoipa::openapi::OpenApi>>) -> impl IntoResponse {
+    axum::Json(document)
 }

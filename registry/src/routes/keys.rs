@@ -1,11 +1,11 @@
 //! Makers' signing keys.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, post};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult};
@@ -15,9 +15,9 @@ use crate::state::AppState;
 use crate::store::keys::{self, SigningKey};
 use crate::store::{new_id, now_ms};
 
-/// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/keys", post(add).get(list)).route("/v1/keys/{id}", delete(revoke))
+/// Routes ([`super`] tells how to add one).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(add, list)).routes(routes!(revoke))
 }
 
 /// A public key to register.

@@ -1,5 +1,28 @@
 //! The HTTP API: one module per resource, each with its own `router()`, merged here with the
 //! cross-cutting layers (request ids, tracing, body limit, metrics).
+//!
+//! The OpenAPI document is built from the same routers ([`api`]), so a route cannot be served
+//! without being documented, nor documented without being served. To add routes:
+//!
+//! 1. Annotate each handler with `#[utoipa::path(METHOD, path = "/v1/...", tag = "...",
+//!    responses(...), security(("token" = [])))]`: the path and method are read from there.
+//! 2. In the module's `router()`, register the handlers with one `routes!` per path, listing
+//!    every handler of that path (a `routes!` registers all its handlers on each of their
+//!    paths, so two paths in one `routes!` would serve each other's methods):
+//!
+//!    ```ignore
+//!    pub fn router() -> OpenApiRouter<AppState> {
+//!        OpenApiRouter::default()
+//!            .routes(routes!(list, create))        // GET and POST /v1/things
+//!            .routes(routes!(show, update))        // GET and PATCH /v1/things/{id}
+//!    }
+//!    ```
+//!
+//!    Never `.route(...)` with a plain `MethodRouter`: that route would be missing from the
+//!    document (the `every_route_of_the_router_is_documented` test refuses it).
+//! 3. A new module: `pub mod things;` here and `.merge(things::router())` in [`api`].
+//! 4. The authorization matrix (`registry/tests/api/authz.rs`) lists every route, and the
+//!    snapshot `registry/tests/api/openapi.snapshot.json` must be updated and its diff read.
 
 pub mod audit;
 pub mod datasets;
@@ -16,20 +39,23 @@ pub mod runs;
 pub mod tenants;
 pub mod tokens;
 
-use axum::Router;
+use std::sync::Arc;
+
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use axum::{Extension, Router};
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::AppState;
 
-/// The whole service.
-pub fn router(state: AppState) -> Router {
-    let body_limit = state.limits.max_body_bytes;
-    Router::new()
+/// Every route with its OpenAPI operations, before the cross-cutting layers: the one
+/// construction both [`router`] and [`crate::openapi::document`] are made from.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(crate::openapi::base())
         .merge(health::router())
         .merge(tokens::router())
         .merge(namespaces::router())
@@ -44,8 +70,16 @@ pub fn router(state: AppState) -> Router {
         .merge(monitoring::router())
         .merge(places::router())
         .merge(overview::router())
+}
+
+/// The whole service, serving at `/openapi.json` the document of the routes it serves.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.limits.max_body_bytes;
+    let (routes, document) = api().split_for_parts();
+    routes
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
+        .layer(Extension(Arc::new(crate::openapi::complete(document))))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())

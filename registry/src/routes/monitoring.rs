@@ -4,10 +4,10 @@
 //! answer is cut from the same fully suppressed hierarchy, so no two answers can be
 //! differenced into a hidden cell.
 
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult};
@@ -16,9 +16,9 @@ use crate::monitoring::rollup::{Cell, Level};
 use crate::monitoring::{self, K};
 use crate::state::AppState;
 
-/// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/monitoring/months", get(months)).route("/v1/monitoring/rollup", get(rollup_route))
+/// Routes ([`super`] tells how to add one).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(months)).routes(routes!(rollup_route))
 }
 
 /// A month with reports.

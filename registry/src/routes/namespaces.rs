@@ -1,11 +1,11 @@
 //! Namespaces makers publish under, and their members.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult};
@@ -16,12 +16,9 @@ use crate::store::WriteTx;
 use crate::store::namespaces::{self, Namespace};
 use crate::store::principals::{self, PrincipalRecord};
 
-/// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/namespaces", post(create))
-        .route("/v1/namespaces/{ns}", get(show))
-        .route("/v1/namespaces/{ns}/members", post(add_member))
+/// Routes ([`super`] tells how to add one).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(create)).routes(routes!(show)).routes(routes!(add_member))
 }
 
 /// A namespace to create.

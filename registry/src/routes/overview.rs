@@ -1,8 +1,9 @@
 //! The operators' overview ([`crate::overview`]).
 
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role};
 use crate::error::ApiResult;
@@ -10,9 +11,9 @@ use crate::overview::{self, Overview};
 use crate::state::AppState;
 use crate::store::now_ms;
 
-/// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/overview", get(show))
+/// Routes ([`super`] tells how to add one).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(show))
 }
 
 /// Pending reviews, today's runs (the Asia/Shanghai day) and failures, the queue, tenants and

@@ -1,9 +1,9 @@
 //! The names of districts, parks and industries the registry has learned, for operators.
 
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult};
@@ -12,9 +12,9 @@ use crate::places::{Place, PlaceKind};
 use crate::state::AppState;
 use crate::store::places;
 
-/// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/places", get(list))
+/// Routes ([`super`] tells how to add one).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(list))
 }
 
 /// `?kind=` and paging for the place list.

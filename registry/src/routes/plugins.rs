@@ -1,14 +1,14 @@
 //! Publishing and reading the catalog: publish, list, get, download, resolve, yank.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use base64::Engine as _;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult};
@@ -18,16 +18,16 @@ use crate::state::AppState;
 use crate::store::plugins::{self, PluginRecord, Search, Status, VersionRecord};
 use crate::store::{keys, namespaces, now_ms};
 
-/// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/plugins", get(search))
-        .route("/v1/plugins/{ns}/{name}/versions", post(publish).get(list_versions))
-        .route("/v1/plugins/{ns}/{name}/versions/{version}", get(show))
-        .route("/v1/plugins/{ns}/{name}/versions/{version}/download", get(download))
-        .route("/v1/plugins/{ns}/{name}/versions/{version}/yank", post(yank))
-        .route("/v1/plugins/{ns}/{name}/versions/{version}/unyank", post(unyank))
-        .route("/v1/plugins/{ns}/{name}/resolve", get(resolve))
+/// Routes ([`super`] tells how to add one).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(search))
+        .routes(routes!(publish, list_versions))
+        .routes(routes!(show))
+        .routes(routes!(download))
+        .routes(routes!(yank))
+        .routes(routes!(unyank))
+        .routes(routes!(resolve))
 }
 
 /// A signed publish.

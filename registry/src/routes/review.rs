@@ -1,10 +1,10 @@
 //! Operator review: the queue, approve, reject, take down.
 
-use axum::Router;
 use axum::extract::State;
-use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult};
@@ -13,14 +13,14 @@ use crate::state::AppState;
 use crate::store::plugins::{self, PluginRecord, Status, VersionRecord};
 use crate::store::{enablements, now_ms};
 
-/// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/review", get(queue))
-        .route("/v1/plugins/{ns}/{name}/versions/{version}/approve", post(approve))
-        .route("/v1/plugins/{ns}/{name}/versions/{version}/reject", post(reject))
-        .route("/v1/plugins/{ns}/{name}/versions/{version}/takedown", post(take_down_version))
-        .route("/v1/plugins/{ns}/{name}/takedown", post(take_down_plugin))
+/// Routes ([`super`] tells how to add one).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(queue))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
+        .routes(routes!(take_down_version))
+        .routes(routes!(take_down_plugin))
 }
 
 /// `?status=` for the queue.

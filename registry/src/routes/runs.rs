@@ -2,13 +2,13 @@
 //! queued for `kiln worker` — then read its record, fetch its output as JSON or CSV, or cancel
 //! it. Submission checks the tenant's quotas.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use std::time::Duration;
 
@@ -23,14 +23,14 @@ use crate::store::enablements::{self, EnablementStatus};
 use crate::store::runs::{self, RunDataset, RunRecord, RunState};
 use crate::store::{StoreError, datasets, new_id, now_ms};
 
-/// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/tenants/{tenant}/enablements/{id}/runs", post(submit))
-        .route("/v1/tenants/{tenant}/runs", get(list))
-        .route("/v1/tenants/{tenant}/runs/{id}", get(show))
-        .route("/v1/tenants/{tenant}/runs/{id}/result", get(result))
-        .route("/v1/tenants/{tenant}/runs/{id}/cancel", post(cancel))
+/// Routes ([`super`] tells how to add one).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(submit))
+        .routes(routes!(list))
+        .routes(routes!(show))
+        .routes(routes!(result))
+        .routes(routes!(cancel))
 }
 
 /// How to run.

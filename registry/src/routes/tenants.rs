@@ -2,12 +2,12 @@
 //! table) and set their quotas; an enterprise admin reads its own and chooses whether it is
 //! counted in regional statistics.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult};
@@ -19,13 +19,13 @@ use crate::store::places as store_places;
 use crate::store::tenants::{self, Quotas, TenantRecord};
 use crate::store::{datasets, now_ms, runs};
 
-/// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/tenants", post(create).get(list))
-        .route("/v1/tenants/import", post(import))
-        .route("/v1/tenants/{tenant}", get(show).patch(update))
-        .route("/v1/tenants/{tenant}/usage", get(usage))
+/// Routes ([`super`] tells how to add one).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(create, list))
+        .routes(routes!(import))
+        .routes(routes!(show, update))
+        .routes(routes!(usage))
 }
 
 /// The longest name, district, park or industry of a tenant, in characters.

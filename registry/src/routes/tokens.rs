@@ -1,11 +1,11 @@
 //! API tokens: created (shown once), listed, revoked.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, post};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role, SCOPES, new_token, token_hash};
 use crate::error::{ApiError, ApiResult};
@@ -15,9 +15,9 @@ use crate::state::AppState;
 use crate::store::tokens::{self, TokenRecord};
 use crate::store::{Store, StoreError, new_id, now_ms, principals, tenants};
 
-/// Routes.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/tokens", post(create).get(list)).route("/v1/tokens/{id}", delete(revoke))
+/// Routes ([`super`] tells how to add one).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(create, list)).routes(routes!(revoke))
 }
 
 /// A token to create.
