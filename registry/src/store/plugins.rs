@@ -224,6 +224,15 @@ pub async fn list_by_status(
     rows.iter().map(version).collect()
 }
 
+/// How many versions are in a review status.
+pub async fn count_by_status(pool: &AnyPool, status: Status) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM versions WHERE status = $1")
+        .bind(status.as_str())
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
 /// One plugin.
 pub async fn get_plugin(pool: &AnyPool, ns: &str, name: &str) -> Result<PluginRecord, StoreError> {
     let row = sqlx::query("SELECT * FROM plugins WHERE namespace = $1 AND name = $2")
