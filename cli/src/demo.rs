@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 
 use crate::registry::client::Client;
-use crate::registry::monitor::rollup_text;
+use crate::registry::monitor::{Lang, rollup_text};
 use crate::registry::tenants::read_enterprises;
 use crate::render;
 
@@ -111,10 +111,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let plugins = publish_examples(&runtime, &state.host, &operator, &built)?;
 
     // Every enterprise becomes a tenant and files its own monthly report.
-    let tenants = read_enterprises(&data.join("enterprises.parquet"))?;
-    for chunk in tenants.chunks(1000) {
-        operator.post(&["v1", "tenants", "import"], Some(&json!({"tenants": chunk}))).context("importing tenants")?;
+    let read = read_enterprises(&data.join("enterprises.parquet"))?;
+    for request in read.requests(1000) {
+        operator.post(&["v1", "tenants", "import"], Some(&request)).context("importing tenants")?;
     }
+    let tenants = read.tenants;
     let ids: Vec<String> = tenants.iter().map(|t| text(&t["id"]).to_string()).collect();
     let source = DirSource::open(&data).with_context(|| format!("opening {}", data.display()))?;
     let monthly = split_by_enterprise(&source, "monthly_indicators")?;
@@ -620,5 +621,5 @@ fn print_summary(args: &DemoArgs, url: &str, tenants: usize, runners: usize, sum
         println!();
     }
     println!("== the operator's view: monthly reports of every opted-in tenant");
-    print!("{}", rollup_text(rollup));
+    print!("{}", rollup_text(rollup, Lang::Zh));
 }
