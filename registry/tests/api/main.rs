@@ -7,6 +7,7 @@ mod common;
 mod audit;
 mod authz;
 mod concurrent;
+mod console;
 mod corrupt;
 mod crash;
 mod edge;
