@@ -21,7 +21,7 @@ pub fn shanghai_day_start(now: i64) -> i64 {
 /// Runs created since the start of the day, by outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RunsToday {
-    /// Start of the day, unix ms (00:00 in [`TIME_ZONE`]).
+    /// Start of the day, unix ms (00:00 in Asia/Shanghai).
     pub since: i64,
     /// The time zone of the day: `Asia/Shanghai`.
     pub time_zone: String,

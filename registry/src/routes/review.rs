@@ -49,7 +49,7 @@ pub struct ReviewItem {
     /// The version.
     #[serde(flatten)]
     pub version: VersionRecord,
-    /// What changed since its base version ([`crate::changes::base`]).
+    /// What changed since its base version (see `Changes.base`).
     pub changes: Changes,
 }
 

@@ -224,7 +224,7 @@ pub enum Verdict {
 pub struct Head {
     /// Sequence number of the newest entry (0 before the first).
     pub seq: i64,
-    /// Its hash ([`GENESIS`] before the first).
+    /// Its hash (64 zeros before the first).
     pub hash: String,
 }
 
