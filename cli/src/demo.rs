@@ -89,9 +89,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
 
     let bar = spinner("building the example plugins for wasm32-wasip2");
-    let built = crate::plugin::build::cargo_build_all(&examples);
+    // A patch release of one example first, so the plain build below leaves the usual artifacts.
+    let patch = build_patch_release(&examples);
+    let built = patch.and_then(|patch| Ok((patch, crate::plugin::build::cargo_build_all(&examples)?)));
     bar.finish_and_clear();
-    let built = built?;
+    let (patch, built) = built?;
 
     // The service, in-process: the same router `kiln serve` runs, on our listener.
     reset_platform(&platform)?;
@@ -108,7 +110,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         .context("creating the operator's token")?
         .token;
     let operator = Client::new(&url, Some(&operator_token))?;
-    let plugins = publish_examples(&runtime, &state.host, &operator, &built)?;
+    let (plugins, pending) = publish_examples(&runtime, &state.host, &operator, &built, &patch)?;
 
     // Every enterprise becomes a tenant and files its own monthly report.
     let read = read_enterprises(&data.join("enterprises.parquet"))?;
@@ -180,10 +182,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "tenants_with_plugins": runners.len(),
             "plugins": summaries,
             "district_rollup": rollup,
+            "pending_review": pending,
         });
         println!("{}", serde_json::to_string_pretty(&document)?);
     } else {
-        print_summary(&args, &url, ids.len(), runners.len(), &summaries, &rollup);
+        print_summary(&args, &url, ids.len(), runners.len(), &summaries, &rollup, &pending);
     }
 
     let failed: usize = summaries.iter().map(|s| s["failures"].as_array().map_or(0, Vec::len)).sum();
@@ -208,13 +211,37 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Publishes each built example plugin as a maker, signed, and approves it as the operator.
+/// The example published a second time, as a patch release left for the operator to review.
+const PATCH_EXAMPLE: &str = "output-growth";
+/// Its patch release's version.
+const PATCH_VERSION: &str = "0.1.1";
+
+/// Builds [`PATCH_EXAMPLE`] reporting [`PATCH_VERSION`] (its `KILN_EXAMPLE_VERSION`) and returns
+/// the component's bytes. Only that crate is rebuilt, twice per demo: here and in the plain build.
+fn build_patch_release(examples: &Path) -> anyhow::Result<Vec<u8>> {
+    let built = crate::plugin::build::cargo_build_with(
+        examples,
+        Some(PATCH_EXAMPLE),
+        &[("KILN_EXAMPLE_VERSION", PATCH_VERSION)],
+    )?;
+    let file = PATCH_EXAMPLE.replace('-', "_") + ".wasm";
+    let (_, wasm) = built
+        .iter()
+        .find(|(_, path)| path.file_name().is_some_and(|f| f == file.as_str()))
+        .with_context(|| format!("the {PATCH_EXAMPLE} patch release was not built"))?;
+    std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))
+}
+
+/// Publishes each built example plugin as a maker, signed, and approves it as the operator;
+/// then publishes `patch` (a newer version of one of them) and leaves it pending, so the
+/// operator's review desk has work. Returns the examples and the pending `ns/name@version`.
 fn publish_examples(
     runtime: &tokio::runtime::Runtime,
     host: &kiln_host::Host,
     operator: &Client,
     built: &[(PathBuf, PathBuf)],
-) -> anyhow::Result<Vec<Example>> {
+    patch: &[u8],
+) -> anyhow::Result<(Vec<Example>, String)> {
     let bar = spinner("publishing and approving the example plugins");
     let maker = operator.with_token(&create_token(operator, json!({"principal": "demo-maker", "role": "maker"}))?);
     maker.post(&["v1", "namespaces"], Some(&json!({"name": NAMESPACE}))).context("creating the namespace")?;
@@ -223,6 +250,24 @@ fn publish_examples(
     let registered = maker
         .post(&["v1", "keys"], Some(&json!({"public_key": public_key, "name": "demo"})))
         .context("registering the maker's signing key")?;
+    // Publishes one component as the maker; returns its version.
+    let publish = |name: &str, bytes: &[u8], what: &str| -> anyhow::Result<String> {
+        // The service's own host: what it compiles here is cached for the publish and the runs.
+        let plugin = runtime.block_on(host.load(bytes)).with_context(|| format!("loading {what}"))?;
+        let manifest = Manifest::from_describe(NAMESPACE, plugin.info(), "Apache-2.0", None, vec![]);
+        let sha256 = kiln_host::sha256_hex(bytes);
+        let body = json!({
+            "signature": sign(&key, &sha256, &manifest),
+            "manifest": manifest,
+            "key_id": registered["id"],
+            "component": base64::engine::general_purpose::STANDARD.encode(bytes),
+        });
+        let version = manifest.version.clone();
+        maker
+            .post(&["v1", "plugins", NAMESPACE, name, "versions"], Some(&body))
+            .with_context(|| format!("publishing {NAMESPACE}/{name}@{version}"))?;
+        Ok(version)
+    };
     let mut plugins = Vec::new();
     for (name, headline) in EXAMPLES {
         let file = name.replace('-', "_") + ".wasm";
@@ -231,27 +276,16 @@ fn publish_examples(
             .find(|(_, path)| path.file_name().is_some_and(|f| f == file.as_str()))
             .with_context(|| format!("{name} was not built"))?;
         let bytes = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
-        // The service's own host: what it compiles here is cached for the publish and the runs.
-        let plugin = runtime.block_on(host.load(&bytes)).with_context(|| format!("loading {}", wasm.display()))?;
-        let manifest = Manifest::from_describe(NAMESPACE, plugin.info(), "Apache-2.0", None, vec![]);
-        let sha256 = kiln_host::sha256_hex(&bytes);
-        let body = json!({
-            "signature": sign(&key, &sha256, &manifest),
-            "manifest": manifest,
-            "key_id": registered["id"],
-            "component": base64::engine::general_purpose::STANDARD.encode(&bytes),
-        });
-        let version = manifest.version.clone();
-        maker
-            .post(&["v1", "plugins", NAMESPACE, name, "versions"], Some(&body))
-            .with_context(|| format!("publishing {NAMESPACE}/{name}@{version}"))?;
+        let version = publish(name, &bytes, &wasm.display().to_string())?;
         operator
             .post(&["v1", "plugins", NAMESPACE, name, "versions", &version, "approve"], None)
             .with_context(|| format!("approving {NAMESPACE}/{name}@{version}"))?;
         plugins.push(Example { name, headline, version });
     }
+    let version = publish(PATCH_EXAMPLE, patch, &format!("the {PATCH_EXAMPLE} patch release"))?;
+    let pending = format!("{NAMESPACE}/{PATCH_EXAMPLE}@{version}");
     bar.finish_and_clear();
-    Ok(plugins)
+    Ok((plugins, pending))
 }
 
 /// Enables every example for each tenant (with the grants its describe() asks for) and queues
@@ -574,7 +608,15 @@ fn csv_value(data: &ColumnData, row: usize) -> String {
     }
 }
 
-fn print_summary(args: &DemoArgs, url: &str, tenants: usize, runners: usize, summaries: &[Value], rollup: &Value) {
+fn print_summary(
+    args: &DemoArgs,
+    url: &str,
+    tenants: usize,
+    runners: usize,
+    summaries: &[Value],
+    rollup: &Value,
+    pending: &str,
+) {
     println!("Kiln demo on {url}: {} enterprises of Xi'an, data in {}", args.enterprises, args.data_dir.display());
     println!(
         "{tenants} tenants filed their monthly reports; {runners} of them ran the {} example plugins through the worker\n",
@@ -622,4 +664,5 @@ fn print_summary(args: &DemoArgs, url: &str, tenants: usize, runners: usize, sum
     }
     println!("== the operator's view: monthly reports of every opted-in tenant");
     print!("{}", rollup_text(rollup, Lang::Zh));
+    println!("\n== waiting for the operator's review: {pending} (kiln review list; approve or reject it)");
 }
