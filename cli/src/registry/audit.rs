@@ -22,6 +22,21 @@ pub enum AuditCommand {
         /// At most this many (the registry allows up to 1000; default 100).
         #[arg(long, value_name = "N")]
         limit: Option<i64>,
+        /// Only this action; `version.*` for every action starting `version.`.
+        #[arg(long)]
+        action: Option<String>,
+        /// Only this actor.
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only this subject; `acme/*` for every subject starting `acme/`.
+        #[arg(long)]
+        subject: Option<String>,
+        /// Newest first (page on with --before SEQ).
+        #[arg(long)]
+        newest_first: bool,
+        /// Only entries before this sequence number.
+        #[arg(long, value_name = "SEQ")]
+        before: Option<i64>,
         /// Registry, token and output.
         #[command(flatten)]
         remote: Remote,
@@ -44,13 +59,16 @@ pub enum AuditCommand {
 /// Runs an audit subcommand.
 pub fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        AuditCommand::List { after, limit, remote } => {
-            let mut query = Vec::new();
-            if let Some(after) = after {
-                query.push(("after", after.to_string()));
-            }
-            if let Some(limit) = limit {
-                query.push(("limit", limit.to_string()));
+        AuditCommand::List { after, limit, action, actor, subject, newest_first, before, remote } => {
+            let mut query: Vec<(&str, String)> = Vec::new();
+            query.extend(after.map(|a| ("after", a.to_string())));
+            query.extend(before.map(|b| ("before", b.to_string())));
+            query.extend(limit.map(|l| ("limit", l.to_string())));
+            query.extend(action.map(|a| ("action", a)));
+            query.extend(actor.map(|a| ("actor", a)));
+            query.extend(subject.map(|s| ("subject", s)));
+            if newest_first {
+                query.push(("order", "desc".to_string()));
             }
             let entries = remote.client()?.get(&["v1", "audit"], &query)?;
             emit(remote.json, &entries, |entries: &Vec<AuditEntry>| {

@@ -140,7 +140,7 @@ pub fn rollup_text(v: &Value, lang: Lang) -> String {
     ));
     for c in v["cells"].as_array().into_iter().flatten() {
         let key = fit(&cell_name(c, lang), NAME_WIDTH);
-        let firms = &c["enterprises"];
+        let firms = c["enterprises"].as_u64().unwrap_or(0);
         match &c["indicators"] {
             Value::Object(i) => {
                 let f = |k: &str| i.get(k).and_then(Value::as_f64);
