@@ -7,7 +7,7 @@ mod common;
 mod audit;
 mod authz;
 mod concurrent;
-mod console;
+mod operator;
 mod corrupt;
 mod crash;
 mod edge;
