@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::store::StoreError;
 
@@ -14,7 +14,7 @@ pub const PROBLEM_BASE: &str = "https://kiln.dev/problems/";
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// A problem+json body.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Problem {
     /// `https://kiln.dev/problems/<slug>`: stable per cause, for programs.
     #[serde(rename = "type")]
@@ -55,6 +55,7 @@ macro_rules! problems {
 problems! {
     unauthenticated => UNAUTHORIZED, "unauthenticated", "No valid API token was given";
     forbidden => FORBIDDEN, "forbidden", "The token's role or scopes do not allow this";
+    csrf => FORBIDDEN, "csrf", "A write through the session cookie lacked the session's CSRF token";
     not_found => NOT_FOUND, "not-found", "No such resource";
     method_not_allowed => METHOD_NOT_ALLOWED, "method-not-allowed", "The resource does not accept this method";
     conflict => CONFLICT, "conflict", "It already exists";

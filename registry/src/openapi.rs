@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations as the router registers
 //! them ([`crate::routes::api`]): what is not here is not served.
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 mod bounds;
@@ -30,6 +30,14 @@ impl Modify for BearerToken {
         components.add_security_scheme(
             "token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        // The console's session cookie; writes through it also send `X-CSRF-Token`.
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::SESSION_COOKIE,
+                "Set by POST /v1/session. Writes must also send the session's csrf_token in X-CSRF-Token.",
+            ))),
         );
     }
 }

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use kiln_registry::store::audit::Verdict;
+use kiln_registry::routes::audit::AuditQuery;
+use kiln_registry::store::audit::{AuditEntry, Verdict};
 
-use super::model::AuditEntry;
 use super::{Remote, emit, when};
 use crate::admin::{database_url, redacted};
 
@@ -60,18 +60,10 @@ pub enum AuditCommand {
 pub fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         AuditCommand::List { after, limit, action, actor, subject, newest_first, before, remote } => {
-            let mut query: Vec<(&str, String)> = Vec::new();
-            query.extend(after.map(|a| ("after", a.to_string())));
-            query.extend(before.map(|b| ("before", b.to_string())));
-            query.extend(limit.map(|l| ("limit", l.to_string())));
-            query.extend(action.map(|a| ("action", a)));
-            query.extend(actor.map(|a| ("actor", a)));
-            query.extend(subject.map(|s| ("subject", s)));
-            if newest_first {
-                query.push(("order", "desc".to_string()));
-            }
-            let entries = remote.client()?.get(&["v1", "audit"], &query)?;
-            emit(remote.json, &entries, |entries: &Vec<AuditEntry>| {
+            let order = newest_first.then(|| "desc".to_string());
+            let query = AuditQuery { after, before, limit, order, action, actor, subject, since: None, until: None };
+            let entries: Vec<AuditEntry> = remote.client()?.get_query(&["v1", "audit"], &query)?;
+            emit(remote.json, &entries, |entries| {
                 for e in entries {
                     println!(
                         "{:>6} {} {:<16} {:<22} {} {}",

@@ -3,10 +3,11 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use serde_json::Value;
+use kiln_registry::monitoring::rollup::{Cell, Suppression};
+use kiln_registry::places::Name;
+use kiln_registry::routes::monitoring::{Month, Rollup, RollupQuery};
 
-use super::Remote;
-use super::print;
+use super::{Remote, emit};
 
 /// Monitoring commands (operators).
 #[derive(Subcommand)]
@@ -44,20 +45,17 @@ pub enum MonitorCommand {
 pub fn run(cmd: MonitorCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         MonitorCommand::Months { remote } => {
-            let v = remote.client()?.get(&["v1", "monitoring", "months"], &[])?;
-            print(remote.json, &v, || {
-                for m in v.as_array().into_iter().flatten() {
-                    println!("{}  {} enterprises", m["month"].as_str().unwrap_or(""), m["enterprises"]);
+            let months: Vec<Month> = remote.client()?.get(&["v1", "monitoring", "months"])?;
+            emit(remote.json, &months, |months| {
+                for m in months {
+                    println!("{}  {} enterprises", m.month, m.enterprises);
                 }
             })
         }
         MonitorCommand::Rollup { level, month, district, park, lang, remote } => {
-            let mut query = vec![("level", level)];
-            query.extend(month.map(|m| ("month", m)));
-            query.extend(district.map(|d| ("district", d)));
-            query.extend(park.map(|p| ("park", p)));
-            let v = remote.client()?.get(&["v1", "monitoring", "rollup"], &query)?;
-            print(remote.json, &v, || print!("{}", rollup_text(&v, lang)))
+            let query = RollupQuery { month, level: Some(level), district, park, industry: None };
+            let rollup: Rollup = remote.client()?.get_query(&["v1", "monitoring", "rollup"], &query)?;
+            emit(remote.json, &rollup, |rollup| print!("{}", rollup_text(rollup, lang)))
         }
     }
 }
@@ -97,36 +95,32 @@ fn fit(text: &str, width: usize) -> String {
 
 /// A cell's name: its place and industry names in `lang` (the ids where the registry sent no
 /// names), joined by ` / `; `region` for the top cell.
-pub fn cell_name(c: &Value, lang: Lang) -> String {
-    let key = match lang {
-        Lang::Zh => "zh",
-        Lang::En => "en",
+pub fn cell_name(c: &Cell, lang: Lang) -> String {
+    let pick = |id: &Option<String>, name: &Option<Name>| {
+        let id = id.as_deref()?;
+        Some(name.as_ref().map_or(id, |n| if lang == Lang::Zh { &n.zh } else { &n.en }).to_string())
     };
     let parts: Vec<String> = [
-        ("district", "district_name"),
-        ("park", "park_name"),
-        ("industry", "industry_name"),
-        ("enterprise", "enterprise_name"),
+        pick(&c.district, &c.district_name),
+        pick(&c.park, &c.park_name),
+        pick(&c.industry, &c.industry_name),
+        c.enterprise.as_ref().map(|id| c.enterprise_name.clone().unwrap_or_else(|| id.clone())),
     ]
-    .iter()
-    .filter_map(|(id, name)| {
-        let id = c[*id].as_str()?;
-        let named = c[*name][key].as_str().or_else(|| c[*name].as_str());
-        Some(named.unwrap_or(id).to_string())
-    })
+    .into_iter()
+    .flatten()
     .collect();
     if parts.is_empty() { "region".to_string() } else { parts.join(" / ") }
 }
 
 /// A rollup answer as an aligned table, cells named in `lang`; suppressed cells show why
 /// instead of values.
-pub fn rollup_text(v: &Value, lang: Lang) -> String {
+pub fn rollup_text(rollup: &Rollup, lang: Lang) -> String {
     const NAME_WIDTH: usize = 40;
     let mut out = format!(
         "{} rollup, {} (cells of fewer than {} enterprises suppressed)\n",
-        v["level"].as_str().unwrap_or(""),
-        v["month"].as_str().unwrap_or(""),
-        v["k"]
+        rollup.level.as_str(),
+        rollup.month,
+        rollup.k
     );
     out.push_str(&format!(
         "{} {:>5} {:>14} {:>12} {:>10} {:>9} {:>8}\n",
@@ -138,22 +132,28 @@ pub fn rollup_text(v: &Value, lang: Lang) -> String {
         "staff",
         "yoy"
     ));
-    for c in v["cells"].as_array().into_iter().flatten() {
+    for c in &rollup.cells {
         let key = fit(&cell_name(c, lang), NAME_WIDTH);
-        let firms = c["enterprises"].as_u64().unwrap_or(0);
-        match &c["indicators"] {
-            Value::Object(i) => {
-                let f = |k: &str| i.get(k).and_then(Value::as_f64);
-                let growth = f("growth").map_or("-".into(), |g| format!("{:+.1}%", g * 100.0));
+        let firms = c.enterprises;
+        match (&c.indicators, c.suppressed) {
+            (Some(i), _) => {
+                let growth = i.growth.map_or("-".into(), |g| format!("{:+.1}%", g * 100.0));
                 out.push_str(&format!(
                     "{key} {firms:>5} {:>14.1} {:>12.1} {:>10.4} {:>9.0} {growth:>8}\n",
-                    f("output_value").unwrap_or(0.0),
-                    f("energy_tce").unwrap_or(0.0),
-                    f("energy_intensity").unwrap_or(0.0),
-                    f("employees").unwrap_or(0.0),
+                    i.output_value,
+                    i.energy_tce,
+                    i.energy_intensity.unwrap_or(0.0),
+                    i.employees,
                 ));
             }
-            _ => out.push_str(&format!("{key} {firms:>5}   suppressed ({})\n", c["suppressed"].as_str().unwrap_or(""))),
+            (None, why) => {
+                let why = match why {
+                    Some(Suppression::Primary) => "primary",
+                    Some(Suppression::Secondary) => "secondary",
+                    None => "",
+                };
+                out.push_str(&format!("{key} {firms:>5}   suppressed ({why})\n"))
+            }
         }
     }
     out
@@ -162,15 +162,22 @@ pub fn rollup_text(v: &Value, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     #[test]
     fn cells_are_named_in_the_chosen_language_and_aligned_by_terminal_width() {
-        let rollup = json!({"level": "district", "month": "2024-12", "k": 3, "cells": [
-            {"district": "yanta", "district_name": {"zh": "雁塔区", "en": "Yanta District"}, "enterprises": 9,
-             "indicators": {"output_value": 10.0, "energy_tce": 1.0, "energy_intensity": 0.1, "employees": 5.0}},
-            {"district": "d9", "enterprises": 2, "indicators": null, "suppressed": "primary"},
-        ]});
+        let cell = |district: &str, name: Option<(&str, &str)>, suppressed: bool| {
+            json!({"level": "district", "district": district, "park": null, "industry": null, "enterprise": null,
+                   "district_name": name.map(|(zh, en)| json!({"zh": zh, "en": en})), "park_name": null,
+                   "industry_name": null, "enterprise_name": null, "enterprises": if suppressed { 2 } else { 9 },
+                   "indicators": if suppressed { Value::Null } else { json!({"output_value": 10.0, "energy_tce": 1.0,
+                       "energy_intensity": 0.1, "electricity_kwh": 1.0, "employees": 5.0, "growth": null}) },
+                   "suppressed": if suppressed { json!("primary") } else { Value::Null }})
+        };
+        let rollup: Rollup = serde_json::from_value(json!({"level": "district", "month": "2024-12", "k": 3, "cells": [
+            cell("yanta", Some(("雁塔区", "Yanta District")), false), cell("d9", None, true),
+        ]}))
+        .unwrap();
         let zh = rollup_text(&rollup, Lang::Zh);
         let en = rollup_text(&rollup, Lang::En);
         assert!(zh.contains("雁塔区") && !zh.contains("yanta"), "{zh}");

@@ -8,9 +8,13 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
 use kiln_host::{ColumnData, DataSource, DirSource};
-use serde_json::{Value, json};
+use kiln_registry::places::{NewPlace, PlaceKind};
+use kiln_registry::routes::tenants::{ImportReport, ImportRequest, NewTenant, Usage};
+use kiln_registry::store::tenants::TenantRecord;
+use serde::Serialize;
+use serde_json::json;
 
-use super::{Remote, print};
+use super::{Remote, emit};
 
 /// Tenant commands (operators).
 #[derive(Subcommand)]
@@ -73,23 +77,22 @@ pub enum TenantCommand {
 pub fn run(cmd: TenantCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         TenantCommand::Create { id, name, district, park, industry, size_class, opt_out, remote } => {
-            let body = json!({"id": id, "name": name, "district": district, "park": park, "industry": industry,
-                              "size_class": size_class, "opted_in": !opt_out});
-            let t = remote.client()?.post(&["v1", "tenants"], Some(&body))?;
-            print(remote.json, &t, || println!("created tenant {}", t["id"].as_str().unwrap_or_default()))
+            let body = NewTenant { id, name, district, park, industry, size_class, opted_in: !opt_out, quotas: None };
+            let t: TenantRecord = remote.client()?.post(&["v1", "tenants"], &body)?;
+            emit(remote.json, &t, |t| println!("created tenant {}", t.id))
         }
         TenantCommand::Import { file, remote } => {
             let read = read_enterprises(&file)?;
             let client = remote.client()?;
             let (mut created, mut existing, mut places) = (0, 0, 0);
             for request in read.requests(1000) {
-                let answer = client.post(&["v1", "tenants", "import"], Some(&request))?;
-                created += answer["created"].as_u64().unwrap_or(0);
-                existing += answer["existing"].as_u64().unwrap_or(0);
-                places += answer["places"].as_u64().unwrap_or(0);
+                let answer: ImportReport = client.post(&["v1", "tenants", "import"], &request)?;
+                created += answer.created;
+                existing += answer.existing;
+                places += answer.places;
             }
             let report = json!({"created": created, "existing": existing, "places": places, "file": file});
-            print(remote.json, &report, || {
+            emit(remote.json, &report, |_| {
                 println!(
                     "imported {} tenants from {} ({created} new, {existing} already there) and the names of {places} \
                      districts, parks and industries",
@@ -100,19 +103,18 @@ pub fn run(cmd: TenantCommand) -> anyhow::Result<ExitCode> {
         }
         TenantCommand::List { district, remote } => {
             let query: Vec<(&str, String)> = district.map(|d| ("district", d)).into_iter().collect();
-            let items = remote.client()?.get_all_pages(&["v1", "tenants"], &query)?;
-            let value = Value::Array(items.clone());
-            print(remote.json, &value, || {
-                for t in &items {
+            let items: Vec<TenantRecord> = remote.client()?.get_all_pages(&["v1", "tenants"], &query)?;
+            emit(remote.json, &items, |items| {
+                for t in items {
                     println!(
                         "{:<10} {:<10} {:<28} {:<5} {:<7} {}  {}",
-                        s(&t["id"]),
-                        s(&t["district"]),
-                        s(&t["park"]),
-                        s(&t["industry"]),
-                        s(&t["size_class"]),
-                        if t["opted_in"] == true { "opted-in " } else { "opted-out" },
-                        s(&t["name"])
+                        t.id,
+                        t.district,
+                        t.park,
+                        t.industry,
+                        t.size_class,
+                        if t.opted_in { "opted-in " } else { "opted-out" },
+                        t.name
                     );
                 }
                 println!("{} tenants", items.len());
@@ -120,27 +122,23 @@ pub fn run(cmd: TenantCommand) -> anyhow::Result<ExitCode> {
         }
         TenantCommand::Show { id, remote } => {
             let client = remote.client()?;
-            let mut t = client.get(&["v1", "tenants", &id], &[])?;
-            t["usage"] = client.get(&["v1", "tenants", &id, "usage"], &[])?;
-            print(remote.json, &t, || {
-                println!(
-                    "{} {} — {} / {} / {} ({})",
-                    s(&t["id"]),
-                    s(&t["name"]),
-                    s(&t["district"]),
-                    s(&t["park"]),
-                    s(&t["industry"]),
-                    s(&t["size_class"])
-                );
-                println!("opted in to regional statistics: {}", t["opted_in"]);
-                println!("usage: {}", t["usage"]);
+            let tenant: TenantRecord = client.get(&["v1", "tenants", &id])?;
+            let usage: Usage = client.get(&["v1", "tenants", &id, "usage"])?;
+            emit(remote.json, &TenantWithUsage { tenant, usage }, |TenantWithUsage { tenant: t, usage }| {
+                println!("{} {} — {} / {} / {} ({})", t.id, t.name, t.district, t.park, t.industry, t.size_class);
+                println!("opted in to regional statistics: {}", t.opted_in);
+                println!("usage: {}", json!(usage));
             })
         }
     }
 }
 
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or("")
+/// `kiln tenant show`'s document: the tenant's record with its usage beside its fields.
+#[derive(Serialize)]
+struct TenantWithUsage {
+    #[serde(flatten)]
+    tenant: TenantRecord,
+    usage: Usage,
 }
 
 /// The columns of an `enterprises` table a tenant is made from.
@@ -149,34 +147,34 @@ const COLUMNS: [&str; 7] =
 
 /// Place names an `enterprises` table may carry: (kind, id column, Chinese name column, English
 /// name column). The English columns are newer; without them the Chinese name is used.
-const PLACE_COLUMNS: [(&str, &str, &str, &str); 3] = [
-    ("district", "district_id", "district", "district_en"),
-    ("park", "park_id", "park", "park_en"),
-    ("industry", "industry_code", "industry_name", "industry_name_en"),
+const PLACE_COLUMNS: [(PlaceKind, &str, &str, &str); 3] = [
+    (PlaceKind::District, "district_id", "district", "district_en"),
+    (PlaceKind::Park, "park_id", "park", "park_en"),
+    (PlaceKind::Industry, "industry_code", "industry_name", "industry_name_en"),
 ];
 
 /// Tenants and place names read from an `enterprises` table.
 #[derive(Debug, Default)]
 pub struct Enterprises {
     /// One tenant request per row.
-    pub tenants: Vec<Value>,
-    /// One `{kind, id, zh, en}` per distinct place, in first-seen order.
-    pub places: Vec<Value>,
+    pub tenants: Vec<NewTenant>,
+    /// One per distinct place, in first-seen order.
+    pub places: Vec<NewPlace>,
 }
 
 impl Enterprises {
     /// The import requests to send: tenants in chunks of `chunk`, the places with the first.
-    pub fn requests(&self, chunk: usize) -> Vec<Value> {
-        let mut chunks: Vec<&[Value]> = self.tenants.chunks(chunk.max(1)).collect();
+    pub fn requests(&self, chunk: usize) -> Vec<ImportRequest> {
+        let mut chunks: Vec<&[NewTenant]> = self.tenants.chunks(chunk.max(1)).collect();
         if chunks.is_empty() {
             chunks.push(&[]);
         }
         chunks
             .into_iter()
             .enumerate()
-            .map(|(i, tenants)| {
-                let places: &[Value] = if i == 0 { &self.places } else { &[] };
-                json!({"tenants": tenants, "places": places})
+            .map(|(i, tenants)| ImportRequest {
+                tenants: tenants.to_vec(),
+                places: if i == 0 { self.places.clone() } else { Vec::new() },
             })
             .collect()
     }
@@ -220,10 +218,16 @@ pub fn read_enterprises(file: &Path) -> anyhow::Result<Enterprises> {
             (text("enterprise_id")?, text("name")?, text("district_id")?, text("park_id")?);
         let (industries, sizes) = (text("industry_code")?, text("size_class")?);
         for i in 0..batch.rows as usize {
-            out.tenants.push(json!({
-                "id": ids[i].to_lowercase(), "name": names[i], "district": districts[i], "park": parks[i],
-                "industry": industries[i], "size_class": sizes[i], "opted_in": opted_in[i],
-            }));
+            out.tenants.push(NewTenant {
+                id: ids[i].to_lowercase(),
+                name: names[i].clone(),
+                district: districts[i].clone(),
+                park: parks[i].clone(),
+                industry: industries[i].clone(),
+                size_class: sizes[i].clone(),
+                opted_in: opted_in[i],
+                quotas: None,
+            });
         }
         for (kind, id_column, zh_column, en_column) in PLACE_COLUMNS {
             if !has(zh_column) {
@@ -234,7 +238,7 @@ pub fn read_enterprises(file: &Path) -> anyhow::Result<Enterprises> {
             for i in 0..batch.rows as usize {
                 if seen.insert((kind, ids[i].clone())) {
                     let en = en.as_ref().map(|en| en[i].clone());
-                    out.places.push(json!({"kind": kind, "id": ids[i], "zh": zh[i], "en": en}));
+                    out.places.push(NewPlace { kind, id: ids[i].clone(), zh: zh[i].clone(), en });
                 }
             }
         }

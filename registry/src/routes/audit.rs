@@ -20,7 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Filters and keyset paging for the audit log. Every filter narrows; pages continue with
 /// `after` = the last `seq` seen (oldest first) or `before` = the last `seq` seen with
 /// `order=desc` (newest first).
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Serialize, Deserialize, utoipa::IntoParams)]
 pub struct AuditQuery {
     /// Only entries with a larger `seq` (default 0).
     pub after: Option<i64>,

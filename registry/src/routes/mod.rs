@@ -20,11 +20,20 @@
 //!
 //!    Never `.route(...)` with a plain `MethodRouter`: that route would be missing from the
 //!    document (the `every_route_of_the_router_is_documented` test refuses it).
+//!    The module imports `utoipa_axum::router::OpenApiRouter` and `utoipa_axum::routes`; a
+//!    layer for its routes only goes on with `.route_layer(...)`.
 //! 3. A new module: `pub mod things;` here and `.merge(things::router())` in [`api`].
-//! 4. The authorization matrix (`registry/tests/api/authz.rs`) lists every route, and the
+//! 4. Its request and response types derive both `Serialize` and `Deserialize` (and
+//!    `utoipa::ToSchema`, or `IntoParams` for queries): the CLI and the tests send and read
+//!    them, so there is one set of API types.
+//! 5. The authorization matrix (`registry/tests/api/authz.rs`) lists every route, and the
 //!    snapshot `registry/tests/api/openapi.snapshot.json` must be updated and its diff read.
+//!
+//! What is not the API (such as the console's static files) is added in [`router`], beside
+//! the routes of [`api`], and is not in the document.
 
 pub mod audit;
+pub mod console;
 pub mod datasets;
 pub mod enablements;
 pub mod health;
@@ -36,6 +45,7 @@ pub mod places;
 pub mod plugins;
 pub mod review;
 pub mod runs;
+pub mod session;
 pub mod tenants;
 pub mod tokens;
 
@@ -58,6 +68,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(crate::openapi::base())
         .merge(health::router())
         .merge(tokens::router())
+        .merge(session::router())
         .merge(namespaces::router())
         .merge(keys::router())
         .merge(plugins::router())
@@ -77,7 +88,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.limits.max_body_bytes;
     let (routes, document) = api().split_for_parts();
     routes
-        .fallback(unknown_route)
+        .fallback(console::fallback)
         .method_not_allowed_fallback(wrong_method)
         .layer(Extension(Arc::new(crate::openapi::complete(document))))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
@@ -86,11 +97,6 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
         .with_state(state)
-}
-
-/// Unknown paths get a problem document like every other error, not an empty 404.
-async fn unknown_route(uri: axum::http::Uri) -> crate::error::ApiError {
-    crate::error::ApiError::not_found(format!("no route for {}", uri.path()))
 }
 
 /// A known path with the wrong method gets a problem document too.

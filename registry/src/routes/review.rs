@@ -1,7 +1,7 @@
 //! Operator review: the queue, approve, reject, take down.
 
 use axum::extract::State;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// `?status=` for the queue.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Serialize, Deserialize, utoipa::IntoParams)]
 pub struct QueueQuery {
     /// Which status to list (default `pending`).
     pub status: Option<Status>,
@@ -36,7 +36,7 @@ pub struct QueueQuery {
 }
 
 /// Why an operator acted.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reason {
     /// A sentence for the maker and the audit log.
     pub reason: String,
@@ -44,7 +44,7 @@ pub struct Reason {
 
 /// A version on the review desk: the version record (with its `describe()`, imports, size,
 /// sha256 and signing key) and what changed since the version before it.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ReviewItem {
     /// The version.
     #[serde(flatten)]

@@ -28,8 +28,10 @@ enum E {
     F,
     /// 404 `not-found`: the resource is hidden from this caller.
     N,
+    /// 422 `invalid-request`: allowed to ask, but the request does not apply to this caller.
+    I,
 }
-use E::{F, N, U};
+use E::{F, I, N, U};
 const OK: E = E::Ok(200);
 const NEW: E = E::Ok(201);
 const GONE: E = E::Ok(204);
@@ -92,6 +94,14 @@ const MATRIX: &[Row] = &[
     // Revoking the maker's token: hidden (404) from everyone else but operators.
     row("DELETE /v1/tokens/{id}", "/v1/tokens/{token}", None, MakerToken,
                                                                     [U, GONE, GONE, F, N, N]),
+
+    // Console sessions: each caller signs in with its own token; bearer callers have no
+    // session to end; links are made with a token.
+    row("POST /v1/session", "/v1/session", Some(r#"{"token":"{mytoken}"}"#), Shared,
+                                                                    [U, NEW, NEW, NEW, NEW, NEW]),
+    row("GET /v1/session", "/v1/session", None, Shared,             [U, OK,  OK,  OK,  OK,  OK]),
+    row("DELETE /v1/session", "/v1/session", None, Shared,          [U, I,   I,   I,   I,   I]),
+    row("POST /v1/session/links", "/v1/session/links", None, Shared, [U, NEW, NEW, NEW, NEW, NEW]),
 
     // A namespace owned by oneself; one owned by somebody else.
     row("POST /v1/namespaces", "/v1/namespaces", Some(r#"{"name":"{uniq}","owner":"{me}"}"#), Shared,
@@ -217,11 +227,14 @@ async fn matrix(app: TestApp) {
         for (column, (caller, expect)) in callers.iter().zip(row.expect).enumerate() {
             // The caller's placeholders first; the fixture's last, so that a substituted
             // publish body is not searched for placeholders again.
-            let (me, role, tenant) = match caller {
-                Some(a) => {
-                    (a.name.clone(), a.role.as_str(), a.tenant.as_ref().map_or("null".into(), |t| format!("\"{t}\"")))
-                }
-                None => ("nobody".into(), "maker", "null".into()),
+            let (me, role, tenant, mytoken) = match caller {
+                Some(a) => (
+                    a.name.clone(),
+                    a.role.as_str(),
+                    a.tenant.as_ref().map_or("null".into(), |t| format!("\"{t}\"")),
+                    a.token.clone(),
+                ),
+                None => ("nobody".into(), "maker", "null".into(), "kiln_unknown".into()),
             };
             let pubkey =
                 hex::encode(ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng).verifying_key().to_bytes());
@@ -229,6 +242,7 @@ async fn matrix(app: TestApp) {
                 ("{me}", me),
                 ("{role}", role.into()),
                 ("{tenant}", tenant),
+                ("{mytoken}", mytoken),
                 ("{pubkey}", pubkey),
                 ("{uniq}", app.unique("fresh")),
             ];
@@ -261,6 +275,7 @@ async fn matrix(app: TestApp) {
                 U => (401, Some("unauthenticated")),
                 F => (403, Some("forbidden")),
                 N => (404, Some("not-found")),
+                I => (422, Some("invalid-request")),
             };
             if got != status {
                 let text: String = resp.text().chars().take(300).collect();

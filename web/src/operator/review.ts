@@ -1,0 +1,145 @@
+// The review desk's reading of a version: its describe() (params, datasets and columns,
+// outputs) out of the JSON the registry stores, and what changed since the previous version
+// when the service reports it. Plain functions, tested without a browser.
+import type { Schema } from "../api/client";
+
+/** A published version, as the review queue lists it. */
+export type Version = Schema<"VersionRecord"> & { imports?: string[] | null };
+
+/** Names added, removed and changed between two versions. */
+export interface Delta {
+  added: string[];
+  removed: string[];
+  changed: { name: string; fields: string[] }[];
+}
+
+/** What changed since the previous version (the shape `GET /v1/review` gives on console-names). */
+export interface Changes {
+  base: string | null;
+  base_status: string | null;
+  description_changed: boolean;
+  params: Delta;
+  datasets: Delta;
+  columns: { dataset: string; added: string[]; removed: string[] }[];
+  outputs: Delta;
+  imports: { added: string[]; removed: string[] } | null;
+  size: { before: number | null; after: number; delta: number | null };
+  key_changed: boolean;
+}
+
+/** One item of the queue: the version, and its changes when the service reports them. */
+export interface Entry {
+  version: Version;
+  changes: Changes | null;
+}
+
+/** A queue item of either shape: a bare version, or `{version, changes}`. */
+export function entryOf(item: unknown): Entry {
+  const o = item as Record<string, unknown>;
+  if (o && typeof o.version === "object" && o.version !== null) {
+    return { version: o.version as Version, changes: (o.changes as Changes | undefined) ?? null };
+  }
+  return { version: item as Version, changes: null };
+}
+
+/** A parameter a plugin declares. */
+export interface Param {
+  name: string;
+  type: string;
+  default: string;
+  doc: string;
+}
+
+/** A dataset a plugin reads, with its columns. */
+export interface DatasetUse {
+  name: string;
+  columns: string[];
+  doc: string;
+}
+
+/** An output a plugin writes. */
+export interface Output {
+  name: string;
+  doc: string;
+}
+
+/** describe(), read defensively: whatever is missing or malformed is left out. */
+export interface Described {
+  description: string;
+  params: Param[];
+  datasets: DatasetUse[];
+  outputs: Output[];
+}
+
+function str(v: unknown): string {
+  return typeof v === "string" ? v : "";
+}
+
+function list(v: unknown): Record<string, unknown>[] {
+  return Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => !!x && typeof x === "object") : [];
+}
+
+/** A parameter value as the registry stores it (`{"F64": 0.5}`, `{"Str": "x"}`, or plain). */
+export function paramValue(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "object" && !Array.isArray(v)) {
+    const entries = Object.entries(v as Record<string, unknown>);
+    if (entries.length === 1) return paramValue(entries[0]?.[1]);
+  }
+  return typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v);
+}
+
+/** A parameter type as written by the plugin contract (`F64` → `f64`, `Str` → `string`). */
+export function paramType(v: unknown): string {
+  const s = str(v);
+  const known: Record<string, string> = { F64: "f64", S64: "s64", Str: "string", String: "string", Bool: "bool" };
+  return known[s] ?? s.toLowerCase();
+}
+
+/** The parts of describe() the desk shows. */
+export function described(describe: unknown): Described {
+  const d = (describe && typeof describe === "object" ? describe : {}) as Record<string, unknown>;
+  return {
+    description: str(d.description),
+    params: list(d.params).map((p) => ({
+      name: str(p.name),
+      type: paramType(p.type_ ?? p.type),
+      default: paramValue(p.default),
+      doc: str(p.doc),
+    })),
+    datasets: list(d.datasets).map((x) => ({
+      name: str(x.name),
+      columns: Array.isArray(x.columns) ? x.columns.map(str) : [],
+      doc: str(x.doc),
+    })),
+    outputs: list(d.outputs).map((o) => ({ name: str(o.name), doc: str(o.doc) })),
+  };
+}
+
+/** `ns/name@version`, as the audit log names a version. */
+export function subjectOf(v: Pick<Version, "namespace" | "name" | "version">): string {
+  return `${v.namespace}/${v.name}@${v.version}`;
+}
+
+/** Whether a change report has nothing to say. */
+export function noChanges(c: Changes): boolean {
+  const empty = (d: Delta) => !d.added.length && !d.removed.length && !d.changed.length;
+  return (
+    !c.description_changed &&
+    !c.key_changed &&
+    empty(c.params) &&
+    empty(c.datasets) &&
+    empty(c.outputs) &&
+    c.columns.every((x) => !x.added.length && !x.removed.length) &&
+    (!c.imports || (!c.imports.added.length && !c.imports.removed.length)) &&
+    (c.size.delta ?? 0) === 0
+  );
+}
+
+/** The operator actions of the desk. */
+export type Action = "approve" | "reject" | "takedownVersion" | "takedownPlugin";
+
+/** Whether an action needs a reason (everything but approval). */
+export function needsReason(a: Action): boolean {
+  return a !== "approve";
+}
