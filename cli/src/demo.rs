@@ -240,6 +240,9 @@ struct Console {
     admin_tenant: String,
     admin_link: String,
     admin_token: Option<String>,
+    /// The maker who published the examples.
+    maker_link: String,
+    maker_token: String,
 }
 
 /// The console's address and one-time sign-in links for the operator and for the admin of the
@@ -250,7 +253,10 @@ fn console_links(url: &str, operator: &Client, clients: &[(String, Client)]) -> 
         Ok(format!("{url}{}", made.path))
     };
     let (tenant, admin) = clients.first().context("no tenant ran the plugins")?;
+    let maker_token = create_token(operator, MAKER, Role::Maker, None)?;
     Ok(Console {
+        maker_link: link(&operator.with_token(&maker_token))?,
+        maker_token,
         url: format!("{url}/"),
         operator_link: link(operator)?,
         admin_tenant: tenant.clone(),
@@ -263,7 +269,11 @@ fn print_console(console: &Console) {
     println!("\n== the console: {}", console.url);
     println!("   operator, one-time sign-in:       {}", console.operator_link);
     println!("   admin of tenant {}, one-time sign-in: {}", console.admin_tenant, console.admin_link);
+    println!("   maker {MAKER}, one-time sign-in:  {}", console.maker_link);
 }
+
+/// The maker who publishes the examples.
+const MAKER: &str = "demo-maker";
 
 /// The example published a second time, as a patch release left for the operator to review.
 const PATCH_EXAMPLE: &str = "output-growth";
@@ -297,7 +307,7 @@ fn publish_examples(
     patch: &[u8],
 ) -> anyhow::Result<(Vec<Example>, String)> {
     let bar = spinner("publishing and approving the example plugins");
-    let maker = operator.with_token(&create_token(operator, "demo-maker", Role::Maker, None)?);
+    let maker = operator.with_token(&create_token(operator, MAKER, Role::Maker, None)?);
     let _: Namespace = maker
         .post(&["v1", "namespaces"], &CreateNamespace { name: NAMESPACE.into(), owner: None })
         .context("creating the namespace")?;
