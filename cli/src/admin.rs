@@ -6,8 +6,6 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 
-use crate::registry::model::CreatedToken;
-
 /// Administration on the registry's own database.
 #[derive(Subcommand)]
 pub enum AdminCommand {
@@ -45,10 +43,7 @@ fn bootstrap(args: BootstrapArgs) -> anyhow::Result<ExitCode> {
     let created = crate::runtime()?
         .block_on(kiln_registry::bootstrap(&url, &args.principal))
         .with_context(|| format!("bootstrapping the registry in {}", redacted(&url)))?;
-    let value = serde_json::to_value(&created)?;
-    crate::registry::emit(args.json, &value, |c: &CreatedToken| {
-        crate::registry::tokens::print_created(c);
-    })
+    crate::registry::emit(args.json, &created, crate::registry::tokens::print_created)
 }
 
 /// `--db`, or the SQLite file in `data_dir`: created when `create`, else it must exist.

@@ -19,10 +19,27 @@ use ed25519_dalek::SigningKey;
 use indicatif::{ProgressBar, ProgressStyle};
 use kiln_host::{ColumnData, DataSource, DirSource};
 use kiln_registry::ServeConfig;
+use kiln_registry::auth::Role;
 use kiln_registry::manifest::{Manifest, sign};
 use kiln_registry::results::csv_field;
+use kiln_registry::routes::enablements::NewEnablement;
+use kiln_registry::routes::keys::AddKey;
+use kiln_registry::routes::monitoring::{Rollup, RollupQuery};
+use kiln_registry::routes::namespaces::CreateNamespace;
+use kiln_registry::routes::plugins::PublishRequest;
+use kiln_registry::routes::runs::{Mode, NewRun, OutputMetric, OutputTable, RunOutput};
+use kiln_registry::routes::session::SignInLink;
+use kiln_registry::routes::tenants::{ImportReport, ImportRequest};
+use kiln_registry::routes::tokens::{CreateToken, CreatedToken};
+use kiln_registry::store::datasets::DatasetVersion;
+use kiln_registry::store::enablements::EnablementRecord;
+use kiln_registry::store::keys::SigningKey as RegisteredKey;
+use kiln_registry::store::namespaces::Namespace;
+use kiln_registry::store::plugins::VersionRecord;
+use kiln_registry::store::runs::{RunRecord, RunState};
 use kiln_registry::worker::WorkerConfig;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 use tokio::sync::watch;
 
 use crate::registry::client::Client;
@@ -113,9 +130,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     // Every enterprise becomes a tenant and files its own monthly report.
     let tenants = read_enterprises(&data.join("enterprises.parquet"))?;
     for chunk in tenants.chunks(1000) {
-        operator.post(&["v1", "tenants", "import"], Some(&json!({"tenants": chunk}))).context("importing tenants")?;
+        let _: ImportReport = operator
+            .post(&["v1", "tenants", "import"], &ImportRequest { tenants: chunk.to_vec() })
+            .context("importing tenants")?;
     }
-    let ids: Vec<String> = tenants.iter().map(|t| text(&t["id"]).to_string()).collect();
+    let ids: Vec<String> = tenants.into_iter().map(|t| t.id).collect();
     let source = DirSource::open(&data).with_context(|| format!("opening {}", data.display()))?;
     let monthly = split_by_enterprise(&source, "monthly_indicators")?;
     let admins = upload_reports(&operator, &ids, &monthly)?;
@@ -134,7 +153,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     for id in &runners {
         let admin = operator.with_token(admins.get(*id).with_context(|| format!("no admin token for {id}"))?);
         for (dataset, table) in [("enterprises", &enterprises), ("equipment_telemetry", &telemetry)] {
-            admin
+            let _: DatasetVersion = admin
                 .post_bytes(&["v1", "tenants", id, "datasets", dataset], "text/csv", table.csv(id).into_bytes())
                 .with_context(|| format!("uploading {dataset} of tenant {id}"))?;
         }
@@ -166,9 +185,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         .enumerate()
         .map(|(index, plugin)| summarize(plugin, runs.iter().filter(|r| r.plugin == index), &clients))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let rollup = operator
-        .get(&["v1", "monitoring", "rollup"], &[("level", "district".to_string())])
-        .context("reading the district rollup")?;
+    let district =
+        RollupQuery { level: Some("district".into()), month: None, district: None, park: None, industry: None };
+    let rollup: Rollup =
+        operator.get_query(&["v1", "monitoring", "rollup"], &district).context("reading the district rollup")?;
     let console = console_links(&url, &operator, &clients)?;
     if args.json {
         let document = json!({
@@ -188,7 +208,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         print_console(&console);
     }
 
-    let failed: usize = summaries.iter().map(|s| s["failures"].as_array().map_or(0, Vec::len)).sum();
+    let failed: usize = summaries.iter().map(|s| s.failures.len()).sum();
     if failed == 0 && !args.no_serve {
         eprintln!(
             "\nKiln is serving at {url} — operator token: {operator_token} (data in {}); a worker runs queued \
@@ -210,31 +230,38 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The console's address and one-time sign-in links for the operator and for the admin of the
-/// first tenant that ran the plugins (so its pages have runs to show).
-fn console_links(url: &str, operator: &Client, clients: &[(String, Client)]) -> anyhow::Result<Value> {
-    let link = |client: &Client| -> anyhow::Result<String> {
-        let made = client.post(&["v1", "session", "links"], None).context("making a sign-in link")?;
-        Ok(format!("{url}{}", text(&made["path"])))
-    };
-    let (tenant, admin) = clients.first().context("no tenant ran the plugins")?;
-    Ok(json!({
-        "url": format!("{url}/"),
-        "operator_link": link(operator)?,
-        "admin_tenant": tenant,
-        "admin_link": link(admin)?,
-        "admin_token": admin.token(),
-    }))
+/// The console's address and one-time sign-in links (the `console` of the `--json` document).
+#[derive(Debug, Serialize)]
+struct Console {
+    url: String,
+    operator_link: String,
+    /// The first tenant that ran the plugins (so its pages have runs to show).
+    admin_tenant: String,
+    admin_link: String,
+    admin_token: Option<String>,
 }
 
-fn print_console(console: &Value) {
-    println!("\n== the console: {}", text(&console["url"]));
-    println!("   operator, one-time sign-in:       {}", text(&console["operator_link"]));
-    println!(
-        "   admin of tenant {}, one-time sign-in: {}",
-        text(&console["admin_tenant"]),
-        text(&console["admin_link"])
-    );
+/// The console's address and one-time sign-in links for the operator and for the admin of the
+/// first tenant that ran the plugins.
+fn console_links(url: &str, operator: &Client, clients: &[(String, Client)]) -> anyhow::Result<Console> {
+    let link = |client: &Client| -> anyhow::Result<String> {
+        let made: SignInLink = client.post_empty(&["v1", "session", "links"]).context("making a sign-in link")?;
+        Ok(format!("{url}{}", made.path))
+    };
+    let (tenant, admin) = clients.first().context("no tenant ran the plugins")?;
+    Ok(Console {
+        url: format!("{url}/"),
+        operator_link: link(operator)?,
+        admin_tenant: tenant.clone(),
+        admin_link: link(admin)?,
+        admin_token: admin.token().map(String::from),
+    })
+}
+
+fn print_console(console: &Console) {
+    println!("\n== the console: {}", console.url);
+    println!("   operator, one-time sign-in:       {}", console.operator_link);
+    println!("   admin of tenant {}, one-time sign-in: {}", console.admin_tenant, console.admin_link);
 }
 
 /// Publishes each built example plugin as a maker, signed, and approves it as the operator.
@@ -245,12 +272,14 @@ fn publish_examples(
     built: &[(PathBuf, PathBuf)],
 ) -> anyhow::Result<Vec<Example>> {
     let bar = spinner("publishing and approving the example plugins");
-    let maker = operator.with_token(&create_token(operator, json!({"principal": "demo-maker", "role": "maker"}))?);
-    maker.post(&["v1", "namespaces"], Some(&json!({"name": NAMESPACE}))).context("creating the namespace")?;
+    let maker = operator.with_token(&create_token(operator, "demo-maker", Role::Maker, None)?);
+    let _: Namespace = maker
+        .post(&["v1", "namespaces"], &CreateNamespace { name: NAMESPACE.into(), owner: None })
+        .context("creating the namespace")?;
     let key = SigningKey::generate(&mut rand::rngs::OsRng);
     let public_key = hex::encode(key.verifying_key().to_bytes());
-    let registered = maker
-        .post(&["v1", "keys"], Some(&json!({"public_key": public_key, "name": "demo"})))
+    let registered: RegisteredKey = maker
+        .post(&["v1", "keys"], &AddKey { public_key, name: "demo".into() })
         .context("registering the maker's signing key")?;
     let mut plugins = Vec::new();
     for (name, headline) in EXAMPLES {
@@ -264,18 +293,18 @@ fn publish_examples(
         let plugin = runtime.block_on(host.load(&bytes)).with_context(|| format!("loading {}", wasm.display()))?;
         let manifest = Manifest::from_describe(NAMESPACE, plugin.info(), "Apache-2.0", None, vec![]);
         let sha256 = kiln_host::sha256_hex(&bytes);
-        let body = json!({
-            "signature": sign(&key, &sha256, &manifest),
-            "manifest": manifest,
-            "key_id": registered["id"],
-            "component": base64::engine::general_purpose::STANDARD.encode(&bytes),
-        });
         let version = manifest.version.clone();
-        maker
-            .post(&["v1", "plugins", NAMESPACE, name, "versions"], Some(&body))
+        let body = PublishRequest {
+            signature: sign(&key, &sha256, &manifest),
+            manifest,
+            key_id: registered.id.clone(),
+            component: base64::engine::general_purpose::STANDARD.encode(&bytes),
+        };
+        let _: VersionRecord = maker
+            .post(&["v1", "plugins", NAMESPACE, name, "versions"], &body)
             .with_context(|| format!("publishing {NAMESPACE}/{name}@{version}"))?;
-        operator
-            .post(&["v1", "plugins", NAMESPACE, name, "versions", &version, "approve"], None)
+        let _: VersionRecord = operator
+            .post_empty(&["v1", "plugins", NAMESPACE, name, "versions", &version, "approve"])
             .with_context(|| format!("approving {NAMESPACE}/{name}@{version}"))?;
         plugins.push(Example { name, headline, version });
     }
@@ -290,19 +319,21 @@ fn submit_runs(clients: &[(String, Client)], plugins: &[Example]) -> anyhow::Res
     let mut runs = Vec::new();
     for (admin, (tenant, client)) in clients.iter().enumerate() {
         for (index, plugin) in plugins.iter().enumerate() {
-            let enablement = client
-                .post(
-                    &["v1", "tenants", tenant, "enablements"],
-                    Some(&json!({"namespace": NAMESPACE, "plugin": plugin.name, "requirement": plugin.version})),
-                )
+            let request = NewEnablement {
+                namespace: NAMESPACE.into(),
+                plugin: plugin.name.into(),
+                requirement: Some(plugin.version.clone()),
+                grants: None,
+                params: None,
+                limits: None,
+            };
+            let enablement: EnablementRecord = client
+                .post(&["v1", "tenants", tenant, "enablements"], &request)
                 .with_context(|| format!("enabling {} for tenant {tenant}", plugin.name))?;
-            let run = client
-                .post(
-                    &["v1", "tenants", tenant, "enablements", text(&enablement["id"]), "runs"],
-                    Some(&json!({"mode": "queued"})),
-                )
+            let run: RunRecord = client
+                .post(&["v1", "tenants", tenant, "enablements", &enablement.id, "runs"], &NewRun { mode: Mode::Queued })
                 .with_context(|| format!("queueing a run of {} for tenant {tenant}", plugin.name))?;
-            runs.push(Run { plugin: index, admin, id: text(&run["id"]).to_string(), record: Value::Null });
+            runs.push(Run { plugin: index, admin, id: run.id, record: None });
             bar.inc(1);
         }
     }
@@ -319,13 +350,15 @@ fn follow_runs<T>(
     let bar = progress(runs.len() as u64, "running the plugins through the worker");
     let started = Instant::now();
     loop {
-        for run in runs.iter_mut().filter(|r| !is_final(&r.record)) {
+        for run in runs.iter_mut().filter(|r| !r.is_final()) {
             let (tenant, client) = &clients[run.admin];
-            run.record = client
-                .get(&["v1", "tenants", tenant, "runs", &run.id], &[])
-                .with_context(|| format!("following run {} of tenant {tenant}", run.id))?;
+            run.record = Some(
+                client
+                    .get(&["v1", "tenants", tenant, "runs", &run.id])
+                    .with_context(|| format!("following run {} of tenant {tenant}", run.id))?,
+            );
         }
-        let done = runs.iter().filter(|r| is_final(&r.record)).count();
+        let done = runs.iter().filter(|r| r.is_final()).count();
         bar.set_position(done as u64);
         if done == runs.len() {
             break;
@@ -342,54 +375,94 @@ fn follow_runs<T>(
     Ok(())
 }
 
-/// One plugin's runs in a JSON summary: counts, usage, failures, and the headline table and
+/// One plugin's runs, as the demo reports them (the `plugins` of its `--json` document).
+#[derive(Debug, Serialize)]
+struct Summary {
+    /// `NAMESPACE/NAME`.
+    plugin: String,
+    version: String,
+    runs: usize,
+    succeeded: usize,
+    rows_read: u64,
+    mean_wall_ms: f64,
+    /// The tenant whose output is shown.
+    headline_tenant: String,
+    /// The table of the output the plugin is known for.
+    headline_name: &'static str,
+    /// That table of the tenant's output; null when the output has none.
+    headline: Option<OutputTable>,
+    /// The metrics of the tenant's output.
+    metrics: Vec<OutputMetric>,
+    failures: Vec<Failure>,
+}
+
+/// A run that did not succeed.
+#[derive(Debug, Serialize)]
+struct Failure {
+    tenant: String,
+    run: String,
+    state: Option<RunState>,
+    error_kind: Option<String>,
+    error: Option<String>,
+}
+
+/// One plugin's runs in a summary: counts, usage, failures, and the headline table and
 /// metrics of the first run whose headline table has rows (else of the first that succeeded).
 fn summarize<'a>(
     plugin: &Example,
     runs: impl Iterator<Item = &'a Run>,
     clients: &[(String, Client)],
-) -> anyhow::Result<Value> {
+) -> anyhow::Result<Summary> {
     let runs: Vec<&Run> = runs.collect();
-    let succeeded: Vec<&Run> = runs.iter().copied().filter(|r| r.record["state"] == "succeeded").collect();
-    let usage = |field: &str| succeeded.iter().filter_map(|r| r.record["usage"][field].as_f64()).sum::<f64>();
-    let mut headline = (String::new(), Value::Null, Value::Null);
+    let succeeded: Vec<&Run> = runs.iter().copied().filter(|r| r.state() == Some(RunState::Succeeded)).collect();
+    let usages: Vec<kiln_host::Usage> = succeeded
+        .iter()
+        .filter_map(|r| r.record.as_ref()?.usage.clone())
+        .map(serde_json::from_value)
+        .collect::<Result<_, _>>()
+        .context("a run's usage is not what this version of kiln expects")?;
+    let mut headline = (String::new(), None, Vec::new());
     for run in &succeeded {
         let (tenant, client) = &clients[run.admin];
-        let output = client
-            .get(&["v1", "tenants", tenant, "runs", &run.id, "result"], &[])
+        let output: RunOutput = client
+            .get(&["v1", "tenants", tenant, "runs", &run.id, "result"])
             .with_context(|| format!("fetching the result of run {} of tenant {tenant}", run.id))?;
-        let table = output["tables"].as_array().into_iter().flatten().find(|t| t["name"] == plugin.headline);
-        let has_rows = table.is_some_and(|t| t["rows"].as_array().is_some_and(|rows| !rows.is_empty()));
+        let table = output.tables.into_iter().find(|t| t.name == plugin.headline);
+        let has_rows = table.as_ref().is_some_and(|t| !t.rows.is_empty());
         // An empty table still says something (nothing flagged), so the first run stands in.
-        if has_rows || headline.1.is_null() {
-            headline = (tenant.clone(), table.cloned().unwrap_or_default(), output["metrics"].clone());
+        if has_rows || headline.1.is_none() {
+            headline = (tenant.clone(), table, output.metrics);
         }
         if has_rows {
             break;
         }
     }
-    let failures: Vec<Value> = runs
+    let failures = runs
         .iter()
-        .filter(|r| r.record["state"] != "succeeded")
-        .map(|r| {
-            json!({"tenant": clients[r.admin].0, "run": r.id, "state": r.record["state"],
-                   "error_kind": r.record["error_kind"], "error": r.record["error"]})
+        .filter(|r| r.state() != Some(RunState::Succeeded))
+        .map(|r| Failure {
+            tenant: clients[r.admin].0.clone(),
+            run: r.id.clone(),
+            state: r.state(),
+            error_kind: r.record.as_ref().and_then(|r| r.error_kind.clone()),
+            error: r.record.as_ref().and_then(|r| r.error.clone()),
         })
         .collect();
     let (tenant, table, metrics) = headline;
-    Ok(json!({
-        "plugin": format!("{NAMESPACE}/{}", plugin.name),
-        "version": plugin.version,
-        "runs": runs.len(),
-        "succeeded": succeeded.len(),
-        "rows_read": usage("rows_read") as u64,
-        "mean_wall_ms": if succeeded.is_empty() { 0.0 } else { usage("wall_us") / 1000.0 / succeeded.len() as f64 },
-        "headline_tenant": tenant,
-        "headline_name": plugin.headline,
-        "headline": table,
-        "metrics": metrics,
-        "failures": failures,
-    }))
+    let wall_us: u64 = usages.iter().map(|u| u.wall_us).sum();
+    Ok(Summary {
+        plugin: format!("{NAMESPACE}/{}", plugin.name),
+        version: plugin.version.clone(),
+        runs: runs.len(),
+        succeeded: succeeded.len(),
+        rows_read: usages.iter().map(|u| u.rows_read).sum(),
+        mean_wall_ms: if succeeded.is_empty() { 0.0 } else { wall_us as f64 / 1000.0 / succeeded.len() as f64 },
+        headline_tenant: tenant,
+        headline_name: plugin.headline,
+        headline: table,
+        metrics,
+        failures,
+    })
 }
 
 /// An example plugin as published.
@@ -406,15 +479,18 @@ struct Run {
     /// Index into the tenants and their admin clients.
     admin: usize,
     id: String,
-    record: Value,
+    /// The latest record read, none before the first poll.
+    record: Option<RunRecord>,
 }
 
-fn is_final(record: &Value) -> bool {
-    matches!(record["state"].as_str(), Some("succeeded" | "failed" | "cancelled"))
-}
+impl Run {
+    fn state(&self) -> Option<RunState> {
+        self.record.as_ref().map(|r| r.state)
+    }
 
-fn text(v: &Value) -> &str {
-    v.as_str().unwrap_or_default()
+    fn is_final(&self) -> bool {
+        self.state().is_some_and(RunState::is_final)
+    }
 }
 
 /// Resolves once `true` is sent, or the sender is gone.
@@ -464,12 +540,16 @@ fn reset_platform(platform: &Path) -> anyhow::Result<()> {
 }
 
 /// Creates a token as the operator and returns its secret.
-fn create_token(operator: &Client, request: Value) -> anyhow::Result<String> {
-    let created = operator.post(&["v1", "tokens"], Some(&request)).context("creating a token")?;
-    match created["token"].as_str() {
-        Some(token) => Ok(token.to_string()),
-        None => bail!("the registry's token answer has no `token`"),
-    }
+fn create_token(operator: &Client, principal: &str, role: Role, tenant: Option<&str>) -> anyhow::Result<String> {
+    let request = CreateToken {
+        principal: principal.to_string(),
+        role,
+        tenant: tenant.map(String::from),
+        scopes: Vec::new(),
+        expires_in_days: None,
+    };
+    let created: CreatedToken = operator.post(&["v1", "tokens"], &request).context("creating a token")?;
+    Ok(created.token)
 }
 
 /// Gives every tenant an admin token and uploads its monthly report, a few at a time; returns
@@ -480,11 +560,8 @@ fn upload_reports(operator: &Client, ids: &[String], monthly: &Split) -> anyhow:
     let failed = AtomicBool::new(false);
     let tokens = Mutex::new(HashMap::with_capacity(ids.len()));
     let upload = |id: &str| -> anyhow::Result<()> {
-        let token = create_token(
-            operator,
-            json!({"principal": format!("{id}-admin"), "role": "enterprise-admin", "tenant": id}),
-        )?;
-        operator
+        let token = create_token(operator, &format!("{id}-admin"), Role::EnterpriseAdmin, Some(id))?;
+        let _: DatasetVersion = operator
             .with_token(&token)
             .post_bytes(
                 &["v1", "tenants", id, "datasets", "monthly_indicators"],
@@ -603,7 +680,7 @@ fn csv_value(data: &ColumnData, row: usize) -> String {
     }
 }
 
-fn print_summary(args: &DemoArgs, url: &str, tenants: usize, runners: usize, summaries: &[Value], rollup: &Value) {
+fn print_summary(args: &DemoArgs, url: &str, tenants: usize, runners: usize, summaries: &[Summary], rollup: &Rollup) {
     println!("Kiln demo on {url}: {} enterprises of Xi'an, data in {}", args.enterprises, args.data_dir.display());
     println!(
         "{tenants} tenants filed their monthly reports; {runners} of them ran the {} example plugins through the worker\n",
@@ -612,39 +689,32 @@ fn print_summary(args: &DemoArgs, url: &str, tenants: usize, runners: usize, sum
     for s in summaries {
         println!(
             "== {}@{}  {}/{} runs succeeded, {} rows read, {:.1} ms mean wall",
-            text(&s["plugin"]),
-            text(&s["version"]),
-            s["succeeded"],
-            s["runs"],
-            s["rows_read"],
-            s["mean_wall_ms"].as_f64().unwrap_or_default()
+            s.plugin, s.version, s.succeeded, s.runs, s.rows_read, s.mean_wall_ms
         );
-        for f in s["failures"].as_array().into_iter().flatten() {
+        for f in &s.failures {
             println!(
                 "   FAILED for tenant {} ({}, {}): {}",
-                text(&f["tenant"]),
-                text(&f["state"]),
-                f["error_kind"].as_str().unwrap_or("-"),
-                f["error"].as_str().unwrap_or("no error recorded")
+                f.tenant,
+                f.state.map_or("unknown", RunState::as_str),
+                f.error_kind.as_deref().unwrap_or("-"),
+                f.error.as_deref().unwrap_or("no error recorded")
             );
         }
-        if s["succeeded"] == 0 {
+        if s.succeeded == 0 {
             println!("   no run succeeded\n");
             continue;
         }
-        println!("   tenant {}:", text(&s["headline_tenant"]));
-        for m in s["metrics"].as_array().into_iter().flatten() {
-            let line =
-                format!("{:<16} {:.4} {}", text(&m["name"]), m["value"].as_f64().unwrap_or_default(), text(&m["unit"]));
+        println!("   tenant {}:", s.headline_tenant);
+        for m in &s.metrics {
+            let line = format!("{:<16} {:.4} {}", m.name, m.value.unwrap_or_default(), m.unit);
             println!("   {}", line.trim_end());
         }
-        if s["headline"].is_null() {
-            println!("   (its output has no `{}` table)\n", text(&s["headline_name"]));
+        let Some(headline) = &s.headline else {
+            println!("   (its output has no `{}` table)\n", s.headline_name);
             continue;
-        }
-        let rows = s["headline"]["rows"].as_array().map_or(0, Vec::len);
-        println!("   {} ({rows} rows), first {HEADLINE_ROWS}:", text(&s["headline"]["name"]));
-        for line in render::output_table_text(&s["headline"], HEADLINE_ROWS).lines() {
+        };
+        println!("   {} ({} rows), first {HEADLINE_ROWS}:", headline.name, headline.rows.len());
+        for line in render::output_table_text(headline, HEADLINE_ROWS).lines() {
             println!("   {line}");
         }
         println!();

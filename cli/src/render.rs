@@ -4,6 +4,7 @@ use kiln_host::Batch;
 use serde_json::Value;
 
 use kiln_registry::results::cell;
+use kiln_registry::routes::runs::OutputTable;
 
 /// Formats a batch as an aligned text table, showing at most `max_rows` rows.
 pub fn batch_text(batch: &Batch, max_rows: usize) -> String {
@@ -13,14 +14,15 @@ pub fn batch_text(batch: &Batch, max_rows: usize) -> String {
     grid_text(names, rows.collect(), batch.rows as usize)
 }
 
-/// Formats a table of a stored output document (`{"columns": [{"name"}], "rows": [[...]]}`) as
-/// [`batch_text`] formats a batch.
-pub fn output_table_text(table: &Value, max_rows: usize) -> String {
-    let columns = table["columns"].as_array().map_or(&[][..], Vec::as_slice);
-    let rows = table["rows"].as_array().map_or(&[][..], Vec::as_slice);
-    let names = columns.iter().map(|c| c["name"].as_str().unwrap_or_default().to_string()).collect();
-    let shown = rows.iter().take(max_rows).map(|row| (0..columns.len()).map(|i| row[i].clone()).collect());
-    grid_text(names, shown.collect(), rows.len())
+/// Formats a table of a run's output document as [`batch_text`] formats a batch.
+pub fn output_table_text(table: &OutputTable, max_rows: usize) -> String {
+    let width = table.columns.len();
+    let names = table.columns.iter().map(|c| c.name.clone()).collect();
+    let shown = table.rows.iter().take(max_rows).map(|row| {
+        // A row shorter than the header (a malformed document) shows its missing cells as null.
+        (0..width).map(|i| row.get(i).cloned().unwrap_or(Value::Null)).collect()
+    });
+    grid_text(names, shown.collect(), table.rows.len())
 }
 
 /// `text` safe to print on a terminal: control characters (escape sequences, carriage returns,

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::store::StoreError;
 
@@ -14,7 +14,7 @@ pub const PROBLEM_BASE: &str = "https://kiln.dev/problems/";
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// A problem+json body.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Problem {
     /// `https://kiln.dev/problems/<slug>`: stable per cause, for programs.
     #[serde(rename = "type")]

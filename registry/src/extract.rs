@@ -131,7 +131,7 @@ impl From<QueryRejection> for ApiError {
 }
 
 /// `?page=&per_page=` on list routes.
-#[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize, utoipa::IntoParams)]
 pub struct Page {
     /// 1-based page number (default 1, at most 1000000).
     pub page: Option<u32>,
@@ -168,7 +168,7 @@ impl Page {
 }
 
 /// A page of results.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Paged<T> {
     /// The items.
     pub items: Vec<T>,

@@ -365,6 +365,19 @@ mod tests {
     }
 
     #[test]
+    fn the_document_reads_back_as_the_run_output_type() {
+        let doc: Value = serde_json::from_slice(&document()).unwrap();
+        let typed: crate::routes::runs::RunOutput = serde_json::from_value(doc.clone()).unwrap();
+        assert_eq!(typed.tables[1].columns[0].type_, crate::routes::runs::OutputType::S64);
+        assert_eq!(serde_json::to_value(&typed).unwrap(), doc);
+        let nan =
+            Output { tables: vec![], metrics: vec![Metric { name: "m".into(), value: f64::NAN, unit: "".into() }] };
+        let doc = serde_json::to_vec(&OutputDocument(&nan)).unwrap();
+        let typed: crate::routes::runs::RunOutput = serde_json::from_slice(&doc).unwrap();
+        assert_eq!(typed.metrics[0].value, None);
+    }
+
+    #[test]
     fn nulls_render_as_json_null() {
         let doc: Value = serde_json::from_slice(&document()).unwrap();
         assert_eq!(doc["tables"][0]["rows"], json!([["a,b", 1.5], ["c\"d", null]]));

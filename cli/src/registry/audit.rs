@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use kiln_registry::store::audit::Verdict;
+use kiln_registry::routes::audit::AuditQuery;
+use kiln_registry::store::audit::{AuditEntry, Verdict};
 
-use super::model::AuditEntry;
 use super::{Remote, emit, when};
 use crate::admin::{database_url, redacted};
 
@@ -45,15 +45,9 @@ pub enum AuditCommand {
 pub fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         AuditCommand::List { after, limit, remote } => {
-            let mut query = Vec::new();
-            if let Some(after) = after {
-                query.push(("after", after.to_string()));
-            }
-            if let Some(limit) = limit {
-                query.push(("limit", limit.to_string()));
-            }
-            let entries = remote.client()?.get(&["v1", "audit"], &query)?;
-            emit(remote.json, &entries, |entries: &Vec<AuditEntry>| {
+            let entries: Vec<AuditEntry> =
+                remote.client()?.get_query(&["v1", "audit"], &AuditQuery { after, limit })?;
+            emit(remote.json, &entries, |entries| {
                 for e in entries {
                     println!(
                         "{:>6} {} {:<16} {:<22} {} {}",

@@ -4,11 +4,13 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
-use kiln_registry::error::PROBLEM_BASE;
+use kiln_registry::error::{PROBLEM_BASE, Problem};
+use kiln_registry::extract::Paged;
 use reqwest::Method;
 use reqwest::Url;
 use reqwest::blocking::Response;
-use serde::Deserialize;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// The header a download carries its sha256 in.
@@ -19,17 +21,6 @@ pub struct Client {
     base: Url,
     token: Option<String>,
     http: reqwest::blocking::Client,
-}
-
-/// An RFC 9457 problem body, as the registry sends it.
-#[derive(Debug, Deserialize)]
-struct Problem {
-    #[serde(rename = "type")]
-    type_: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    detail: String,
 }
 
 impl Client {
@@ -70,23 +61,39 @@ impl Client {
         url
     }
 
-    /// `GET` a JSON resource.
-    pub fn get(&self, segments: &[&str], query: &[(&str, String)]) -> anyhow::Result<Value> {
+    /// `GET` a JSON resource as `T`.
+    pub fn get<T: DeserializeOwned>(&self, segments: &[&str]) -> anyhow::Result<T> {
+        self.get_query(segments, &NO_QUERY)
+    }
+
+    /// `GET` a JSON resource as `T`, with a query (such as the route's `...Query` type).
+    pub fn get_query<T: DeserializeOwned>(&self, segments: &[&str], query: &impl Serialize) -> anyhow::Result<T> {
         json_body(self.send(Method::GET, segments, query, None)?)
     }
 
-    /// `POST` a JSON body (or none) and read the JSON answer.
-    pub fn post(&self, segments: &[&str], body: Option<&Value>) -> anyhow::Result<Value> {
-        json_body(self.send(Method::POST, segments, &[], body)?)
+    /// `POST` a JSON body (the route's request type) and read the answer as `T`.
+    pub fn post<T: DeserializeOwned>(&self, segments: &[&str], body: &impl Serialize) -> anyhow::Result<T> {
+        let body = serde_json::to_value(body).context("encoding the request")?;
+        json_body(self.send(Method::POST, segments, &NO_QUERY, Some(&body))?)
     }
 
-    /// `POST` raw bytes with a content type (a dataset upload) and read the JSON answer.
-    pub fn post_bytes(&self, segments: &[&str], content_type: &str, bytes: Vec<u8>) -> anyhow::Result<Value> {
-        json_body(self.send_with(Method::POST, segments, &[], None, Some((content_type, bytes)))?)
+    /// `POST` without a body (an action such as approve or cancel) and read the answer as `T`.
+    pub fn post_empty<T: DeserializeOwned>(&self, segments: &[&str]) -> anyhow::Result<T> {
+        json_body(self.send(Method::POST, segments, &NO_QUERY, None)?)
+    }
+
+    /// `POST` raw bytes with a content type (a dataset upload) and read the answer as `T`.
+    pub fn post_bytes<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> anyhow::Result<T> {
+        json_body(self.send_with(Method::POST, segments, &NO_QUERY, None, Some((content_type, bytes)))?)
     }
 
     /// `GET` a resource as text (such as CSV).
-    pub fn get_text(&self, segments: &[&str], query: &[(&str, String)]) -> anyhow::Result<String> {
+    pub fn get_text(&self, segments: &[&str], query: &impl Serialize) -> anyhow::Result<String> {
         let response = self.send(Method::GET, segments, query, None)?;
         let url = response.url().clone();
         response.text().with_context(|| format!("reading the answer from {url}"))
@@ -94,33 +101,33 @@ impl Client {
 
     /// `DELETE` a resource.
     pub fn delete(&self, segments: &[&str]) -> anyhow::Result<()> {
-        self.send(Method::DELETE, segments, &[], None)?;
+        self.send(Method::DELETE, segments, &NO_QUERY, None)?;
         Ok(())
     }
 
     /// `GET` raw bytes, with the sha256 the registry sends alongside them.
     pub fn download(&self, segments: &[&str]) -> anyhow::Result<(Vec<u8>, Option<String>)> {
-        let response = self.send(Method::GET, segments, &[], None)?;
+        let response = self.send(Method::GET, segments, &NO_QUERY, None)?;
         let sha256 = response.headers().get(SHA256_HEADER).and_then(|v| v.to_str().ok()).map(String::from);
         let url = response.url().clone();
         let bytes = response.bytes().with_context(|| format!("reading the download from {url}"))?;
         Ok((bytes.to_vec(), sha256))
     }
 
-    /// Every item of a paged list (`{items, page, per_page}`), fetching page after page.
-    pub fn get_all_pages(&self, segments: &[&str], query: &[(&str, String)]) -> anyhow::Result<Vec<Value>> {
+    /// Every item of a paged list ([`Paged`]), fetching page after page.
+    pub fn get_all_pages<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        query: &[(&str, String)],
+    ) -> anyhow::Result<Vec<T>> {
         const PER_PAGE: usize = 200;
         let mut items = Vec::new();
         for page in 1..=1000u32 {
             let mut q = query.to_vec();
             q.extend([("page", page.to_string()), ("per_page", PER_PAGE.to_string())]);
-            let mut answer = self.get(segments, &q)?;
-            let batch = match answer.get_mut("items").map(Value::take) {
-                Some(Value::Array(batch)) => batch,
-                _ => bail!("the registry's answer to {} has no `items` list", self.url(segments)),
-            };
-            let last = batch.len() < PER_PAGE;
-            items.extend(batch);
+            let batch: Paged<T> = self.get_query(segments, &q)?;
+            let last = batch.items.len() < PER_PAGE;
+            items.extend(batch.items);
             if last {
                 break;
             }
@@ -132,7 +139,7 @@ impl Client {
         &self,
         method: Method,
         segments: &[&str],
-        query: &[(&str, String)],
+        query: &impl Serialize,
         body: Option<&Value>,
     ) -> anyhow::Result<Response> {
         self.send_with(method, segments, query, body, None)
@@ -142,7 +149,7 @@ impl Client {
         &self,
         method: Method,
         segments: &[&str],
-        query: &[(&str, String)],
+        query: &impl Serialize,
         body: Option<&Value>,
         raw: Option<(&str, Vec<u8>)>,
     ) -> anyhow::Result<Response> {
@@ -150,10 +157,7 @@ impl Client {
             "no API token: pass --token or set KILN_TOKEN (the first operator token comes from `kiln admin bootstrap`)",
         )?;
         let url = self.url(segments);
-        let mut request = self.http.request(method.clone(), url.clone()).bearer_auth(token);
-        if !query.is_empty() {
-            request = request.query(query);
-        }
+        let mut request = self.http.request(method.clone(), url.clone()).bearer_auth(token).query(query);
         if let Some(body) = body {
             request = request.json(body);
         }
@@ -172,13 +176,14 @@ impl Client {
     }
 }
 
-fn json_body(response: Response) -> anyhow::Result<Value> {
+/// No query parameters.
+const NO_QUERY: [(&str, &str); 0] = [];
+
+fn json_body<T: DeserializeOwned>(response: Response) -> anyhow::Result<T> {
     let url = response.url().clone();
     let bytes = response.bytes().with_context(|| format!("reading the answer from {url}"))?;
-    if bytes.is_empty() {
-        return Ok(Value::Null);
-    }
-    serde_json::from_slice(&bytes).with_context(|| format!("the answer from {url} is not JSON"))
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("the answer from {url} is not what this version of kiln expects"))
 }
 
 /// One line for a failed call: the problem's slug, status and detail when the registry sent
@@ -217,7 +222,7 @@ mod tests {
     #[test]
     fn calls_without_a_token_say_how_to_get_one() {
         let c = Client::new("http://127.0.0.1:9", Some("  ")).unwrap();
-        let e = c.get(&["v1", "keys"], &[]).unwrap_err();
+        let e = c.get::<Value>(&["v1", "keys"]).unwrap_err();
         assert!(e.to_string().contains("no API token"), "{e}");
     }
 }

@@ -5,10 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
-use serde_json::Value;
+use kiln_registry::routes::datasets::{Preview, PreviewQuery};
+use kiln_registry::store::datasets::DatasetVersion;
+use serde_json::{Value, json};
 
-use super::Remote;
-use super::print;
+use super::{Remote, emit};
 
 /// Dataset commands on a registry (enterprise admins).
 #[derive(Subcommand)]
@@ -77,43 +78,34 @@ pub fn run(cmd: DatasetCommand) -> anyhow::Result<ExitCode> {
                 None => file.file_stem().and_then(|s| s.to_str()).context("the file has no name")?.to_string(),
             };
             let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let v = remote.client()?.post_bytes(&["v1", "tenants", &tenant, "datasets", &name], content_type, bytes)?;
-            print(remote.json, &v, || {
-                println!(
-                    "{}/{} version {}: {} rows, {} bytes as Parquet",
-                    tenant, name, v["version"], v["rows"], v["bytes"]
-                )
+            let v: DatasetVersion =
+                remote.client()?.post_bytes(&["v1", "tenants", &tenant, "datasets", &name], content_type, bytes)?;
+            emit(remote.json, &v, |v| {
+                println!("{}/{} version {}: {} rows, {} bytes as Parquet", tenant, name, v.version, v.rows, v.bytes)
             })
         }
         DatasetCommand::List { tenant, remote } => {
-            let v = remote.client()?.get(&["v1", "tenants", &tenant, "datasets"], &[])?;
-            print(remote.json, &v, || {
-                for d in v.as_array().into_iter().flatten() {
-                    let columns: Vec<&str> =
-                        d["columns"].as_array().into_iter().flatten().filter_map(|c| c["name"].as_str()).collect();
-                    println!(
-                        "{:<24} v{:<3} {:>9} rows  {}",
-                        d["name"].as_str().unwrap_or(""),
-                        d["version"],
-                        d["rows"],
-                        columns.join(", ")
-                    );
+            let datasets: Vec<DatasetVersion> = remote.client()?.get(&["v1", "tenants", &tenant, "datasets"])?;
+            emit(remote.json, &datasets, |datasets| {
+                for d in datasets {
+                    let columns: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
+                    println!("{:<24} v{:<3} {:>9} rows  {}", d.name, d.version, d.rows, columns.join(", "));
                 }
             })
         }
         DatasetCommand::Preview { name, tenant, limit, remote } => {
-            let v = remote
-                .client()?
-                .get(&["v1", "tenants", &tenant, "datasets", &name, "preview"], &[("limit", limit.to_string())])?;
-            print(remote.json, &v, || {
-                for row in v["rows"].as_array().into_iter().flatten() {
-                    println!("{}", Value::to_string(row));
+            let query = PreviewQuery { version: None, limit: Some(limit) };
+            let preview: Preview =
+                remote.client()?.get_query(&["v1", "tenants", &tenant, "datasets", &name, "preview"], &query)?;
+            emit(remote.json, &preview, |preview| {
+                for row in &preview.rows {
+                    println!("{}", Value::from(row.clone()));
                 }
             })
         }
         DatasetCommand::Delete { name, tenant, remote } => {
             remote.client()?.delete(&["v1", "tenants", &tenant, "datasets", &name])?;
-            print(remote.json, &serde_json::json!({"deleted": name}), || println!("deleted {tenant}/{name}"))
+            emit(remote.json, &json!({"deleted": name}), |_| println!("deleted {tenant}/{name}"))
         }
     }
 }

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
+use kiln_registry::store::plugins::VersionRecord;
 use serde_json::json;
 
-use super::model::Version;
 use super::{PluginRef, Remote, version_ref};
 
 /// Arguments of `kiln plugin download`.
@@ -29,9 +29,7 @@ pub struct DownloadArgs {
 /// only then writes them.
 pub fn run(args: DownloadArgs) -> anyhow::Result<ExitCode> {
     let client = args.remote.client()?;
-    let record_json = client.get(&args.version.version_path(&[]), &[])?;
-    let record: Version =
-        serde_json::from_value(record_json.clone()).context("the version record is in an unexpected shape")?;
+    let record: VersionRecord = client.get(&args.version.version_path(&[]))?;
     let (bytes, header) = client.download(&args.version.version_path(&["download"]))?;
     let header =
         header.with_context(|| format!("the registry sent {} without an x-kiln-sha256 header", args.version))?;
@@ -52,7 +50,7 @@ pub fn run(args: DownloadArgs) -> anyhow::Result<ExitCode> {
     }
     write_atomically(&args.out, &bytes)?;
     if args.remote.json {
-        let doc = json!({"path": args.out, "sha256": actual, "size": bytes.len(), "version": record_json});
+        let doc = json!({"path": args.out, "sha256": actual, "size": bytes.len(), "version": record});
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         println!("wrote {} ({} bytes, sha256 {actual}, verified)", args.out.display(), bytes.len());

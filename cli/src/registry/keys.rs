@@ -6,9 +6,11 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
 use kiln_registry::manifest::public_key;
+use kiln_registry::routes::keys::AddKey;
+use kiln_registry::store::keys::SigningKey;
 use serde_json::json;
 
-use super::model::Key;
+use super::lines::key_line;
 use super::{Remote, emit};
 
 /// Signing key commands.
@@ -46,24 +48,24 @@ pub enum KeyCommand {
 pub fn run(cmd: KeyCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         KeyCommand::Add { public, name, remote } => {
-            let body = json!({"public_key": public_key_hex(&public)?, "name": name.unwrap_or_default()});
-            let key = remote.client()?.post(&["v1", "keys"], Some(&body))?;
-            emit(remote.json, &key, |k: &Key| println!("added {}", k.line()))
+            let body = AddKey { public_key: public_key_hex(&public)?, name: name.unwrap_or_default() };
+            let key: SigningKey = remote.client()?.post(&["v1", "keys"], &body)?;
+            emit(remote.json, &key, |k| println!("added {}", key_line(k)))
         }
         KeyCommand::List { remote } => {
-            let keys = remote.client()?.get(&["v1", "keys"], &[])?;
-            emit(remote.json, &keys, |keys: &Vec<Key>| {
+            let keys: Vec<SigningKey> = remote.client()?.get(&["v1", "keys"])?;
+            emit(remote.json, &keys, |keys| {
                 if keys.is_empty() {
                     println!("no keys; add one with `kiln key add --public KEY.pub`");
                 }
                 for k in keys {
-                    println!("{}", k.line());
+                    println!("{}", key_line(k));
                 }
             })
         }
         KeyCommand::Revoke { id, remote } => {
             remote.client()?.delete(&["v1", "keys", &id])?;
-            emit(remote.json, &json!({"revoked": id}), |_: &serde_json::Value| println!("revoked key {id}"))
+            emit(remote.json, &json!({"revoked": id}), |_| println!("revoked key {id}"))
         }
     }
 }

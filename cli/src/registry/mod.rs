@@ -6,7 +6,7 @@ pub mod client;
 pub mod datasets;
 pub mod download;
 pub mod keys;
-pub mod model;
+pub mod lines;
 pub mod monitor;
 pub mod namespaces;
 pub mod publish;
@@ -20,11 +20,9 @@ use std::fmt;
 use std::process::ExitCode;
 use std::time::{Duration, UNIX_EPOCH};
 
-use anyhow::Context as _;
 use clap::Args;
 use kiln_registry::manifest::valid_name;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde::Serialize;
 
 /// Where the registry is, who is calling and how to print: flattened into every command that
 /// calls the API.
@@ -127,24 +125,13 @@ pub fn version_ref(text: &str) -> Result<PluginRef, String> {
     }
 }
 
-/// Prints the registry's answer: as the one JSON document with `--json`, else as text through
-/// `text` after reading it as `T`.
-pub fn emit<T: DeserializeOwned>(json: bool, value: &Value, text: impl FnOnce(&T)) -> anyhow::Result<ExitCode> {
+/// Prints an answer: as one JSON document with `--json`, else as text through `text`. The
+/// registry's answers are read as its own API types, which serialize back as they came.
+pub fn emit<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T)) -> anyhow::Result<ExitCode> {
     if json {
         println!("{}", serde_json::to_string_pretty(value)?);
     } else {
-        let typed = serde_json::from_value(value.clone()).context("the registry answered in an unexpected shape")?;
-        text(&typed);
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Prints `value` as JSON with `--json`, else runs `text` (for answers shown straight from JSON).
-pub fn print(json: bool, value: &Value, text: impl FnOnce()) -> anyhow::Result<ExitCode> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(value)?);
-    } else {
-        text();
+        text(value);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,10 +3,10 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use serde_json::Value;
+use kiln_registry::monitoring::rollup::Suppression;
+use kiln_registry::routes::monitoring::{Month, Rollup, RollupQuery};
 
-use super::Remote;
-use super::print;
+use super::{Remote, emit};
 
 /// Monitoring commands (operators).
 #[derive(Subcommand)]
@@ -41,55 +41,57 @@ pub enum MonitorCommand {
 pub fn run(cmd: MonitorCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         MonitorCommand::Months { remote } => {
-            let v = remote.client()?.get(&["v1", "monitoring", "months"], &[])?;
-            print(remote.json, &v, || {
-                for m in v.as_array().into_iter().flatten() {
-                    println!("{}  {} enterprises", m["month"].as_str().unwrap_or(""), m["enterprises"]);
+            let months: Vec<Month> = remote.client()?.get(&["v1", "monitoring", "months"])?;
+            emit(remote.json, &months, |months| {
+                for m in months {
+                    println!("{}  {} enterprises", m.month, m.enterprises);
                 }
             })
         }
         MonitorCommand::Rollup { level, month, district, park, remote } => {
-            let mut query = vec![("level", level)];
-            query.extend(month.map(|m| ("month", m)));
-            query.extend(district.map(|d| ("district", d)));
-            query.extend(park.map(|p| ("park", p)));
-            let v = remote.client()?.get(&["v1", "monitoring", "rollup"], &query)?;
-            print(remote.json, &v, || print!("{}", rollup_text(&v)))
+            let query = RollupQuery { month, level: Some(level), district, park, industry: None };
+            let rollup: Rollup = remote.client()?.get_query(&["v1", "monitoring", "rollup"], &query)?;
+            emit(remote.json, &rollup, |rollup| print!("{}", rollup_text(rollup)))
         }
     }
 }
 
 /// A rollup answer as an aligned table; suppressed cells show why instead of values.
-pub fn rollup_text(v: &Value) -> String {
+pub fn rollup_text(rollup: &Rollup) -> String {
     let mut out = format!(
         "{} rollup, {} (cells of fewer than {} enterprises suppressed)\n",
-        v["level"].as_str().unwrap_or(""),
-        v["month"].as_str().unwrap_or(""),
-        v["k"]
+        rollup.level.as_str(),
+        rollup.month,
+        rollup.k
     );
     out.push_str(&format!(
         "{:<34} {:>5} {:>14} {:>12} {:>10} {:>9} {:>8}\n",
         "cell", "firms", "output 10k¥", "energy tce", "tce/10k¥", "staff", "yoy"
     ));
-    for c in v["cells"].as_array().into_iter().flatten() {
+    for c in &rollup.cells {
         let key: Vec<&str> =
-            ["district", "park", "industry", "enterprise"].iter().filter_map(|k| c[*k].as_str()).collect();
+            [&c.district, &c.park, &c.industry, &c.enterprise].into_iter().flatten().map(String::as_str).collect();
         let key = if key.is_empty() { "region".to_string() } else { key.join(" / ") };
-        let firms = &c["enterprises"];
-        match &c["indicators"] {
-            Value::Object(i) => {
-                let f = |k: &str| i.get(k).and_then(Value::as_f64);
-                let growth = f("growth").map_or("-".into(), |g| format!("{:+.1}%", g * 100.0));
+        let firms = c.enterprises;
+        match (&c.indicators, c.suppressed) {
+            (Some(i), _) => {
+                let growth = i.growth.map_or("-".into(), |g| format!("{:+.1}%", g * 100.0));
                 out.push_str(&format!(
                     "{key:<34} {firms:>5} {:>14.1} {:>12.1} {:>10.4} {:>9.0} {growth:>8}\n",
-                    f("output_value").unwrap_or(0.0),
-                    f("energy_tce").unwrap_or(0.0),
-                    f("energy_intensity").unwrap_or(0.0),
-                    f("employees").unwrap_or(0.0),
+                    i.output_value,
+                    i.energy_tce,
+                    i.energy_intensity.unwrap_or(0.0),
+                    i.employees,
                 ));
             }
-            _ => out
-                .push_str(&format!("{key:<34} {firms:>5}   suppressed ({})\n", c["suppressed"].as_str().unwrap_or(""))),
+            (None, why) => {
+                let why = match why {
+                    Some(Suppression::Primary) => "primary",
+                    Some(Suppression::Secondary) => "secondary",
+                    None => "",
+                };
+                out.push_str(&format!("{key:<34} {firms:>5}   suppressed ({why})\n"))
+            }
         }
     }
     out

@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use serde_json::json;
+use kiln_registry::routes::namespaces::{AddMember, CreateNamespace};
+use kiln_registry::store::namespaces::Namespace;
 
-use super::model::Namespace;
 use super::{Remote, emit};
 
 /// Namespace commands.
@@ -44,18 +44,16 @@ pub enum NamespaceCommand {
 
 /// Runs a namespace subcommand.
 pub fn run(cmd: NamespaceCommand) -> anyhow::Result<ExitCode> {
-    let (answer, remote) = match cmd {
+    let (answer, remote): (Namespace, _) = match cmd {
         NamespaceCommand::Create { name, owner, remote } => {
-            let body = json!({"name": name, "owner": owner});
-            (remote.client()?.post(&["v1", "namespaces"], Some(&body))?, remote)
+            (remote.client()?.post(&["v1", "namespaces"], &CreateNamespace { name, owner })?, remote)
         }
         NamespaceCommand::AddMember { name, principal, remote } => {
-            let body = json!({"principal": principal});
-            (remote.client()?.post(&["v1", "namespaces", &name, "members"], Some(&body))?, remote)
+            (remote.client()?.post(&["v1", "namespaces", &name, "members"], &AddMember { principal })?, remote)
         }
-        NamespaceCommand::Show { name, remote } => (remote.client()?.get(&["v1", "namespaces", &name], &[])?, remote),
+        NamespaceCommand::Show { name, remote } => (remote.client()?.get(&["v1", "namespaces", &name])?, remote),
     };
-    emit(remote.json, &answer, |ns: &Namespace| {
+    emit(remote.json, &answer, |ns| {
         println!("{} (created by {})", ns.name, ns.created_by);
         println!("members: {}", ns.members.join(", "));
     })

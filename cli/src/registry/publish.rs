@@ -7,10 +7,12 @@ use anyhow::{Context as _, bail};
 use base64::Engine as _;
 use clap::Args;
 use kiln_registry::manifest::{Manifest, sign};
-use serde_json::json;
+use kiln_registry::routes::plugins::PublishRequest;
+use kiln_registry::store::keys::SigningKey;
+use kiln_registry::store::plugins::VersionRecord;
 
 use super::client::Client;
-use super::model::{Key, Version};
+use super::lines::version_state;
 use super::{Remote, emit};
 use crate::keygen::{public_path, read_secret_key};
 
@@ -58,26 +60,24 @@ pub fn run(args: PublishArgs) -> anyhow::Result<ExitCode> {
         None => find_key_id(&client, &hex::encode(key.verifying_key().to_bytes()), &args.key)?,
     };
     let sha256 = kiln_host::sha256_hex(&bytes);
-    let body = json!({
-        "signature": sign(&key, &sha256, &manifest),
-        "manifest": manifest,
-        "key_id": key_id,
-        "component": base64::engine::general_purpose::STANDARD.encode(&bytes),
-    });
     let path = ["v1", "plugins", manifest.namespace.as_str(), manifest.name.as_str(), "versions"];
-    let record = client.post(&path, Some(&body))?;
-    emit(args.remote.json, &record, |v: &Version| {
+    let body = PublishRequest {
+        signature: sign(&key, &sha256, &manifest),
+        manifest: manifest.clone(),
+        key_id,
+        component: base64::engine::general_purpose::STANDARD.encode(&bytes),
+    };
+    let record: VersionRecord = client.post(&path, &body)?;
+    emit(args.remote.json, &record, |v| {
         println!("published {} ({} bytes, sha256 {})", v.subject(), v.size, v.sha256);
-        println!("signed with key {}; status {}: an operator reviews it next", v.key_id, v.state());
+        println!("signed with key {}; status {}: an operator reviews it next", v.key_id, version_state(v));
     })
 }
 
 /// The id of the caller's active registered key whose public half is `public`.
 fn find_key_id(client: &Client, public: &str, secret: &std::path::Path) -> anyhow::Result<String> {
-    let keys: Vec<Key> = serde_json::from_value(
-        client.get(&["v1", "keys"], &[]).context("looking up your signing keys (or pass --key-id)")?,
-    )
-    .context("the registry's key list is in an unexpected shape")?;
+    let keys: Vec<SigningKey> =
+        client.get(&["v1", "keys"]).context("looking up your signing keys (or pass --key-id)")?;
     let mut matching = keys.iter().filter(|k| k.public_key.eq_ignore_ascii_case(public));
     match (matching.clone().find(|k| k.revoked_at.is_none()), matching.next()) {
         (Some(active), _) => Ok(active.id.clone()),

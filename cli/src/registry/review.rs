@@ -3,9 +3,10 @@
 use std::process::ExitCode;
 
 use clap::{Subcommand, ValueEnum};
-use serde_json::json;
+use kiln_registry::routes::review::Reason;
+use kiln_registry::store::plugins::{PluginRecord, Status, VersionRecord};
 
-use super::model::{Plugin, Version};
+use super::lines::{short_sha, version_state};
 use super::{PluginRef, Remote, any_ref, emit, version_ref, when};
 
 /// Review commands (operators).
@@ -67,11 +68,11 @@ pub enum StatusArg {
 }
 
 impl StatusArg {
-    fn as_str(self) -> &'static str {
+    fn status(self) -> Status {
         match self {
-            StatusArg::Pending => "pending",
-            StatusArg::Approved => "approved",
-            StatusArg::Rejected => "rejected",
+            StatusArg::Pending => Status::Pending,
+            StatusArg::Approved => Status::Approved,
+            StatusArg::Rejected => Status::Rejected,
         }
     }
 }
@@ -80,8 +81,10 @@ impl StatusArg {
 pub fn run(cmd: ReviewCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ReviewCommand::List { status, remote } => {
-            let items = remote.client()?.get_all_pages(&["v1", "review"], &[("status", status.as_str().into())])?;
-            emit(remote.json, &items.into(), |versions: &Vec<Version>| {
+            let status = status.status();
+            let versions: Vec<VersionRecord> =
+                remote.client()?.get_all_pages(&["v1", "review"], &[("status", status.as_str().into())])?;
+            emit(remote.json, &versions, |versions| {
                 if versions.is_empty() {
                     println!("no {} versions", status.as_str());
                 }
@@ -89,8 +92,8 @@ pub fn run(cmd: ReviewCommand) -> anyhow::Result<ExitCode> {
                     println!(
                         "{:<32} {:<10}  sha256 {}  by {} {}",
                         v.subject(),
-                        v.state(),
-                        v.short_sha(),
+                        version_state(v),
+                        short_sha(&v.sha256),
                         v.published_by,
                         when(v.published_at)
                     );
@@ -98,25 +101,25 @@ pub fn run(cmd: ReviewCommand) -> anyhow::Result<ExitCode> {
             })
         }
         ReviewCommand::Approve { version, remote } => {
-            let v = remote.client()?.post(&version.version_path(&["approve"]), None)?;
-            emit(remote.json, &v, |v: &Version| println!("approved {}", v.subject()))
+            let v: VersionRecord = remote.client()?.post_empty(&version.version_path(&["approve"]))?;
+            emit(remote.json, &v, |v| println!("approved {}", v.subject()))
         }
         ReviewCommand::Reject { version, reason, remote } => {
-            let body = json!({"reason": reason});
-            let v = remote.client()?.post(&version.version_path(&["reject"]), Some(&body))?;
-            emit(remote.json, &v, |v: &Version| println!("rejected {}: {reason}", v.subject()))
+            let body = Reason { reason: reason.clone() };
+            let v: VersionRecord = remote.client()?.post(&version.version_path(&["reject"]), &body)?;
+            emit(remote.json, &v, |v| println!("rejected {}: {reason}", v.subject()))
         }
         ReviewCommand::Takedown { target, reason, remote } => {
-            let body = json!({"reason": reason});
+            let body = Reason { reason: reason.clone() };
             let client = remote.client()?;
             if target.version.is_some() {
-                let v = client.post(&target.version_path(&["takedown"]), Some(&body))?;
-                emit(remote.json, &v, |v: &Version| println!("took down {}: {reason}", v.subject()))
+                let v: VersionRecord = client.post(&target.version_path(&["takedown"]), &body)?;
+                emit(remote.json, &v, |v| println!("took down {}: {reason}", v.subject()))
             } else {
                 let mut path = target.plugin_path();
                 path.push("takedown");
-                let p = client.post(&path, Some(&body))?;
-                emit(remote.json, &p, |p: &Plugin| {
+                let p: PluginRecord = client.post(&path, &body)?;
+                emit(remote.json, &p, |p| {
                     let at = p.taken_down_at.map(when).unwrap_or_default();
                     let why = p.takedown_reason.as_deref().unwrap_or(&reason);
                     println!("took down {}/{} and all its versions at {at}: {why}", p.namespace, p.name);

@@ -6,11 +6,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
-use serde_json::{Value, json};
+use kiln_registry::routes::enablements::NewEnablement;
+use kiln_registry::routes::runs::{Mode, NewRun, ResultQuery, RunOutput};
+use kiln_registry::store::enablements::{EnablementRecord, Grant};
+use kiln_registry::store::runs::RunRecord;
+use serde_json::Value;
 
 use super::client::Client;
-use super::print;
-use super::{PluginRef, Remote};
+use super::{PluginRef, Remote, emit};
 
 /// Arguments of `kiln enable`.
 #[derive(clap::Args)]
@@ -37,37 +40,34 @@ pub struct EnableArgs {
 
 /// Enables a plugin for a tenant.
 pub fn enable(args: EnableArgs) -> anyhow::Result<ExitCode> {
-    let mut body =
-        json!({"namespace": args.plugin.namespace, "plugin": args.plugin.name, "requirement": args.requirement});
-    if !args.grants.is_empty() {
-        let grants: Vec<Value> = args
-            .grants
+    let grants = (!args.grants.is_empty()).then(|| {
+        args.grants
             .iter()
             .map(|g| match g.split_once(':') {
-                Some((d, cols)) => json!({"dataset": d, "columns": cols.split(',').collect::<Vec<_>>()}),
-                None => json!({"dataset": g, "columns": []}),
+                Some((d, cols)) => {
+                    Grant { dataset: d.to_string(), columns: cols.split(',').map(String::from).collect() }
+                }
+                None => Grant { dataset: g.clone(), columns: Vec::new() },
             })
-            .collect();
-        body["grants"] = Value::Array(grants);
+            .collect()
+    });
+    let mut params = None;
+    for p in &args.params {
+        let (name, value) = p.split_once('=').with_context(|| format!("`{p}` is not NAME=VALUE"))?;
+        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
+        params.get_or_insert_with(serde_json::Map::new).insert(name.to_string(), value);
     }
-    if !args.params.is_empty() {
-        let mut params = serde_json::Map::new();
-        for p in &args.params {
-            let (name, value) = p.split_once('=').with_context(|| format!("`{p}` is not NAME=VALUE"))?;
-            let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
-            params.insert(name.to_string(), value);
-        }
-        body["params"] = Value::Object(params);
-    }
-    let e = args.remote.client()?.post(&["v1", "tenants", &args.tenant, "enablements"], Some(&body))?;
-    print(args.remote.json, &e, || {
-        println!(
-            "enabled {}@{} for {} as enablement {}",
-            args.plugin,
-            e["version"].as_str().unwrap_or(""),
-            args.tenant,
-            e["id"].as_str().unwrap_or("")
-        );
+    let body = NewEnablement {
+        namespace: args.plugin.namespace.clone(),
+        plugin: args.plugin.name.clone(),
+        requirement: Some(args.requirement.clone()),
+        grants,
+        params,
+        limits: None,
+    };
+    let e: EnablementRecord = args.remote.client()?.post(&["v1", "tenants", &args.tenant, "enablements"], &body)?;
+    emit(args.remote.json, &e, |e| {
+        println!("enabled {}@{} for {} as enablement {}", args.plugin, e.version, args.tenant, e.id);
     })
 }
 
@@ -134,56 +134,58 @@ pub fn run(cmd: JobCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         JobCommand::Submit { enablement, tenant, sync, wait, remote } => {
             let client = remote.client()?;
-            let mode = if sync { "sync" } else { "queued" };
+            let mode = if sync { Mode::Sync } else { Mode::Queued };
             let path = ["v1", "tenants", &tenant, "enablements", &enablement, "runs"];
-            let mut r = client.post(&path, Some(&json!({"mode": mode})))?;
+            let mut r: RunRecord = client.post(&path, &NewRun { mode })?;
             if wait && !sync {
-                r = wait_for(&client, &tenant, r["id"].as_str().unwrap_or_default(), Duration::from_secs(3600))?;
+                r = wait_for(&client, &tenant, &r.id, Duration::from_secs(3600))?;
             }
-            print(remote.json, &r, || summary(&r))
+            emit(remote.json, &r, summary)
         }
         JobCommand::Show { run, tenant, remote } => {
-            let r = remote.client()?.get(&["v1", "tenants", &tenant, "runs", &run], &[])?;
-            print(remote.json, &r, || summary(&r))
+            let r: RunRecord = remote.client()?.get(&["v1", "tenants", &tenant, "runs", &run])?;
+            emit(remote.json, &r, summary)
         }
         JobCommand::Result { run, tenant, csv, remote } => {
             let client = remote.client()?;
             let path = ["v1", "tenants", &tenant, "runs", &run, "result"];
             match csv {
-                Some(table) => print!("{}", client.get_text(&path, &[("format", "csv".into()), ("table", table)])?),
-                None => println!("{}", serde_json::to_string_pretty(&client.get(&path, &[])?)?),
+                Some(table) => {
+                    let query = ResultQuery { format: Some("csv".into()), table: Some(table) };
+                    print!("{}", client.get_text(&path, &query)?)
+                }
+                None => println!("{}", serde_json::to_string_pretty(&client.get::<RunOutput>(&path)?)?),
             }
             Ok(ExitCode::SUCCESS)
         }
         JobCommand::Cancel { run, tenant, remote } => {
-            let r = remote.client()?.post(&["v1", "tenants", &tenant, "runs", &run, "cancel"], None)?;
-            print(remote.json, &r, || summary(&r))
+            let r: RunRecord = remote.client()?.post_empty(&["v1", "tenants", &tenant, "runs", &run, "cancel"])?;
+            emit(remote.json, &r, summary)
         }
     }
 }
 
 /// Polls a run until it finishes or `limit` passes.
-pub fn wait_for(client: &Client, tenant: &str, run: &str, limit: Duration) -> anyhow::Result<Value> {
+pub fn wait_for(client: &Client, tenant: &str, run: &str, limit: Duration) -> anyhow::Result<RunRecord> {
     let started = Instant::now();
     loop {
-        let r = client.get(&["v1", "tenants", tenant, "runs", run], &[])?;
-        if matches!(r["state"].as_str(), Some("succeeded" | "failed" | "cancelled")) {
+        let r: RunRecord = client.get(&["v1", "tenants", tenant, "runs", run])?;
+        if r.state.is_final() {
             return Ok(r);
         }
         if started.elapsed() > limit {
-            bail!("run {run} is still {} after {:?}; is a `kiln worker` running?", r["state"], limit);
+            bail!("run {run} is still {} after {:?}; is a `kiln worker` running?", r.state.as_str(), limit);
         }
         std::thread::sleep(Duration::from_millis(200));
     }
 }
 
-fn summary(r: &Value) {
-    let s = |k: &str| r[k].as_str().unwrap_or("").to_string();
-    println!("run {} of {}/{}@{}: {}", s("id"), s("namespace"), s("plugin"), s("version"), s("state"));
-    if let Some(e) = r["error"].as_str() {
-        println!("  {}: {}", s("error_kind"), crate::render::printable(e));
+fn summary(r: &RunRecord) {
+    println!("run {} of {}/{}@{}: {}", r.id, r.namespace, r.plugin, r.version, r.state.as_str());
+    if let Some(e) = &r.error {
+        println!("  {}: {}", r.error_kind.as_deref().unwrap_or(""), crate::render::printable(e));
     }
-    if !r["usage"].is_null() {
-        println!("  usage: {}", r["usage"]);
+    if let Some(usage) = &r.usage {
+        println!("  usage: {usage}");
     }
 }

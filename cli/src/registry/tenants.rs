@@ -8,9 +8,12 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
 use kiln_host::{ColumnData, DataSource, DirSource};
-use serde_json::{Value, json};
+use kiln_registry::routes::tenants::{ImportReport, ImportRequest, NewTenant, Usage};
+use kiln_registry::store::tenants::TenantRecord;
+use serde::Serialize;
+use serde_json::json;
 
-use super::{Remote, print};
+use super::{Remote, emit};
 
 /// Tenant commands (operators).
 #[derive(Subcommand)]
@@ -73,22 +76,22 @@ pub enum TenantCommand {
 pub fn run(cmd: TenantCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         TenantCommand::Create { id, name, district, park, industry, size_class, opt_out, remote } => {
-            let body = json!({"id": id, "name": name, "district": district, "park": park, "industry": industry,
-                              "size_class": size_class, "opted_in": !opt_out});
-            let t = remote.client()?.post(&["v1", "tenants"], Some(&body))?;
-            print(remote.json, &t, || println!("created tenant {}", t["id"].as_str().unwrap_or_default()))
+            let body = NewTenant { id, name, district, park, industry, size_class, opted_in: !opt_out, quotas: None };
+            let t: TenantRecord = remote.client()?.post(&["v1", "tenants"], &body)?;
+            emit(remote.json, &t, |t| println!("created tenant {}", t.id))
         }
         TenantCommand::Import { file, remote } => {
             let tenants = read_enterprises(&file)?;
             let client = remote.client()?;
             let (mut created, mut existing) = (0, 0);
             for chunk in tenants.chunks(1000) {
-                let answer = client.post(&["v1", "tenants", "import"], Some(&json!({"tenants": chunk})))?;
-                created += answer["created"].as_u64().unwrap_or(0);
-                existing += answer["existing"].as_u64().unwrap_or(0);
+                let answer: ImportReport =
+                    client.post(&["v1", "tenants", "import"], &ImportRequest { tenants: chunk.to_vec() })?;
+                created += answer.created;
+                existing += answer.existing;
             }
             let report = json!({"created": created, "existing": existing, "file": file});
-            print(remote.json, &report, || {
+            emit(remote.json, &report, |_| {
                 println!(
                     "imported {} tenants from {} ({created} new, {existing} already there)",
                     tenants.len(),
@@ -98,19 +101,18 @@ pub fn run(cmd: TenantCommand) -> anyhow::Result<ExitCode> {
         }
         TenantCommand::List { district, remote } => {
             let query: Vec<(&str, String)> = district.map(|d| ("district", d)).into_iter().collect();
-            let items = remote.client()?.get_all_pages(&["v1", "tenants"], &query)?;
-            let value = Value::Array(items.clone());
-            print(remote.json, &value, || {
-                for t in &items {
+            let items: Vec<TenantRecord> = remote.client()?.get_all_pages(&["v1", "tenants"], &query)?;
+            emit(remote.json, &items, |items| {
+                for t in items {
                     println!(
                         "{:<10} {:<10} {:<28} {:<5} {:<7} {}  {}",
-                        s(&t["id"]),
-                        s(&t["district"]),
-                        s(&t["park"]),
-                        s(&t["industry"]),
-                        s(&t["size_class"]),
-                        if t["opted_in"] == true { "opted-in " } else { "opted-out" },
-                        s(&t["name"])
+                        t.id,
+                        t.district,
+                        t.park,
+                        t.industry,
+                        t.size_class,
+                        if t.opted_in { "opted-in " } else { "opted-out" },
+                        t.name
                     );
                 }
                 println!("{} tenants", items.len());
@@ -118,27 +120,23 @@ pub fn run(cmd: TenantCommand) -> anyhow::Result<ExitCode> {
         }
         TenantCommand::Show { id, remote } => {
             let client = remote.client()?;
-            let mut t = client.get(&["v1", "tenants", &id], &[])?;
-            t["usage"] = client.get(&["v1", "tenants", &id, "usage"], &[])?;
-            print(remote.json, &t, || {
-                println!(
-                    "{} {} — {} / {} / {} ({})",
-                    s(&t["id"]),
-                    s(&t["name"]),
-                    s(&t["district"]),
-                    s(&t["park"]),
-                    s(&t["industry"]),
-                    s(&t["size_class"])
-                );
-                println!("opted in to regional statistics: {}", t["opted_in"]);
-                println!("usage: {}", t["usage"]);
+            let tenant: TenantRecord = client.get(&["v1", "tenants", &id])?;
+            let usage: Usage = client.get(&["v1", "tenants", &id, "usage"])?;
+            emit(remote.json, &TenantWithUsage { tenant, usage }, |TenantWithUsage { tenant: t, usage }| {
+                println!("{} {} — {} / {} / {} ({})", t.id, t.name, t.district, t.park, t.industry, t.size_class);
+                println!("opted in to regional statistics: {}", t.opted_in);
+                println!("usage: {}", json!(usage));
             })
         }
     }
 }
 
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or("")
+/// `kiln tenant show`'s document: the tenant's record with its usage beside its fields.
+#[derive(Serialize)]
+struct TenantWithUsage {
+    #[serde(flatten)]
+    tenant: TenantRecord,
+    usage: Usage,
 }
 
 /// The columns of an `enterprises` table a tenant is made from.
@@ -146,7 +144,7 @@ const COLUMNS: [&str; 7] =
     ["enterprise_id", "name", "district_id", "park_id", "industry_code", "size_class", "opted_in"];
 
 /// Reads an `enterprises` table into tenant requests.
-pub fn read_enterprises(file: &Path) -> anyhow::Result<Vec<Value>> {
+pub fn read_enterprises(file: &Path) -> anyhow::Result<Vec<NewTenant>> {
     if !file.exists() {
         bail!("{} does not exist", file.display());
     }
@@ -172,10 +170,16 @@ pub fn read_enterprises(file: &Path) -> anyhow::Result<Vec<Value>> {
             (text("enterprise_id")?, text("name")?, text("district_id")?, text("park_id")?);
         let (industries, sizes) = (text("industry_code")?, text("size_class")?);
         for i in 0..batch.rows as usize {
-            tenants.push(json!({
-                "id": ids[i].to_lowercase(), "name": names[i], "district": districts[i], "park": parks[i],
-                "industry": industries[i], "size_class": sizes[i], "opted_in": opted_in[i],
-            }));
+            tenants.push(NewTenant {
+                id: ids[i].to_lowercase(),
+                name: names[i].clone(),
+                district: districts[i].clone(),
+                park: parks[i].clone(),
+                industry: industries[i].clone(),
+                size_class: sizes[i].clone(),
+                opted_in: opted_in[i],
+                quotas: None,
+            });
         }
     }
     Ok(tenants)

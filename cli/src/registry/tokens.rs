@@ -4,10 +4,12 @@ use std::process::ExitCode;
 
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Subcommand, ValueEnum};
-use kiln_registry::auth::SCOPES;
+use kiln_registry::auth::{Role, SCOPES};
+use kiln_registry::routes::tokens::{CreateToken, CreatedToken};
+use kiln_registry::store::tokens::TokenRecord;
 use serde_json::json;
 
-use super::model::{CreatedToken, Token};
+use super::lines::token_line;
 use super::{Remote, emit};
 
 /// Token commands.
@@ -43,11 +45,11 @@ pub enum RoleArg {
 }
 
 impl RoleArg {
-    fn as_str(self) -> &'static str {
+    fn role(self) -> Role {
         match self {
-            RoleArg::Operator => "operator",
-            RoleArg::Maker => "maker",
-            RoleArg::EnterpriseAdmin => "enterprise-admin",
+            RoleArg::Operator => Role::Operator,
+            RoleArg::Maker => Role::Maker,
+            RoleArg::EnterpriseAdmin => Role::EnterpriseAdmin,
         }
     }
 }
@@ -80,38 +82,38 @@ pub fn run(cmd: TokenCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         TokenCommand::Create(args) => create(args),
         TokenCommand::List { remote } => {
-            let items = remote.client()?.get_all_pages(&["v1", "tokens"], &[])?;
-            emit(remote.json, &items.into(), |tokens: &Vec<Token>| {
+            let tokens: Vec<TokenRecord> = remote.client()?.get_all_pages(&["v1", "tokens"], &[])?;
+            emit(remote.json, &tokens, |tokens| {
                 if tokens.is_empty() {
                     println!("no tokens");
                 }
                 for t in tokens {
-                    println!("{}", t.line());
+                    println!("{}", token_line(t));
                 }
             })
         }
         TokenCommand::Revoke { id, remote } => {
             remote.client()?.delete(&["v1", "tokens", &id])?;
-            emit(remote.json, &json!({"revoked": id}), |_: &serde_json::Value| println!("revoked token {id}"))
+            emit(remote.json, &json!({"revoked": id}), |_| println!("revoked token {id}"))
         }
     }
 }
 
 fn create(args: CreateArgs) -> anyhow::Result<ExitCode> {
-    let body = json!({
-        "principal": args.principal,
-        "role": args.role.as_str(),
-        "tenant": args.tenant,
-        "scopes": args.scopes,
-        "expires_in_days": args.expires_in_days,
-    });
-    let created = args.remote.client()?.post(&["v1", "tokens"], Some(&body))?;
+    let body = CreateToken {
+        principal: args.principal,
+        role: args.role.role(),
+        tenant: args.tenant,
+        scopes: args.scopes,
+        expires_in_days: args.expires_in_days,
+    };
+    let created: CreatedToken = args.remote.client()?.post(&["v1", "tokens"], &body)?;
     emit(args.remote.json, &created, print_created)
 }
 
 /// Prints a new token: its record, then the secret on a line of its own.
 pub fn print_created(created: &CreatedToken) {
-    println!("created {}", created.record.line());
+    println!("created {}", token_line(&created.record));
     println!("secret (shown only now; send it as `--token` or KILN_TOKEN):");
     println!("{}", created.token);
 }

@@ -3,8 +3,10 @@
 use std::process::ExitCode;
 
 use clap::Args;
+use kiln_registry::routes::plugins::ResolveQuery;
+use kiln_registry::store::plugins::VersionRecord;
 
-use super::model::Version;
+use super::lines::{short_sha, version_state};
 use super::{PluginRef, Remote, emit, plugin_ref, version_ref, when};
 
 /// Arguments of `kiln plugin versions`.
@@ -47,8 +49,8 @@ pub struct YankArgs {
 pub fn list(args: VersionsArgs) -> anyhow::Result<ExitCode> {
     let mut path = args.plugin.plugin_path();
     path.push("versions");
-    let versions = args.remote.client()?.get(&path, &[])?;
-    emit(args.remote.json, &versions, |versions: &Vec<Version>| {
+    let versions: Vec<VersionRecord> = args.remote.client()?.get(&path)?;
+    emit(args.remote.json, &versions, |versions| {
         if versions.is_empty() {
             println!("no versions of {} you may see", args.plugin);
         }
@@ -56,8 +58,8 @@ pub fn list(args: VersionsArgs) -> anyhow::Result<ExitCode> {
             println!(
                 "{:<12} {:<24}  sha256 {}  by {} {}",
                 v.version,
-                v.state(),
-                v.short_sha(),
+                version_state(v),
+                short_sha(&v.sha256),
                 v.published_by,
                 when(v.published_at)
             );
@@ -69,19 +71,19 @@ pub fn list(args: VersionsArgs) -> anyhow::Result<ExitCode> {
 pub fn resolve(args: ResolveArgs) -> anyhow::Result<ExitCode> {
     let mut path = args.plugin.plugin_path();
     path.push("resolve");
-    let version = args.remote.client()?.get(&path, &[("req", args.req.clone())])?;
-    emit(args.remote.json, &version, |v: &Version| println!("{}  sha256 {}  {} bytes", v.subject(), v.sha256, v.size))
+    let version: VersionRecord = args.remote.client()?.get_query(&path, &ResolveQuery { req: args.req.clone() })?;
+    emit(args.remote.json, &version, |v| println!("{}  sha256 {}  {} bytes", v.subject(), v.sha256, v.size))
 }
 
 /// Yanks (or with `yank == false` unyanks) a version.
 pub fn yank(args: YankArgs, yank: bool) -> anyhow::Result<ExitCode> {
     let action = if yank { "yank" } else { "unyank" };
-    let version = args.remote.client()?.post(&args.version.version_path(&[action]), None)?;
-    emit(args.remote.json, &version, |v: &Version| {
+    let version: VersionRecord = args.remote.client()?.post_empty(&args.version.version_path(&[action]))?;
+    emit(args.remote.json, &version, |v| {
         if yank {
             println!("yanked {}: resolution skips it; pinned users can still download it", v.subject());
         } else {
-            println!("unyanked {}: it resolves again ({})", v.subject(), v.state());
+            println!("unyanked {}: it resolves again ({})", v.subject(), version_state(v));
         }
     })
 }

@@ -85,7 +85,7 @@ impl FromStr for Level {
 }
 
 /// The summed and derived indicators of a cell.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Indicators {
     /// Total output value, in 10k CNY.
     pub output_value: f64,
@@ -103,7 +103,7 @@ pub struct Indicators {
 }
 
 /// Why a cell is hidden.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Suppression {
     /// Fewer than k enterprises back the cell.
@@ -113,7 +113,7 @@ pub enum Suppression {
 }
 
 /// One cell of the hierarchy. Keys above the cell's level are set; keys below are None.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Cell {
     /// The level the cell sits at.
     pub level: Level,

@@ -1,7 +1,7 @@
 //! The audit log, for operators.
 
 use axum::extract::State;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -17,7 +17,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// `?after=&limit=`: entries after a sequence number (keyset pagination).
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Serialize, Deserialize, utoipa::IntoParams)]
 pub struct AuditQuery {
     /// Only entries with a larger `seq` (default 0).
     pub after: Option<i64>,

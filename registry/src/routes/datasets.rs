@@ -5,14 +5,14 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use futures::StreamExt as _;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::io::AsyncWriteExt as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Principal;
-use crate::datasets::ingest::{self, Format, MONTHLY_INDICATORS};
+use crate::datasets::ingest::{self, Column, Format, MONTHLY_INDICATORS};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Path, Query};
 use crate::quota;
@@ -217,7 +217,7 @@ pub async fn show(
 }
 
 /// `?version=&limit=` for previews.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Serialize, Deserialize, utoipa::IntoParams)]
 pub struct PreviewQuery {
     /// The version (default: the newest).
     pub version: Option<i64>,
@@ -225,17 +225,29 @@ pub struct PreviewQuery {
     pub limit: Option<usize>,
 }
 
+/// The first rows of a dataset version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Preview {
+    /// The version shown.
+    pub version: i64,
+    /// Its schema.
+    pub columns: Vec<Column>,
+    /// The first rows, each an object of column name to value (null where missing).
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
 /// The first rows of a dataset version, as JSON objects.
 #[utoipa::path(get, path = "/v1/tenants/{tenant}/datasets/{name}/preview", tag = "datasets",
     params(("tenant" = String, Path), ("name" = String, Path), PreviewQuery),
-    responses((status = 200, body = Object), (status = 404, body = crate::error::Problem)),
+    responses((status = 200, body = Preview), (status = 404, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn preview(
     State(state): State<AppState>,
     who: Principal,
     Path((tenant, name)): Path<(String, String)>,
     Query(q): Query<PreviewQuery>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<Preview>> {
     who.require_tenant(&tenant, "data")?;
     let version = datasets::get(&state.store.pool, &tenant, &name, q.version).await?;
     let path = state.runner.dataset_file(&version.sha256).await.map_err(|(_, e)| ApiError::integrity(e))?;
@@ -244,7 +256,7 @@ pub async fn preview(
         .await
         .map_err(|e| ApiError::internal(format!("preview task failed: {e}")))?
         .map_err(|e| ApiError::integrity(e.to_string()))?;
-    Ok(axum::Json(json!({"version": version.version, "columns": version.columns, "rows": rows})))
+    Ok(axum::Json(Preview { version: version.version, columns: version.columns, rows }))
 }
 
 /// Delete a dataset (every version), refused while an unfinished run reads it.

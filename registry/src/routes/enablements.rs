@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use kiln_host::{Limits, PluginInfo};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// An enablement to create.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewEnablement {
     /// The plugin's namespace.
@@ -45,7 +45,7 @@ pub struct NewEnablement {
 
 /// Changes to an enablement; absent fields stay. Every change re-resolves the requirement and
 /// re-checks grants and parameters against the resolved version.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnablementUpdate {
     /// A new semver requirement.

@@ -20,9 +20,17 @@
 //!
 //!    Never `.route(...)` with a plain `MethodRouter`: that route would be missing from the
 //!    document (the `every_route_of_the_router_is_documented` test refuses it).
+//!    The module imports `utoipa_axum::router::OpenApiRouter` and `utoipa_axum::routes`; a
+//!    layer for its routes only goes on with `.route_layer(...)`.
 //! 3. A new module: `pub mod things;` here and `.merge(things::router())` in [`api`].
-//! 4. The authorization matrix (`registry/tests/api/authz.rs`) lists every route, and the
+//! 4. Its request and response types derive both `Serialize` and `Deserialize` (and
+//!    `utoipa::ToSchema`, or `IntoParams` for queries): the CLI and the tests send and read
+//!    them, so there is one set of API types.
+//! 5. The authorization matrix (`registry/tests/api/authz.rs`) lists every route, and the
 //!    snapshot `registry/tests/api/openapi.snapshot.json` must be updated and its diff read.
+//!
+//! What is not the API (such as the console's static files) is added in [`router`], beside
+//! the routes of [`api`], and is not in the document.
 
 pub mod audit;
 pub mod console;

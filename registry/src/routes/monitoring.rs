@@ -40,7 +40,7 @@ pub async fn months(State(state): State<AppState>, who: Principal) -> ApiResult<
 }
 
 /// Which cells to return.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Serialize, Deserialize, utoipa::IntoParams)]
 pub struct RollupQuery {
     /// `YYYY-MM` (default: the newest month reported).
     pub month: Option<String>,
@@ -55,7 +55,7 @@ pub struct RollupQuery {
 }
 
 /// A rollup answer.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rollup {
     /// The month.
     pub month: String,

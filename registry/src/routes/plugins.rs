@@ -5,7 +5,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use bytes::Bytes;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -31,7 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A signed publish.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PublishRequest {
     /// What the maker declares.
     pub manifest: Manifest,
@@ -175,7 +175,7 @@ pub async fn publish(
 }
 
 /// Catalog search filters.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Serialize, Deserialize, utoipa::IntoParams)]
 pub struct SearchQuery {
     /// Substring of the name or description.
     pub q: Option<String>,
@@ -284,7 +284,7 @@ pub async fn download(
 }
 
 /// `?req=` for resolve.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Serialize, Deserialize, utoipa::IntoParams)]
 pub struct ResolveQuery {
     /// A semver requirement such as `^0.1`.
     pub req: String,

@@ -1,7 +1,7 @@
 //! Operator review: the queue, approve, reject, take down.
 
 use axum::extract::State;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// `?status=` for the queue.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Serialize, Deserialize, utoipa::IntoParams)]
 pub struct QueueQuery {
     /// Which status to list (default `pending`).
     pub status: Option<Status>,
@@ -35,7 +35,7 @@ pub struct QueueQuery {
 }
 
 /// Why an operator acted.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reason {
     /// A sentence for the maker and the audit log.
     pub reason: String,

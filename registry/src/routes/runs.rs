@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -34,7 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// How to run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Queue it for a worker (the default).
@@ -45,7 +45,7 @@ pub enum Mode {
 }
 
 /// A run request.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRun {
     /// `queued` (default) or `sync`.
@@ -178,7 +178,7 @@ pub async fn submit(
 }
 
 /// `?state=` and paging for the run list.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Serialize, Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
     /// Only runs in this state.
     pub state: Option<RunState>,
@@ -219,7 +219,7 @@ pub async fn show(
 }
 
 /// `?format=json|csv&table=` for results.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Serialize, Deserialize, utoipa::IntoParams)]
 pub struct ResultQuery {
     /// `json` (default: the whole output) or `csv` (one table).
     pub format: Option<String>,
@@ -227,11 +227,70 @@ pub struct ResultQuery {
     pub table: Option<String>,
 }
 
+/// A run's output document, as `GET .../result` answers it. The service writes it straight
+/// from the host's output ([`crate::results::OutputDocument`]); clients read it as this.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RunOutput {
+    /// The tables, in the order the plugin returned them.
+    pub tables: Vec<OutputTable>,
+    /// The metrics.
+    pub metrics: Vec<OutputMetric>,
+}
+
+/// One table of an output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OutputTable {
+    /// Its name.
+    pub name: String,
+    /// Its columns, in order.
+    pub columns: Vec<OutputColumn>,
+    /// Its rows, each one cell per column: a number, string or boolean, or null where the row
+    /// has no value (or a float is not finite).
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+/// A column of an output table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OutputColumn {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub type_: OutputType,
+}
+
+/// The type of an output column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputType {
+    /// 64-bit floats.
+    F64,
+    /// 64-bit signed integers.
+    S64,
+    /// UTF-8 text.
+    String,
+    /// Booleans.
+    Bool,
+    /// Timestamps, integers as the plugin gave them.
+    Timestamp,
+}
+
+/// A named number of an output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OutputMetric {
+    /// Its name.
+    pub name: String,
+    /// Its value; null when not finite.
+    pub value: Option<f64>,
+    /// Its unit.
+    pub unit: String,
+}
+
 /// A succeeded run's output: the whole document as JSON, or one table as CSV.
 #[utoipa::path(get, path = "/v1/tenants/{tenant}/runs/{id}/result", tag = "runs",
     params(("tenant" = String, Path), ("id" = String, Path), ResultQuery),
     responses((status = 200, description = "The output document (`format=json`) or one table (`format=csv`)",
-                 content((Object = "application/json"), (String = "text/csv"))),
+                 content((RunOutput = "application/json"), (String = "text/csv"))),
               (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn result(

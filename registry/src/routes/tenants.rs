@@ -123,7 +123,7 @@ pub async fn create(
 }
 
 /// Tenants to create in bulk.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportRequest {
     /// At most 10,000 tenants.
     pub tenants: Vec<NewTenant>,
@@ -177,7 +177,7 @@ pub async fn import(
 }
 
 /// `?district=` and paging for the tenant list.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Serialize, Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
     /// Only tenants in this district.
     pub district: Option<String>,
@@ -226,7 +226,7 @@ pub async fn show(
 }
 
 /// Changes to a tenant; absent fields stay as they are.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantUpdate {
     /// The enterprise's name (operators).

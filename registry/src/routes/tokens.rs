@@ -21,7 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A token to create.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreateToken {
     /// The principal it acts as. Only operators create tokens for others.
     pub principal: String,
@@ -37,7 +37,7 @@ pub struct CreateToken {
 }
 
 /// A created token: the secret, shown this once, and its record.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreatedToken {
     /// The secret to send as `Authorization: Bearer ...`. Only its hash is stored.
     pub token: String,

@@ -1,7 +1,7 @@
 //! The tamper-evident audit log: a hash chain appended in the same transaction as the change
 //! it records, and the verifier that names the first broken entry.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
@@ -11,7 +11,7 @@ use super::{StoreError, now_ms};
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One audit entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// Position in the chain, from 1.
     pub seq: i64,

@@ -1,14 +1,14 @@
 //! Tenants' datasets: immutable, numbered versions of a named table, stored as Parquet blobs.
 //! Deleting a dataset hides all its versions; the blobs stay for the runs that read them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, AnyPool, Row};
 
 use super::{StoreError, WriteTx, stored_enum, stored_json};
 use crate::datasets::ingest::{Column, Format, MonthlyRow};
 
 /// One version of a dataset.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DatasetVersion {
     /// The tenant that owns it.
     pub tenant: String,

@@ -65,7 +65,7 @@ impl EnablementStatus {
 }
 
 /// An enablement.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnablementRecord {
     /// Its id.
     pub id: String,

@@ -1,12 +1,12 @@
 //! Makers' ed25519 public keys, which publish signatures are checked against.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyPool, Row};
 
 use super::{StoreError, WriteTx, conflict};
 
 /// A registered public key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SigningKey {
     /// Its id.
     pub id: String,

@@ -1,12 +1,12 @@
 //! Namespaces: the names makers publish under, and who may publish in each (by principal id).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyPool, Row};
 
 use super::{StoreError, WriteTx, conflict, now_ms};
 
 /// A namespace and its members.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Namespace {
     /// Its name.
     pub name: String,

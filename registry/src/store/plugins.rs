@@ -1,6 +1,6 @@
 //! Plugins and their versions: immutable bytes (by hash), review status, yank and takedown.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyPool, Row};
 
 use super::{StoreError, WriteTx, conflict, stored_enum, stored_json};
@@ -39,7 +39,7 @@ impl Status {
 }
 
 /// A plugin: the name versions are published under.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PluginRecord {
     /// Namespace.
     pub namespace: String,
@@ -58,7 +58,7 @@ pub struct PluginRecord {
 }
 
 /// A published version.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VersionRecord {
     /// Namespace.
     pub namespace: String,

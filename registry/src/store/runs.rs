@@ -69,7 +69,7 @@ pub struct RunDataset {
 }
 
 /// A run: what ran, with what, and what came of it.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RunRecord {
     /// Its id.
     pub id: String,

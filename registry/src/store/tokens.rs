@@ -1,7 +1,7 @@
 //! API tokens: stored as sha256 hashes, scoped, expiring, revocable. Each belongs to one
 //! principal, by id.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyPool, Row};
 
 use super::principals::stored_role;
@@ -9,7 +9,7 @@ use super::{StoreError, WriteTx, conflict};
 use crate::auth::Role;
 
 /// A token as stored (never the secret itself), with its principal's identity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenRecord {
     /// The token's public id.
     pub id: String,

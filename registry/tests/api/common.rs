@@ -16,8 +16,14 @@ use kiln_host::PluginInfo;
 use kiln_registry::ServeConfig;
 use kiln_registry::auth::Role;
 use kiln_registry::manifest::{Manifest, sign};
+use kiln_registry::routes::keys::AddKey;
 use kiln_registry::routes::tokens::{CreateToken, issue};
 use kiln_registry::state::AppState;
+use kiln_registry::store::enablements::EnablementRecord;
+use kiln_registry::store::keys::SigningKey as RegisteredKey;
+use kiln_registry::store::plugins::VersionRecord;
+use kiln_registry::store::runs::RunRecord;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use sqlx::{AnyPool, Connection as _, Row as _};
 
@@ -110,6 +116,15 @@ impl Resp {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("{} body is not JSON ({e}): {}", self.status, self.text()))
+    }
+
+    /// The body as the API type `T`, for tests that read fields (tests of the wire format
+    /// itself read [`Resp::json`]).
+    #[track_caller]
+    pub fn read<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!("{} body is not a {} ({e}): {}", self.status, std::any::type_name::<T>(), self.text())
+        })
     }
 
     pub fn text(&self) -> String {
@@ -276,8 +291,8 @@ impl TestApp {
     pub async fn register_key(&self, actor: Actor) -> Maker {
         let key = SigningKey::generate(&mut rand::rngs::OsRng);
         let public = hex::encode(key.verifying_key().to_bytes());
-        let resp = self.post("/v1/keys", &actor.token, json!({"public_key": public, "name": "test"})).await;
-        let key_id = resp.expect(201).json()["id"].as_str().unwrap().to_string();
+        let body = json!(AddKey { public_key: public, name: "test".into() });
+        let key_id = self.post("/v1/keys", &actor.token, body).await.expect(201).read::<RegisteredKey>().id;
         Maker { actor, key, key_id }
     }
 
@@ -370,16 +385,16 @@ impl TestApp {
     }
 
     /// Publishes `bytes` into `ns` as `maker`, asserting 201; returns the version record.
-    pub async fn publish(&self, maker: &Maker, ns: &str, bytes: &[u8]) -> Value {
+    pub async fn publish(&self, maker: &Maker, ns: &str, bytes: &[u8]) -> VersionRecord {
         let publish = self.publish_of(maker, ns, bytes).await;
-        self.send_publish(maker, &publish).await.expect(201).json()
+        self.send_publish(maker, &publish).await.expect(201).read()
     }
 
     /// Publishes and approves; returns the approved record.
-    pub async fn publish_approved(&self, maker: &Maker, ns: &str, bytes: &[u8]) -> Value {
+    pub async fn publish_approved(&self, maker: &Maker, ns: &str, bytes: &[u8]) -> VersionRecord {
         let v = self.publish(maker, ns, bytes).await;
         let path = version_path(&v);
-        self.post_empty(&format!("{path}/approve"), &self.operator.token).await.expect(200).json()
+        self.post_empty(&format!("{path}/approve"), &self.operator.token).await.expect(200).read()
     }
 
     // ---- tenants, data and runs ----
@@ -413,7 +428,7 @@ impl TestApp {
             body.extend(extra);
         }
         let resp = self.post(&format!("/v1/tenants/{tenant}/enablements"), &admin.token, body).await;
-        resp.expect(201).json()["id"].as_str().unwrap().to_string()
+        resp.expect(201).read::<EnablementRecord>().id
     }
 
     /// Submits a run of enablement `id` in `mode`; returns the response.
@@ -438,11 +453,12 @@ impl TestApp {
     }
 
     /// Waits until run `id` of `admin`'s tenant is final; returns its record.
-    pub async fn finished(&self, admin: &Actor, id: &str) -> Value {
+    pub async fn finished(&self, admin: &Actor, id: &str) -> RunRecord {
         let tenant = admin.tenant.as_deref().unwrap();
         for _ in 0..3000 {
-            let run = self.get(&format!("/v1/tenants/{tenant}/runs/{id}"), &admin.token).await.expect(200).json();
-            if matches!(run["state"].as_str(), Some("succeeded" | "failed" | "cancelled")) {
+            let run: RunRecord =
+                self.get(&format!("/v1/tenants/{tenant}/runs/{id}"), &admin.token).await.expect(200).read();
+            if run.state.is_final() {
                 return run;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -513,13 +529,8 @@ pub async fn describe(bytes: &[u8]) -> PluginInfo {
 }
 
 /// `/v1/plugins/{ns}/{name}/versions/{version}` of a version record.
-pub fn version_path(v: &Value) -> String {
-    format!(
-        "/v1/plugins/{}/{}/versions/{}",
-        v["namespace"].as_str().unwrap(),
-        v["name"].as_str().unwrap(),
-        v["version"].as_str().unwrap()
-    )
+pub fn version_path(v: &VersionRecord) -> String {
+    format!("/v1/plugins/{}/{}/versions/{}", v.namespace, v.name, v.version)
 }
 
 /// Sends a request through a router (clone it per request; the router is cheap to clone).
@@ -625,13 +636,14 @@ pub fn router_routes() -> Vec<(String, String)> {
 }
 
 /// A fresh database of `app`'s backend (a second SQLite file in its directory, or a second
-/// PostgreSQL database) migrated through every migration but the last, for testing that one.
+/// PostgreSQL database) migrated through every migration before `version`, for testing that
+/// one (a database migrated further would no longer have the shape that migration starts from).
 /// Returns the pool and the URL; call [`drop_legacy_database`] with the URL when done.
-pub async fn legacy_database(app: &TestApp) -> (AnyPool, String) {
+pub async fn legacy_database(app: &TestApp, version: i64) -> (AnyPool, String) {
     static ALL: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-    let last = ALL.iter().map(|m| m.version).max().unwrap();
+    assert!(ALL.iter().any(|m| m.version == version), "no migration {version}");
     let before = sqlx::migrate::Migrator {
-        migrations: std::borrow::Cow::Owned(ALL.iter().filter(|m| m.version < last).cloned().collect()),
+        migrations: std::borrow::Cow::Owned(ALL.iter().filter(|m| m.version < version).cloned().collect()),
         ignore_missing: false,
         locking: true,
         no_tx: false,

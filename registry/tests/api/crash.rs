@@ -1,6 +1,7 @@
 //! Crash safety: a blob without its row, and a row whose blob went missing or bad.
 
 use bytes::Bytes;
+use kiln_registry::store::plugins::VersionRecord;
 
 use crate::common::{TestApp, version_path};
 
@@ -25,7 +26,7 @@ async fn blob_without_row(mut app: TestApp) {
     assert_eq!(app.audit_rows().await, audit_before);
 
     let v = app.publish(&app.maker, "acme", &bytes).await;
-    assert_eq!(v["sha256"], sha);
+    assert_eq!(v.sha256, sha);
     let listed = app.get("/v1/plugins/acme/good/versions", &app.maker.token).await.expect(200).json();
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     let download = app.get(&format!("{}/download", version_path(&v)), &app.maker.token).await;
@@ -37,10 +38,7 @@ async fn lost_blob(app: TestApp) {
     let noop = kiln_test_guests::bytes(kiln_test_guests::NOOP);
     let corrupted = app.publish_approved(&app.maker, "acme", &good).await;
     let deleted = app.publish_approved(&app.maker, "acme", &noop).await;
-    let blob = |v: &serde_json::Value| {
-        let sha = v["sha256"].as_str().unwrap();
-        app.dir.path().join("blobs/sha256").join(&sha[..2]).join(sha)
-    };
+    let blob = |v: &VersionRecord| app.dir.path().join("blobs/sha256").join(&v.sha256[..2]).join(&v.sha256);
     let erin = &app.enterprise.token;
     app.get(&format!("{}/download", version_path(&corrupted)), erin).await.expect(200);
 

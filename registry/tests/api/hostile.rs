@@ -3,6 +3,7 @@
 //! next good run succeeds.
 
 use axum::http::Method;
+use kiln_registry::store::runs::RunState;
 use serde_json::{Value, json};
 
 use crate::common::TestApp;
@@ -40,12 +41,8 @@ async fn hostile(app: TestApp) {
         );
         let queued = app.submit(erin, &enablement, "queued").await.expect(202).json();
         let run = app.finished(erin, queued["id"].as_str().unwrap()).await;
-        assert_eq!(
-            (run["state"].as_str(), run["error_kind"].as_str()),
-            (Some("failed"), Some(kind)),
-            "{attack}: {run}"
-        );
-        assert_eq!(run["attempt"], 1, "{attack}: the worker survived its first attempt");
+        assert_eq!((run.state, run.error_kind.as_deref()), (RunState::Failed, Some(kind)), "{attack}: {run:?}");
+        assert_eq!(run.attempt, 1, "{attack}: the worker survived its first attempt");
     }
     set_attack(&app, &enablement, "none", 0).await;
     let good: Value = app.submit(erin, &enablement, "sync").await.expect(200).json();

@@ -1,5 +1,6 @@
 //! A version's life: pending, approved, resolved, yanked, unyanked, taken down.
 
+use kiln_registry::store::plugins::Status;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -18,7 +19,7 @@ async fn lifecycle(app: TestApp) {
     let path = version_path(&v);
     let resolve = "/v1/plugins/acme/good/resolve?req=%5E0.1";
     let erin = &app.enterprise.token;
-    assert_eq!(v["status"], "pending");
+    assert_eq!(v.status, Status::Pending);
 
     // Pending: the maker sees it, the enterprise does not.
     app.get(&path, &app.maker.token).await.expect(200);
@@ -41,7 +42,7 @@ async fn lifecycle(app: TestApp) {
     app.post_empty(&format!("{path}/approve"), &app.operator.token).await.problem(409, "conflict");
     let resolved = app.get(resolve, erin).await.expect(200).json();
     assert_eq!(resolved["version"], "0.1.0");
-    assert_eq!(resolved["sha256"], v["sha256"]);
+    assert_eq!(resolved["sha256"], v.sha256);
     assert_eq!(app.get("/v1/plugins", erin).await.expect(200).json()["items"][0]["name"], "good");
     app.get("/v1/plugins/acme/good/resolve?req=%5E0.2", erin).await.problem(404, "no-matching-version");
 
@@ -53,7 +54,7 @@ async fn lifecycle(app: TestApp) {
     download.expect(200);
     assert_eq!(download.content_type(), "application/wasm");
     let sha = hex::encode(Sha256::digest(&download.body));
-    assert_eq!(sha, v["sha256"].as_str().unwrap(), "downloaded bytes hash to the record's sha256");
+    assert_eq!(sha, v.sha256, "downloaded bytes hash to the record's sha256");
     assert_eq!(download.headers["x-kiln-sha256"], sha.as_str());
     assert_eq!(download.body.as_ref(), bytes.as_slice());
 

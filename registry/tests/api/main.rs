@@ -21,4 +21,5 @@ mod publish;
 mod quotas;
 mod recovery;
 mod session;
+mod types;
 mod uploads;

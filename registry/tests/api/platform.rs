@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::http::Method;
 use kiln_host::{DataSource, DirSource, Grants, RunRequest};
+use kiln_registry::store::runs::RunState;
 use serde_json::{Value, json};
 
 use crate::common::{Actor, TestApp};
@@ -109,10 +110,12 @@ async fn end_to_end(app: TestApp) {
     let worker = app.worker("w1", 5_000);
     let run = app.finished(erin, &id(&queued)).await;
     worker.abort();
-    assert_eq!(run["state"], "succeeded", "{run}");
-    assert_eq!(run["params"]["scale"], 2.0);
-    assert_eq!(run["usage"]["rows_read"], 5000);
-    assert!(run["log"]["lines"].as_array().unwrap().iter().any(|l| l["message"] == "summed 5000 rows in 1 batches"));
+    assert_eq!(run.state, RunState::Succeeded, "{run:?}");
+    assert_eq!(run.params["scale"], 2.0);
+    let usage: kiln_host::Usage = serde_json::from_value(run.usage.clone().unwrap()).unwrap();
+    assert_eq!(usage.rows_read, 5000);
+    let log: kiln_host::RunLog = serde_json::from_value(run.log.clone().unwrap()).unwrap();
+    assert!(log.lines.iter().any(|l| l.message == "summed 5000 rows in 1 batches"), "{log:?}");
 
     // The same plugin, run locally on the same data.
     let dir = tempfile::tempdir().unwrap();
@@ -125,7 +128,7 @@ async fn end_to_end(app: TestApp) {
     let report = host.run(&plugin, RunRequest { params, data: Some((source, grants)), ..Default::default() }).await;
     let local = serde_json::to_value(kiln_registry::results::OutputDocument(&report.result.unwrap())).unwrap();
 
-    let path = format!("/v1/tenants/t1/runs/{}/result", id(&run));
+    let path = format!("/v1/tenants/t1/runs/{}/result", run.id);
     let remote = app.get(&path, &erin.token).await.expect(200).json();
     assert_eq!(remote, local);
     let csv = app.get(&format!("{path}?format=csv&table=summary"), &erin.token).await;
@@ -170,8 +173,9 @@ async fn exactly_once(app: TestApp) {
     assert!(killed_holding > 0, "no killed worker was holding a run");
     for run in &ids {
         let r = app.finished(erin, run).await;
-        assert_eq!(r["state"], "succeeded", "{r}");
-        assert_eq!(r["usage"]["rows_read"], 20_000);
+        assert_eq!(r.state, RunState::Succeeded, "{r:?}");
+        let usage: kiln_host::Usage = serde_json::from_value(r.usage.clone().unwrap()).unwrap();
+        assert_eq!(usage.rows_read, 20_000);
     }
     survivor.abort();
     assert_eq!(app.count("SELECT COUNT(*) FROM runs WHERE state = 'succeeded'").await, 200);
@@ -371,7 +375,7 @@ async fn cancel(app: TestApp) {
     app.post_empty(&format!("/v1/tenants/t1/runs/{running}/cancel"), &erin.token).await.expect(202);
     let r = app.finished(erin, &running).await;
     worker.abort();
-    assert_eq!(r["state"], "cancelled", "{r}");
+    assert_eq!(r.state, RunState::Cancelled, "{r:?}");
 }
 
 /// Reports `output` for `month` from the tenant of `admin`.

@@ -103,7 +103,7 @@ async fn non_maker_member(app: TestApp) {
 
 /// Builds a pre-0003 database with same-named identities, then migrates it.
 async fn migration(app: TestApp) {
-    let (legacy, url) = crate::common::legacy_database(&app).await;
+    let (legacy, url) = crate::common::legacy_database(&app, 3).await;
     let run = |sql: &'static str| {
         let legacy = legacy.clone();
         async move { sqlx::raw_sql(sql).execute(&legacy).await.unwrap() }

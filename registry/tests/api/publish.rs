@@ -2,6 +2,7 @@
 
 use kiln_registry::auth::Role;
 use kiln_registry::manifest::Manifest;
+use kiln_registry::store::plugins::Status;
 use serde_json::json;
 
 use crate::common::{Publish, TestApp};
@@ -43,14 +44,14 @@ async fn accepted(app: TestApp) {
     let audit_before = app.audit_rows().await;
     let v = app.publish(&app.maker, "acme", &bytes).await;
     let sha = kiln_host::sha256_hex(&bytes);
-    assert_eq!(v["status"], "pending");
-    assert_eq!(v["sha256"], sha);
-    assert_eq!(v["size"], bytes.len());
-    assert_eq!(v["published_by"], "maria");
-    assert_eq!(v["key_id"], app.maker.key_id);
-    assert_eq!(v["describe"]["name"], "good");
-    assert_eq!(v["manifest"]["license"], "Apache-2.0");
-    assert_eq!((v["yanked"].clone(), v["taken_down"].clone()), (json!(false), json!(false)));
+    assert_eq!(v.status, Status::Pending);
+    assert_eq!(v.sha256, sha);
+    assert_eq!(v.size, bytes.len() as i64);
+    assert_eq!(v.published_by, "maria");
+    assert_eq!(v.key_id, app.maker.key_id);
+    assert_eq!(v.describe["name"], "good");
+    assert_eq!(v.manifest["license"], "Apache-2.0");
+    assert_eq!((v.yanked, v.taken_down), (false, false));
     assert_eq!(app.version_rows().await, 1);
     assert_eq!(app.audit_rows().await, audit_before + 1);
     let last = app.get(&format!("/v1/audit?after={audit_before}"), &app.operator.token).await.expect(200).json();

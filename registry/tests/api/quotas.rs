@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Method, Request, header};
+use kiln_registry::store::runs::{RunRecord, RunState};
 use serde_json::{Value, json};
 
 use crate::common::{Actor, Resp, TestApp, send};
@@ -164,9 +165,9 @@ async fn queued_reservations(app: TestApp) {
     // Once a worker runs them, the reservations settle to what the runs used.
     let worker = app.worker("w1", 5_000);
     for r in resps.iter().filter(|r| r.status.is_success()) {
-        let done = app.finished(erin, r.json()["id"].as_str().unwrap()).await;
-        assert_eq!(done["state"], "succeeded", "{done}");
-        assert!(done["cpu_ms"].as_i64().unwrap() < timeout / 2, "not settled: {done}");
+        let done = app.finished(erin, &r.read::<RunRecord>().id).await;
+        assert_eq!(done.state, RunState::Succeeded, "{done:?}");
+        assert!(done.cpu_ms < timeout / 2, "not settled: {done:?}");
     }
     worker.abort();
     assert!(usage(&app).await["cpu_ms_today"].as_i64().unwrap() < used + timeout, "reservations were not released");

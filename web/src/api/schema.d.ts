@@ -1154,6 +1154,42 @@ export interface components {
              */
             size_class: "large" | "medium" | "small" | "micro";
         };
+        /** @description A column of an output table. */
+        OutputColumn: {
+            /** @description Its name. */
+            name: string;
+            /** @description Its type. */
+            type: components["schemas"]["OutputType"];
+        };
+        /** @description A named number of an output. */
+        OutputMetric: {
+            /** @description Its name. */
+            name: string;
+            /** @description Its unit. */
+            unit: string;
+            /**
+             * Format: double
+             * @description Its value; null when not finite.
+             */
+            value?: number | null;
+        };
+        /** @description One table of an output. */
+        OutputTable: {
+            /** @description Its columns, in order. */
+            columns: components["schemas"]["OutputColumn"][];
+            /** @description Its name. */
+            name: string;
+            /**
+             * @description Its rows, each one cell per column: a number, string or boolean, or null where the row
+             *     has no value (or a float is not finite).
+             */
+            rows: unknown[][];
+        };
+        /**
+         * @description The type of an output column.
+         * @enum {string}
+         */
+        OutputType: "f64" | "s64" | "string" | "bool" | "timestamp";
         /** @description A page of results. */
         Paged_PluginRecord: {
             /** @description The items. */
@@ -1466,6 +1502,18 @@ export interface components {
              */
             taken_down_at?: number | null;
         };
+        /** @description The first rows of a dataset version. */
+        Preview: {
+            /** @description Its schema. */
+            columns: components["schemas"]["Column"][];
+            /** @description The first rows, each an object of column name to value (null where missing). */
+            rows: Record<string, never>[];
+            /**
+             * Format: int64
+             * @description The version shown.
+             */
+            version: number;
+        };
         /** @description A problem+json body. */
         Problem: {
             /** @description What happened this time. */
@@ -1546,6 +1594,16 @@ export interface components {
              * @description Its version at submission.
              */
             version: number;
+        };
+        /**
+         * @description A run's output document, as `GET .../result` answers it. The service writes it straight
+         *     from the host's output ([`crate::results::OutputDocument`]); clients read it as this.
+         */
+        RunOutput: {
+            /** @description The metrics. */
+            metrics: components["schemas"]["OutputMetric"][];
+            /** @description The tables, in the order the plugin returned them. */
+            tables: components["schemas"]["OutputTable"][];
         };
         /** @description A run: what ran, with what, and what came of it. */
         RunRecord: {
@@ -4451,7 +4509,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Preview"];
                 };
             };
             /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
@@ -5293,7 +5351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RunOutput"];
                     "text/csv": string;
                 };
             };

@@ -110,6 +110,7 @@ export const zh = {
   "tenant.enablements.runningNow": "正在运行，完成后自动打开结果…",
   "tenant.enablements.id": "编号",
   "tenant.enablements.capsOnly": "全部使用平台上限",
+  "tenant.enablements.limits": "运行限额",
   "tenant.enablements.created": "创建",
   "tenant.enablements.updated": "最近修改",
   "tenant.enablements.pluginPage": "查看插件详情",
@@ -121,6 +122,8 @@ export const zh = {
   "tenant.datasets.nameHelp": "名称以小写字母开头，只含小写字母、数字和下划线，例如 monthly_indicators；同名上传会成为新版本。",
   "tenant.datasets.formats": "支持 .csv（text/csv）和 .parquet 文件。",
   "tenant.datasets.uploadButton": "上传",
+  "tenant.datasets.choose": "选择文件…",
+  "tenant.datasets.noFile": "未选择文件",
   "tenant.datasets.progress": "上传进度",
   "tenant.datasets.uploaded": "已上传 {name} 第 {version} 版，共 {rows} 行。",
   "tenant.datasets.empty": "还没有数据集。",
@@ -206,6 +209,9 @@ export const zh = {
   "maker.keys": "签名密钥",
   "maker.noKeys": "还没有登记公钥。",
   "maker.revoked": "已吊销",
+  "maker.lookup": "查找插件",
+  "maker.lookupHelp": "新插件在第一个版本通过审核前不会出现在插件市场里；输入名称即可查看它的审核状态。",
+  "maker.lookupLabel": "命名空间/插件名",
 };
 
 export const en: Record<keyof typeof zh, string> = {
@@ -318,6 +324,7 @@ export const en: Record<keyof typeof zh, string> = {
   "tenant.enablements.runningNow": "Running; the result opens when it is done…",
   "tenant.enablements.id": "Id",
   "tenant.enablements.capsOnly": "The platform's caps",
+  "tenant.enablements.limits": "Run limits",
   "tenant.enablements.created": "Created",
   "tenant.enablements.updated": "Last changed",
   "tenant.enablements.pluginPage": "Plugin details",
@@ -329,6 +336,8 @@ export const en: Record<keyof typeof zh, string> = {
   "tenant.datasets.nameHelp": "A lowercase letter, then lowercase letters, digits and underscores, such as monthly_indicators; uploading to an existing name adds a version.",
   "tenant.datasets.formats": "Takes .csv (text/csv) and .parquet files.",
   "tenant.datasets.uploadButton": "Upload",
+  "tenant.datasets.choose": "Choose a file…",
+  "tenant.datasets.noFile": "No file chosen",
   "tenant.datasets.progress": "Upload progress",
   "tenant.datasets.uploaded": "Uploaded {name} version {version}, {rows} rows.",
   "tenant.datasets.empty": "No datasets yet.",
@@ -414,4 +423,7 @@ export const en: Record<keyof typeof zh, string> = {
   "maker.keys": "Signing keys",
   "maker.noKeys": "No public key registered yet.",
   "maker.revoked": "Revoked",
+  "maker.lookup": "Find a plugin",
+  "maker.lookupHelp": "A new plugin is not in the catalog until a first version is approved; enter its name to see where its review is.",
+  "maker.lookupLabel": "namespace/plugin",
 };

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { BAR_ROWS, CHART_ROWS, labelColumns, numericColumns, readResult, rowLabel, tableChart } from "./result";
+import { axisOf, BAR_ROWS, CHART_ROWS, labelColumns, namingColumns, numericColumns, readResult, rowLabel, tableChart } from "./result";
 
 const doc = readResult({
   tables: [
@@ -59,4 +59,22 @@ test("a table without numbers or rows has no chart", () => {
 
 test("rows without text columns are named by position", () => {
   expect(rowLabel({ name: "t", columns: [{ name: "v", type: "f64" }], rows: [[1]] }, 0)).toBe("1");
+});
+
+test("rows are named by the fewest text columns that tell them apart", () => {
+  const t = {
+    name: "t",
+    columns: [{ name: "machine", type: "string" }, { name: "enterprise", type: "string" }, { name: "v", type: "f64" }],
+    rows: [["M1", "E1", 1], ["M2", "E1", 2]],
+  };
+  expect(namingColumns(t)).toEqual([0]);
+  expect(rowLabel(t, 1)).toBe("M2");
+});
+
+test("series far larger than the others move to a second axis", () => {
+  expect(axisOf([[6], [0.66, 0.8]])).toEqual([1, 0]);
+  expect(axisOf([[3000], [2500, null]])).toEqual([0, 0]);
+  expect(axisOf([[null], [0]])).toEqual([0, 0]);
+  const chart = tableChart(table)!;
+  expect(Array.isArray(chart.option.yAxis)).toBe(true);
 });
