@@ -15,6 +15,7 @@ mod health;
 mod hostile;
 mod lifecycle;
 mod openapi;
+mod operator;
 mod platform;
 mod principals;
 mod publish;
