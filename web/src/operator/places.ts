@@ -1,6 +1,6 @@
-// Names of districts, parks and industries (GET /v1/places, added on the API side by
-// console-names and not yet in the generated client), asked once per visit. Where the service
-// does not have them, pages fall back to the ids, as placeName does.
+// Names of districts, parks and industries (GET /v1/places), asked once per visit. A place the
+// registry has no name for shows its id, as placeName does.
+import { api, unwrap } from "../api/client";
 import { placeName, type LocalName } from "../i18n";
 
 /** A kind of place. */
@@ -14,28 +14,27 @@ export function placeKey(kind: PlaceKind, id: string): string {
   return `${kind}:${id}`;
 }
 
-interface PlacePage {
-  items: { id: string; kind: PlaceKind; name: LocalName }[];
-  total?: number | null;
-}
-
+const PER_PAGE = 200;
 let names: Promise<PlaceNames> | null = null;
 
 async function fetchAll(): Promise<PlaceNames> {
   const out: PlaceNames = new Map();
   for (let page = 1; page <= 50; page++) {
-    const r = await fetch(`/v1/places?page=${page}&per_page=200`, { credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (!r.ok) break;
-    const body = (await r.json()) as PlacePage;
+    const body = await unwrap(api.GET("/v1/places", { params: { query: { page, per_page: PER_PAGE } } }));
     for (const p of body.items) out.set(placeKey(p.kind, p.id), p.name);
-    if (body.items.length < 200) break;
+    if (body.items.length < PER_PAGE) break;
   }
   return out;
 }
 
 /** Every place's names (an empty map when the service has none to give). */
 export function placeNames(): Promise<PlaceNames> {
-  if (!names) names = fetchAll().catch(() => new Map());
+  if (!names) {
+    names = fetchAll().catch(() => {
+      names = null;
+      return new Map();
+    });
+  }
   return names;
 }
 
