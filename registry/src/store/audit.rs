@@ -147,14 +147,11 @@ pub struct Filter {
     pub newest_first: bool,
 }
 
-/// `value` as an SQL condition on `column`: equality, or a prefix match (with `LIKE`'s own
-/// wildcards escaped) when it ends in `*`.
+/// `value` as an SQL condition on `column`: equality, or — when it ends in `*` — a prefix
+/// match, compared exactly (no wildcard inside the text, the same case rules on both databases).
 fn text_match(column: &str, value: &str, n: usize) -> (String, String) {
     match value.strip_suffix('*') {
-        Some(prefix) => {
-            let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            (format!("{column} LIKE ${n} ESCAPE '\\'"), format!("{escaped}%"))
-        }
+        Some(prefix) => (format!("SUBSTR({column}, 1, LENGTH(${n})) = ${n}"), prefix.to_string()),
         None => (format!("{column} = ${n}"), value.to_string()),
     }
 }

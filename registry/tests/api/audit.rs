@@ -184,9 +184,11 @@ async fn filters(app: TestApp) {
     let versions = get("action=version.*").await;
     assert_eq!(seqs(&versions), [9, 10, 11, 13, 14]);
     assert!(versions.as_array().unwrap().iter().all(|e| e["action"].as_str().unwrap().starts_with("version.")));
-    // LIKE's own wildcards are plain text in a prefix.
+    // Wildcards of SQL are plain text in a prefix, and case counts on both databases.
     assert_eq!(get("action=version_*").await, json!([]));
-    assert_eq!(get("action=%25").await, json!([]));
+    assert_eq!(get("action=%25*").await, json!([]));
+    assert_eq!(get("action=Version.*").await, json!([]));
+    assert_eq!(seqs(&get("action=*&limit=3").await), [1, 2, 3]);
     assert_eq!(seqs(&get("actor=maria&action=version.*").await), [9, 11, 13]);
     assert_eq!(seqs(&get("subject=acme/good@0.1.0").await), [9, 10, 11]);
     assert_eq!(seqs(&get("subject=acme/*&action=version.*").await), [9, 10, 11, 13, 14]);
