@@ -437,7 +437,7 @@ export const en: Record<keyof typeof zh, string> = {
   "maker.allStates": "Any state",
   "maker.clearFilter": "Clear filter",
   "maker.noMatch": "No plugin matches the filter.",
-  "maker.nsSummary": "Created by {owner} · {members} members · {plugins} plugins",
+  "maker.nsSummary": "Created by {owner} · members: {members} · plugins: {plugins}",
   "maker.nsEmpty": "No plugin in this namespace yet.",
-  "maker.versions": "{n} versions",
+  "maker.versions": "versions: {n}",
 };
