@@ -29,7 +29,7 @@ use kiln_registry::routes::namespaces::CreateNamespace;
 use kiln_registry::routes::plugins::PublishRequest;
 use kiln_registry::routes::runs::{Mode, NewRun, OutputMetric, OutputTable, RunOutput};
 use kiln_registry::routes::session::SignInLink;
-use kiln_registry::routes::tenants::{ImportReport, ImportRequest};
+use kiln_registry::routes::tenants::ImportReport;
 use kiln_registry::routes::tokens::{CreateToken, CreatedToken};
 use kiln_registry::store::datasets::DatasetVersion;
 use kiln_registry::store::enablements::EnablementRecord;
@@ -43,7 +43,7 @@ use serde_json::json;
 use tokio::sync::watch;
 
 use crate::registry::client::Client;
-use crate::registry::monitor::rollup_text;
+use crate::registry::monitor::{Lang, rollup_text};
 use crate::registry::tenants::read_enterprises;
 use crate::render;
 
@@ -106,9 +106,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
 
     let bar = spinner("building the example plugins for wasm32-wasip2");
-    let built = crate::plugin::build::cargo_build_all(&examples);
+    // A patch release of one example first, so the plain build below leaves the usual artifacts.
+    let patch = build_patch_release(&examples);
+    let built = patch.and_then(|patch| Ok((patch, crate::plugin::build::cargo_build_all(&examples)?)));
     bar.finish_and_clear();
-    let built = built?;
+    let (patch, built) = built?;
 
     // The service, in-process: the same router `kiln serve` runs, on our listener.
     reset_platform(&platform)?;
@@ -125,16 +127,14 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         .context("creating the operator's token")?
         .token;
     let operator = Client::new(&url, Some(&operator_token))?;
-    let plugins = publish_examples(&runtime, &state.host, &operator, &built)?;
+    let (plugins, pending) = publish_examples(&runtime, &state.host, &operator, &built, &patch)?;
 
     // Every enterprise becomes a tenant and files its own monthly report.
-    let tenants = read_enterprises(&data.join("enterprises.parquet"))?;
-    for chunk in tenants.chunks(1000) {
-        let _: ImportReport = operator
-            .post(&["v1", "tenants", "import"], &ImportRequest { tenants: chunk.to_vec() })
-            .context("importing tenants")?;
+    let read = read_enterprises(&data.join("enterprises.parquet"))?;
+    for request in read.requests(1000) {
+        let _: ImportReport = operator.post(&["v1", "tenants", "import"], &request).context("importing tenants")?;
     }
-    let ids: Vec<String> = tenants.into_iter().map(|t| t.id).collect();
+    let ids: Vec<String> = read.tenants.into_iter().map(|t| t.id).collect();
     let source = DirSource::open(&data).with_context(|| format!("opening {}", data.display()))?;
     let monthly = split_by_enterprise(&source, "monthly_indicators")?;
     let admins = upload_reports(&operator, &ids, &monthly)?;
@@ -201,10 +201,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "plugins": summaries,
             "district_rollup": rollup,
             "console": console,
+            "pending_review": pending,
         });
         println!("{}", serde_json::to_string_pretty(&document)?);
     } else {
-        print_summary(&args, &url, ids.len(), runners.len(), &summaries, &rollup);
+        print_summary(&args, &url, ids.len(), runners.len(), &summaries, &rollup, &pending);
         print_console(&console);
     }
 
@@ -239,6 +240,9 @@ struct Console {
     admin_tenant: String,
     admin_link: String,
     admin_token: Option<String>,
+    /// The maker who published the examples.
+    maker_link: String,
+    maker_token: String,
 }
 
 /// The console's address and one-time sign-in links for the operator and for the admin of the
@@ -249,7 +253,10 @@ fn console_links(url: &str, operator: &Client, clients: &[(String, Client)]) -> 
         Ok(format!("{url}{}", made.path))
     };
     let (tenant, admin) = clients.first().context("no tenant ran the plugins")?;
+    let maker_token = create_token(operator, MAKER, Role::Maker, None)?;
     Ok(Console {
+        maker_link: link(&operator.with_token(&maker_token))?,
+        maker_token,
         url: format!("{url}/"),
         operator_link: link(operator)?,
         admin_tenant: tenant.clone(),
@@ -262,17 +269,45 @@ fn print_console(console: &Console) {
     println!("\n== the console: {}", console.url);
     println!("   operator, one-time sign-in:       {}", console.operator_link);
     println!("   admin of tenant {}, one-time sign-in: {}", console.admin_tenant, console.admin_link);
+    println!("   maker {MAKER}, one-time sign-in:  {}", console.maker_link);
 }
 
-/// Publishes each built example plugin as a maker, signed, and approves it as the operator.
+/// The maker who publishes the examples.
+const MAKER: &str = "demo-maker";
+
+/// The example published a second time, as a patch release left for the operator to review.
+const PATCH_EXAMPLE: &str = "output-growth";
+/// Its patch release's version.
+const PATCH_VERSION: &str = "0.1.1";
+
+/// Builds [`PATCH_EXAMPLE`] reporting [`PATCH_VERSION`] (its `KILN_EXAMPLE_VERSION`) and returns
+/// the component's bytes. Only that crate is rebuilt, twice per demo: here and in the plain build.
+fn build_patch_release(examples: &Path) -> anyhow::Result<Vec<u8>> {
+    let built = crate::plugin::build::cargo_build_with(
+        examples,
+        Some(PATCH_EXAMPLE),
+        &[("KILN_EXAMPLE_VERSION", PATCH_VERSION)],
+    )?;
+    let file = PATCH_EXAMPLE.replace('-', "_") + ".wasm";
+    let (_, wasm) = built
+        .iter()
+        .find(|(_, path)| path.file_name().is_some_and(|f| f == file.as_str()))
+        .with_context(|| format!("the {PATCH_EXAMPLE} patch release was not built"))?;
+    std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))
+}
+
+/// Publishes each built example plugin as a maker, signed, and approves it as the operator;
+/// then publishes `patch` (a newer version of one of them) and leaves it pending, so the
+/// operator's review desk has work. Returns the examples and the pending `ns/name@version`.
 fn publish_examples(
     runtime: &tokio::runtime::Runtime,
     host: &kiln_host::Host,
     operator: &Client,
     built: &[(PathBuf, PathBuf)],
-) -> anyhow::Result<Vec<Example>> {
+    patch: &[u8],
+) -> anyhow::Result<(Vec<Example>, String)> {
     let bar = spinner("publishing and approving the example plugins");
-    let maker = operator.with_token(&create_token(operator, "demo-maker", Role::Maker, None)?);
+    let maker = operator.with_token(&create_token(operator, MAKER, Role::Maker, None)?);
     let _: Namespace = maker
         .post(&["v1", "namespaces"], &CreateNamespace { name: NAMESPACE.into(), owner: None })
         .context("creating the namespace")?;
@@ -281,6 +316,24 @@ fn publish_examples(
     let registered: RegisteredKey = maker
         .post(&["v1", "keys"], &AddKey { public_key, name: "demo".into() })
         .context("registering the maker's signing key")?;
+    // Publishes one component as the maker; returns its version.
+    let publish = |name: &str, bytes: &[u8], what: &str| -> anyhow::Result<String> {
+        // The service's own host: what it compiles here is cached for the publish and the runs.
+        let plugin = runtime.block_on(host.load(bytes)).with_context(|| format!("loading {what}"))?;
+        let manifest = Manifest::from_describe(NAMESPACE, plugin.info(), "Apache-2.0", None, vec![]);
+        let sha256 = kiln_host::sha256_hex(bytes);
+        let version = manifest.version.clone();
+        let body = PublishRequest {
+            signature: sign(&key, &sha256, &manifest),
+            manifest,
+            key_id: registered.id.clone(),
+            component: base64::engine::general_purpose::STANDARD.encode(bytes),
+        };
+        let _: VersionRecord = maker
+            .post(&["v1", "plugins", NAMESPACE, name, "versions"], &body)
+            .with_context(|| format!("publishing {NAMESPACE}/{name}@{version}"))?;
+        Ok(version)
+    };
     let mut plugins = Vec::new();
     for (name, headline) in EXAMPLES {
         let file = name.replace('-', "_") + ".wasm";
@@ -289,27 +342,16 @@ fn publish_examples(
             .find(|(_, path)| path.file_name().is_some_and(|f| f == file.as_str()))
             .with_context(|| format!("{name} was not built"))?;
         let bytes = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
-        // The service's own host: what it compiles here is cached for the publish and the runs.
-        let plugin = runtime.block_on(host.load(&bytes)).with_context(|| format!("loading {}", wasm.display()))?;
-        let manifest = Manifest::from_describe(NAMESPACE, plugin.info(), "Apache-2.0", None, vec![]);
-        let sha256 = kiln_host::sha256_hex(&bytes);
-        let version = manifest.version.clone();
-        let body = PublishRequest {
-            signature: sign(&key, &sha256, &manifest),
-            manifest,
-            key_id: registered.id.clone(),
-            component: base64::engine::general_purpose::STANDARD.encode(&bytes),
-        };
-        let _: VersionRecord = maker
-            .post(&["v1", "plugins", NAMESPACE, name, "versions"], &body)
-            .with_context(|| format!("publishing {NAMESPACE}/{name}@{version}"))?;
+        let version = publish(name, &bytes, &wasm.display().to_string())?;
         let _: VersionRecord = operator
             .post_empty(&["v1", "plugins", NAMESPACE, name, "versions", &version, "approve"])
             .with_context(|| format!("approving {NAMESPACE}/{name}@{version}"))?;
         plugins.push(Example { name, headline, version });
     }
+    let version = publish(PATCH_EXAMPLE, patch, &format!("the {PATCH_EXAMPLE} patch release"))?;
+    let pending = format!("{NAMESPACE}/{PATCH_EXAMPLE}@{version}");
     bar.finish_and_clear();
-    Ok(plugins)
+    Ok((plugins, pending))
 }
 
 /// Enables every example for each tenant (with the grants its describe() asks for) and queues
@@ -680,7 +722,15 @@ fn csv_value(data: &ColumnData, row: usize) -> String {
     }
 }
 
-fn print_summary(args: &DemoArgs, url: &str, tenants: usize, runners: usize, summaries: &[Summary], rollup: &Rollup) {
+fn print_summary(
+    args: &DemoArgs,
+    url: &str,
+    tenants: usize,
+    runners: usize,
+    summaries: &[Summary],
+    rollup: &Rollup,
+    pending: &str,
+) {
     println!("Kiln demo on {url}: {} enterprises of Xi'an, data in {}", args.enterprises, args.data_dir.display());
     println!(
         "{tenants} tenants filed their monthly reports; {runners} of them ran the {} example plugins through the worker\n",
@@ -720,5 +770,6 @@ fn print_summary(args: &DemoArgs, url: &str, tenants: usize, runners: usize, sum
         println!();
     }
     println!("== the operator's view: monthly reports of every opted-in tenant");
-    print!("{}", rollup_text(rollup));
+    print!("{}", rollup_text(rollup, Lang::Zh));
+    println!("\n== waiting for the operator's review: {pending} (kiln review list; approve or reject it)");
 }

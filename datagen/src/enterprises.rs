@@ -189,11 +189,14 @@ pub(crate) fn schema() -> SchemaRef {
         utf8("enterprise_id"),
         utf8("name"),
         utf8("district"),
+        utf8("district_en"),
         utf8("district_id"),
         utf8("park"),
+        utf8("park_en"),
         utf8("park_id"),
         utf8("industry_code"),
         utf8("industry_name"),
+        utf8("industry_name_en"),
         utf8("size_class"),
         Field::new("founded_year", DataType::Int64, false),
         Field::new("opted_in", DataType::Boolean, false),
@@ -202,7 +205,7 @@ pub(crate) fn schema() -> SchemaRef {
 
 /// Column builders for the `enterprises` table.
 pub(crate) struct EnterpriseColumns {
-    strings: [StringBuilder; 9],
+    strings: [StringBuilder; 12],
     founded_year: Int64Builder,
     opted_in: BooleanBuilder,
 }
@@ -223,11 +226,14 @@ impl EnterpriseColumns {
             e.id.as_str(),
             e.name.as_str(),
             e.district.name,
+            e.district.name_en,
             e.district.id,
             e.park.name,
+            e.park.name_en,
             e.park.id,
             e.industry.code,
             e.industry.name,
+            e.industry.name_en,
             e.size.as_str(),
         ];
         for (builder, value) in self.strings.iter_mut().zip(values) {

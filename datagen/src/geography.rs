@@ -10,6 +10,8 @@ pub(crate) struct District {
     pub id: &'static str,
     /// Chinese name, e.g. "雁塔区".
     pub name: &'static str,
+    /// English name, e.g. "Yanta District".
+    pub name_en: &'static str,
 }
 
 /// An industrial park or development zone (or [`NO_PARK`]).
@@ -19,45 +21,49 @@ pub(crate) struct Park {
     pub id: &'static str,
     /// Chinese name, e.g. "西安高新技术产业开发区".
     pub name: &'static str,
+    /// English name, e.g. "Xi'an High-tech Industries Development Zone".
+    pub name_en: &'static str,
 }
 
-const fn district(id: &'static str, name: &'static str) -> District {
-    District { id, name }
+const fn district(id: &'static str, name: &'static str, name_en: &'static str) -> District {
+    District { id, name, name_en }
 }
 
-const XINCHENG: District = district("xincheng", "新城区");
-const BEILIN: District = district("beilin", "碑林区");
-const LIANHU: District = district("lianhu", "莲湖区");
-const BAQIAO: District = district("baqiao", "灞桥区");
-const WEIYANG: District = district("weiyang", "未央区");
-const YANTA: District = district("yanta", "雁塔区");
-const YANLIANG: District = district("yanliang", "阎良区");
-const LINTONG: District = district("lintong", "临潼区");
-const CHANGAN: District = district("changan", "长安区");
-const GAOLING: District = district("gaoling", "高陵区");
-const HUYI: District = district("huyi", "鄠邑区");
-const LANTIAN: District = district("lantian", "蓝田县");
-const ZHOUZHI: District = district("zhouzhi", "周至县");
+const XINCHENG: District = district("xincheng", "新城区", "Xincheng District");
+const BEILIN: District = district("beilin", "碑林区", "Beilin District");
+const LIANHU: District = district("lianhu", "莲湖区", "Lianhu District");
+const BAQIAO: District = district("baqiao", "灞桥区", "Baqiao District");
+const WEIYANG: District = district("weiyang", "未央区", "Weiyang District");
+const YANTA: District = district("yanta", "雁塔区", "Yanta District");
+const YANLIANG: District = district("yanliang", "阎良区", "Yanliang District");
+const LINTONG: District = district("lintong", "临潼区", "Lintong District");
+const CHANGAN: District = district("changan", "长安区", "Chang'an District");
+const GAOLING: District = district("gaoling", "高陵区", "Gaoling District");
+const HUYI: District = district("huyi", "鄠邑区", "Huyi District");
+const LANTIAN: District = district("lantian", "蓝田县", "Lantian County");
+const ZHOUZHI: District = district("zhouzhi", "周至县", "Zhouzhi County");
 
 /// All 13 districts and counties of Xi'an.
 #[cfg(test)]
 pub(crate) const DISTRICTS: [District; 13] =
     [XINCHENG, BEILIN, LIANHU, BAQIAO, WEIYANG, YANTA, YANLIANG, LINTONG, CHANGAN, GAOLING, HUYI, LANTIAN, ZHOUZHI];
 
-const fn park(id: &'static str, name: &'static str) -> Park {
-    Park { id, name }
+const fn park(id: &'static str, name: &'static str, name_en: &'static str) -> Park {
+    Park { id, name, name_en }
 }
 
-const HIGH_TECH: Park = park("high-tech-zone", "西安高新技术产业开发区");
-const ECON_DEV: Park = park("economic-development-zone", "西安经济技术开发区");
-const CHANBA: Park = park("chanba", "西安浐灞生态区");
-const INTL_PORT: Park = park("intl-trade-logistics-park", "西安国际港务区");
-const AEROSPACE: Park = park("aerospace-base", "西安航天基地");
-const AVIATION: Park = park("aviation-base", "西安航空基地");
-const QUJIANG: Park = park("qujiang", "曲江新区");
-const XIXIAN: Park = park("xixian", "西咸新区");
-/// Not in any park: "园区外".
-pub(crate) const NO_PARK: Park = park("none", "园区外");
+const HIGH_TECH: Park = park("high-tech-zone", "西安高新技术产业开发区", "Xi'an High-tech Industries Development Zone");
+const ECON_DEV: Park =
+    park("economic-development-zone", "西安经济技术开发区", "Xi'an Economic and Technological Development Zone");
+const CHANBA: Park = park("chanba", "西安浐灞生态区", "Xi'an Chanba Ecological District");
+const INTL_PORT: Park =
+    park("intl-trade-logistics-park", "西安国际港务区", "Xi'an International Trade and Logistics Park");
+const AEROSPACE: Park = park("aerospace-base", "西安航天基地", "Xi'an National Civil Aerospace Industrial Base");
+const AVIATION: Park = park("aviation-base", "西安航空基地", "Xi'an National Aviation High-tech Industrial Base");
+const QUJIANG: Park = park("qujiang", "曲江新区", "Qujiang New District");
+const XIXIAN: Park = park("xixian", "西咸新区", "Xixian New Area");
+/// Not in any park: "园区外", "Outside industrial parks".
+pub(crate) const NO_PARK: Park = park("none", "园区外", "Outside industrial parks");
 
 /// Relative weights of divisions among a location's enterprises.
 type Mix = &'static [(&'static Industry, f64)];

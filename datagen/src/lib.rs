@@ -34,11 +34,14 @@
 //! | `enterprise_id` | Utf8 | `"E00001"`, `"E00002"`, … (zero-padded 5 digits, in row order) |
 //! | `name` | Utf8 | Chinese company name, unique, e.g. `西安秦川精密机械有限公司` |
 //! | `district` | Utf8 | one of Xi'an's 13 districts/counties, e.g. `雁塔区` |
+//! | `district_en` | Utf8 | its English name, e.g. `Yanta District`, `Lantian County` |
 //! | `district_id` | Utf8 | `xincheng beilin lianhu baqiao weiyang yanta yanliang lintong changan gaoling huyi lantian zhouzhi` |
 //! | `park` | Utf8 | industrial park / development zone, or `园区外` |
+//! | `park_en` | Utf8 | its English name, e.g. `Xi'an High-tech Industries Development Zone`, or `Outside industrial parks` |
 //! | `park_id` | Utf8 | see the park table below, or `none` |
 //! | `industry_code` | Utf8 | GB/T 4754-2017 division: C13 C26 C27 C30 C31 C33 C34 C35 C36 C37 C38 C39 C40 D44 I65 |
 //! | `industry_name` | Utf8 | the division's official Chinese name, e.g. `汽车制造业` |
+//! | `industry_name_en` | Utf8 | its English name as the NBS translates it, e.g. `Manufacture of Automobiles` |
 //! | `size_class` | Utf8 | `large` (≥1000 staff) / `medium` (300–999) / `small` (20–299) / `micro` (<20); ~50 % micro, ~40 % small |
 //! | `founded_year` | Int64 | 1950–2022 |
 //! | `opted_in` | Boolean | opted in to regional statistics (~85 % true) |

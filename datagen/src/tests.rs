@@ -170,6 +170,35 @@ fn every_enterprise_sits_in_a_park_of_its_own_district() {
 }
 
 #[test]
+fn every_place_and_industry_has_one_english_name_beside_its_chinese_one() {
+    let e = &small().enterprises;
+    let pairs = |zh: &str, en: &str, id: &str| -> HashMap<String, (String, String)> {
+        let (zh, en, id) = (strs(e, zh), strs(e, en), strs(e, id));
+        let mut seen = HashMap::new();
+        for i in 0..e.num_rows() {
+            let names = (zh[i].to_string(), en[i].to_string());
+            assert!(en[i].is_ascii() && !en[i].trim().is_empty(), "{}: `{}`", id[i], en[i]);
+            let before = seen.insert(id[i].to_string(), names.clone());
+            assert!(before.is_none_or(|b| b == names), "{} has two names", id[i]);
+        }
+        seen
+    };
+    let districts = pairs("district", "district_en", "district_id");
+    assert_eq!(districts["yanta"], ("雁塔区".into(), "Yanta District".into()));
+    let parks = pairs("park", "park_en", "park_id");
+    assert_eq!(parks["high-tech-zone"].1, "Xi'an High-tech Industries Development Zone");
+    assert_eq!(parks["none"], ("园区外".into(), "Outside industrial parks".into()));
+    let industries = pairs("industry_name", "industry_name_en", "industry_code");
+    for ind in crate::industries::ALL {
+        if let Some((zh, en)) = industries.get(ind.code) {
+            assert_eq!((zh.as_str(), en.as_str()), (ind.name, ind.name_en));
+        }
+    }
+    let english: HashSet<&str> = crate::industries::ALL.iter().map(|i| i.name_en).collect();
+    assert_eq!(english.len(), crate::industries::ALL.len(), "English industry names are distinct");
+}
+
+#[test]
 fn enterprise_attributes_look_like_xian_industry() {
     let t = generate_tables(&Options { seed: 1, enterprises: 1000, months: 1 }).unwrap();
     let e = &t.enterprises;

@@ -14,6 +14,7 @@
 pub mod admission;
 pub mod auth;
 pub mod blobs;
+pub mod changes;
 pub mod datasets;
 pub mod error;
 pub mod extract;
@@ -21,6 +22,8 @@ pub mod manifest;
 pub mod metrics;
 pub mod monitoring;
 pub mod openapi;
+pub mod overview;
+pub mod places;
 pub mod quota;
 pub mod results;
 pub mod routes;

@@ -8,7 +8,15 @@ export interface Demo {
   url: string;
   operator_token: string;
   tenants: number;
-  console: { url: string; operator_link: string; admin_link: string; admin_tenant: string; admin_token: string };
+  console: {
+    url: string;
+    operator_link: string;
+    admin_link: string;
+    admin_tenant: string;
+    admin_token: string;
+    maker_link: string;
+    maker_token: string;
+  };
 }
 
 /** The running demo's summary. */

@@ -71,14 +71,26 @@ pub fn cargo_build(manifest: &Path) -> anyhow::Result<PathBuf> {
 /// Runs cargo on `manifest` (a crate or a workspace) and returns every .wasm built, each with
 /// the manifest of the crate it came from.
 pub fn cargo_build_all(manifest: &Path) -> anyhow::Result<Vec<(PathBuf, PathBuf)>> {
+    cargo_build_with(manifest, None, &[])
+}
+
+/// [`cargo_build_all`], of one `package` of the workspace if given, with `env` set for the
+/// compiler (cargo rebuilds what reads a variable whose value changed).
+pub fn cargo_build_with(
+    manifest: &Path,
+    package: Option<&str>,
+    env: &[(&str, &str)],
+) -> anyhow::Result<Vec<(PathBuf, PathBuf)>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut child = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    command
         .args(["build", "--release", "--target", "wasm32-wasip2", "--message-format", "json-render-diagnostics"])
         .arg("--manifest-path")
-        .arg(manifest)
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("running cargo")?;
+        .arg(manifest);
+    if let Some(package) = package {
+        command.args(["--package", package]);
+    }
+    let mut child = command.envs(env.iter().copied()).stdout(Stdio::piped()).spawn().context("running cargo")?;
     let mut wasm = Vec::new();
     if let Some(stdout) = child.stdout.take() {
         for line in std::io::BufReader::new(stdout).lines() {

@@ -22,6 +22,21 @@ pub enum AuditCommand {
         /// At most this many (the registry allows up to 1000; default 100).
         #[arg(long, value_name = "N")]
         limit: Option<i64>,
+        /// Only this action; `version.*` for every action starting `version.`.
+        #[arg(long)]
+        action: Option<String>,
+        /// Only this actor.
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only this subject; `acme/*` for every subject starting `acme/`.
+        #[arg(long)]
+        subject: Option<String>,
+        /// Newest first (page on with --before SEQ).
+        #[arg(long)]
+        newest_first: bool,
+        /// Only entries before this sequence number.
+        #[arg(long, value_name = "SEQ")]
+        before: Option<i64>,
         /// Registry, token and output.
         #[command(flatten)]
         remote: Remote,
@@ -44,9 +59,10 @@ pub enum AuditCommand {
 /// Runs an audit subcommand.
 pub fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        AuditCommand::List { after, limit, remote } => {
-            let entries: Vec<AuditEntry> =
-                remote.client()?.get_query(&["v1", "audit"], &AuditQuery { after, limit })?;
+        AuditCommand::List { after, limit, action, actor, subject, newest_first, before, remote } => {
+            let order = newest_first.then(|| "desc".to_string());
+            let query = AuditQuery { after, before, limit, order, action, actor, subject, since: None, until: None };
+            let entries: Vec<AuditEntry> = remote.client()?.get_query(&["v1", "audit"], &query)?;
             emit(remote.json, &entries, |entries| {
                 for e in entries {
                     println!(

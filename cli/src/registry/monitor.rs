@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use kiln_registry::monitoring::rollup::Suppression;
+use kiln_registry::monitoring::rollup::{Cell, Suppression};
+use kiln_registry::places::Name;
 use kiln_registry::routes::monitoring::{Month, Rollup, RollupQuery};
 
 use super::{Remote, emit};
@@ -31,6 +32,9 @@ pub enum MonitorCommand {
         /// Only this park.
         #[arg(long)]
         park: Option<String>,
+        /// Language of the place and industry names: zh or en.
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: Lang,
         /// Registry, token and output.
         #[command(flatten)]
         remote: Remote,
@@ -48,16 +52,70 @@ pub fn run(cmd: MonitorCommand) -> anyhow::Result<ExitCode> {
                 }
             })
         }
-        MonitorCommand::Rollup { level, month, district, park, remote } => {
+        MonitorCommand::Rollup { level, month, district, park, lang, remote } => {
             let query = RollupQuery { month, level: Some(level), district, park, industry: None };
             let rollup: Rollup = remote.client()?.get_query(&["v1", "monitoring", "rollup"], &query)?;
-            emit(remote.json, &rollup, |rollup| print!("{}", rollup_text(rollup)))
+            emit(remote.json, &rollup, |rollup| print!("{}", rollup_text(rollup, lang)))
         }
     }
 }
 
-/// A rollup answer as an aligned table; suppressed cells show why instead of values.
-pub fn rollup_text(rollup: &Rollup) -> String {
+/// The language names are shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// Chinese: 雁塔区.
+    Zh,
+    /// English: Yanta District.
+    En,
+}
+
+/// Columns a character takes in a terminal: CJK and full-width forms take two.
+fn char_width(c: char) -> usize {
+    let wide = matches!(c as u32,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6);
+    if wide { 2 } else { 1 }
+}
+
+/// `text` cut or padded to `width` terminal columns.
+fn fit(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = char_width(c);
+        if used + w > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push_str(&" ".repeat(width - used));
+    out
+}
+
+/// A cell's name: its place and industry names in `lang` (the ids where the registry sent no
+/// names), joined by ` / `; `region` for the top cell.
+pub fn cell_name(c: &Cell, lang: Lang) -> String {
+    let pick = |id: &Option<String>, name: &Option<Name>| {
+        let id = id.as_deref()?;
+        Some(name.as_ref().map_or(id, |n| if lang == Lang::Zh { &n.zh } else { &n.en }).to_string())
+    };
+    let parts: Vec<String> = [
+        pick(&c.district, &c.district_name),
+        pick(&c.park, &c.park_name),
+        pick(&c.industry, &c.industry_name),
+        c.enterprise.as_ref().map(|id| c.enterprise_name.clone().unwrap_or_else(|| id.clone())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() { "region".to_string() } else { parts.join(" / ") }
+}
+
+/// A rollup answer as an aligned table, cells named in `lang`; suppressed cells show why
+/// instead of values.
+pub fn rollup_text(rollup: &Rollup, lang: Lang) -> String {
+    const NAME_WIDTH: usize = 40;
     let mut out = format!(
         "{} rollup, {} (cells of fewer than {} enterprises suppressed)\n",
         rollup.level.as_str(),
@@ -65,19 +123,23 @@ pub fn rollup_text(rollup: &Rollup) -> String {
         rollup.k
     );
     out.push_str(&format!(
-        "{:<34} {:>5} {:>14} {:>12} {:>10} {:>9} {:>8}\n",
-        "cell", "firms", "output 10k¥", "energy tce", "tce/10k¥", "staff", "yoy"
+        "{} {:>5} {:>14} {:>12} {:>10} {:>9} {:>8}\n",
+        fit("cell", NAME_WIDTH),
+        "firms",
+        "output 10k¥",
+        "energy tce",
+        "tce/10k¥",
+        "staff",
+        "yoy"
     ));
     for c in &rollup.cells {
-        let key: Vec<&str> =
-            [&c.district, &c.park, &c.industry, &c.enterprise].into_iter().flatten().map(String::as_str).collect();
-        let key = if key.is_empty() { "region".to_string() } else { key.join(" / ") };
+        let key = fit(&cell_name(c, lang), NAME_WIDTH);
         let firms = c.enterprises;
         match (&c.indicators, c.suppressed) {
             (Some(i), _) => {
                 let growth = i.growth.map_or("-".into(), |g| format!("{:+.1}%", g * 100.0));
                 out.push_str(&format!(
-                    "{key:<34} {firms:>5} {:>14.1} {:>12.1} {:>10.4} {:>9.0} {growth:>8}\n",
+                    "{key} {firms:>5} {:>14.1} {:>12.1} {:>10.4} {:>9.0} {growth:>8}\n",
                     i.output_value,
                     i.energy_tce,
                     i.energy_intensity.unwrap_or(0.0),
@@ -90,9 +152,38 @@ pub fn rollup_text(rollup: &Rollup) -> String {
                     Some(Suppression::Secondary) => "secondary",
                     None => "",
                 };
-                out.push_str(&format!("{key:<34} {firms:>5}   suppressed ({why})\n"))
+                out.push_str(&format!("{key} {firms:>5}   suppressed ({why})\n"))
             }
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    #[test]
+    fn cells_are_named_in_the_chosen_language_and_aligned_by_terminal_width() {
+        let cell = |district: &str, name: Option<(&str, &str)>, suppressed: bool| {
+            json!({"level": "district", "district": district, "park": null, "industry": null, "enterprise": null,
+                   "district_name": name.map(|(zh, en)| json!({"zh": zh, "en": en})), "park_name": null,
+                   "industry_name": null, "enterprise_name": null, "enterprises": if suppressed { 2 } else { 9 },
+                   "indicators": if suppressed { Value::Null } else { json!({"output_value": 10.0, "energy_tce": 1.0,
+                       "energy_intensity": 0.1, "electricity_kwh": 1.0, "employees": 5.0, "growth": null}) },
+                   "suppressed": if suppressed { json!("primary") } else { Value::Null }})
+        };
+        let rollup: Rollup = serde_json::from_value(json!({"level": "district", "month": "2024-12", "k": 3, "cells": [
+            cell("yanta", Some(("雁塔区", "Yanta District")), false), cell("d9", None, true),
+        ]}))
+        .unwrap();
+        let zh = rollup_text(&rollup, Lang::Zh);
+        let en = rollup_text(&rollup, Lang::En);
+        assert!(zh.contains("雁塔区") && !zh.contains("yanta"), "{zh}");
+        assert!(en.contains("Yanta District"), "{en}");
+        assert!(en.contains("d9") && en.contains("suppressed (primary)"), "an unnamed cell shows its id: {en}");
+        let widths: Vec<usize> = zh.lines().skip(1).map(|l| l.chars().map(char_width).sum::<usize>()).collect();
+        assert_eq!(widths[0], widths[1], "the columns line up under CJK names: {zh}");
+    }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
 use kiln_host::{ColumnData, DataSource, DirSource};
+use kiln_registry::places::{NewPlace, PlaceKind};
 use kiln_registry::routes::tenants::{ImportReport, ImportRequest, NewTenant, Usage};
 use kiln_registry::store::tenants::TenantRecord;
 use serde::Serialize;
@@ -81,20 +82,21 @@ pub fn run(cmd: TenantCommand) -> anyhow::Result<ExitCode> {
             emit(remote.json, &t, |t| println!("created tenant {}", t.id))
         }
         TenantCommand::Import { file, remote } => {
-            let tenants = read_enterprises(&file)?;
+            let read = read_enterprises(&file)?;
             let client = remote.client()?;
-            let (mut created, mut existing) = (0, 0);
-            for chunk in tenants.chunks(1000) {
-                let answer: ImportReport =
-                    client.post(&["v1", "tenants", "import"], &ImportRequest { tenants: chunk.to_vec() })?;
+            let (mut created, mut existing, mut places) = (0, 0, 0);
+            for request in read.requests(1000) {
+                let answer: ImportReport = client.post(&["v1", "tenants", "import"], &request)?;
                 created += answer.created;
                 existing += answer.existing;
+                places += answer.places;
             }
-            let report = json!({"created": created, "existing": existing, "file": file});
+            let report = json!({"created": created, "existing": existing, "places": places, "file": file});
             emit(remote.json, &report, |_| {
                 println!(
-                    "imported {} tenants from {} ({created} new, {existing} already there)",
-                    tenants.len(),
+                    "imported {} tenants from {} ({created} new, {existing} already there) and the names of {places} \
+                     districts, parks and industries",
+                    read.tenants.len(),
                     file.display()
                 )
             })
@@ -143,18 +145,64 @@ struct TenantWithUsage {
 const COLUMNS: [&str; 7] =
     ["enterprise_id", "name", "district_id", "park_id", "industry_code", "size_class", "opted_in"];
 
-/// Reads an `enterprises` table into tenant requests.
-pub fn read_enterprises(file: &Path) -> anyhow::Result<Vec<NewTenant>> {
+/// Place names an `enterprises` table may carry: (kind, id column, Chinese name column, English
+/// name column). The English columns are newer; without them the Chinese name is used.
+const PLACE_COLUMNS: [(PlaceKind, &str, &str, &str); 3] = [
+    (PlaceKind::District, "district_id", "district", "district_en"),
+    (PlaceKind::Park, "park_id", "park", "park_en"),
+    (PlaceKind::Industry, "industry_code", "industry_name", "industry_name_en"),
+];
+
+/// Tenants and place names read from an `enterprises` table.
+#[derive(Debug, Default)]
+pub struct Enterprises {
+    /// One tenant request per row.
+    pub tenants: Vec<NewTenant>,
+    /// One per distinct place, in first-seen order.
+    pub places: Vec<NewPlace>,
+}
+
+impl Enterprises {
+    /// The import requests to send: tenants in chunks of `chunk`, the places with the first.
+    pub fn requests(&self, chunk: usize) -> Vec<ImportRequest> {
+        let mut chunks: Vec<&[NewTenant]> = self.tenants.chunks(chunk.max(1)).collect();
+        if chunks.is_empty() {
+            chunks.push(&[]);
+        }
+        chunks
+            .into_iter()
+            .enumerate()
+            .map(|(i, tenants)| ImportRequest {
+                tenants: tenants.to_vec(),
+                places: if i == 0 { self.places.clone() } else { Vec::new() },
+            })
+            .collect()
+    }
+}
+
+/// Reads an `enterprises` table into tenant requests and the names of its places.
+pub fn read_enterprises(file: &Path) -> anyhow::Result<Enterprises> {
     if !file.exists() {
         bail!("{} does not exist", file.display());
     }
     let source: Arc<dyn DataSource> =
         Arc::new(DirSource::from_files([("enterprises".to_string(), file.to_path_buf())])?);
-    let columns: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+    let present: Vec<String> = source
+        .schema("enterprises")
+        .with_context(|| format!("reading the columns of {}", file.display()))?
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    let has = |c: &str| present.iter().any(|p| p == c);
+    let mut columns: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+    for (_, _, zh, en) in PLACE_COLUMNS {
+        columns.extend([zh, en].into_iter().filter(|c| has(c)).map(String::from));
+    }
     let mut scan = source.scan("enterprises", &columns, 65_536).with_context(|| {
         format!("{} is not an enterprises table with columns {}", file.display(), COLUMNS.join(", "))
     })?;
-    let mut tenants = Vec::new();
+    let mut out = Enterprises::default();
+    let mut seen = std::collections::HashSet::new();
     while let Some(batch) = scan.next_batch()? {
         let text = |name: &str| -> anyhow::Result<Vec<String>> {
             match batch.columns.iter().find(|c| c.name == name).map(|c| &c.data) {
@@ -170,7 +218,7 @@ pub fn read_enterprises(file: &Path) -> anyhow::Result<Vec<NewTenant>> {
             (text("enterprise_id")?, text("name")?, text("district_id")?, text("park_id")?);
         let (industries, sizes) = (text("industry_code")?, text("size_class")?);
         for i in 0..batch.rows as usize {
-            tenants.push(NewTenant {
+            out.tenants.push(NewTenant {
                 id: ids[i].to_lowercase(),
                 name: names[i].clone(),
                 district: districts[i].clone(),
@@ -181,6 +229,19 @@ pub fn read_enterprises(file: &Path) -> anyhow::Result<Vec<NewTenant>> {
                 quotas: None,
             });
         }
+        for (kind, id_column, zh_column, en_column) in PLACE_COLUMNS {
+            if !has(zh_column) {
+                continue;
+            }
+            let (ids, zh) = (text(id_column)?, text(zh_column)?);
+            let en = if has(en_column) { Some(text(en_column)?) } else { None };
+            for i in 0..batch.rows as usize {
+                if seen.insert((kind, ids[i].clone())) {
+                    let en = en.as_ref().map(|en| en[i].clone());
+                    out.places.push(NewPlace { kind, id: ids[i].clone(), zh: zh[i].clone(), en });
+                }
+            }
+        }
     }
-    Ok(tenants)
+    Ok(out)
 }

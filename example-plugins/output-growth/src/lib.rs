@@ -77,6 +77,12 @@ pub const LEVELS: [Level; 3] = [
 ];
 
 const ENTERPRISES: &str = "enterprises";
+/// The version describe() reports: the crate's, or `KILN_EXAMPLE_VERSION` when set at build
+/// time (`kiln demo` builds a patch release so, to leave one version waiting for review).
+const VERSION: &str = match option_env!("KILN_EXAMPLE_VERSION") {
+    Some(version) => version,
+    None => env!("CARGO_PKG_VERSION"),
+};
 const MONTHLY: &str = "monthly_indicators";
 const MONTHLY_COLUMNS: [&str; 3] = ["enterprise_id", "month", "output_value"];
 
@@ -84,7 +90,7 @@ impl Plugin for OutputGrowth {
     type Params = Params;
 
     fn info() -> PluginInfo {
-        PluginInfo::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+        PluginInfo::new(env!("CARGO_PKG_NAME"), VERSION)
             .description(
                 "Month-on-month and year-on-year growth of output value, summed by district, industrial park \
                  and industry.",

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use sqlx::{AnyPool, Row};
 
+use crate::places::{Names, PlaceKind};
 use crate::store::StoreError;
 use rollup::{Cell, Report};
 
@@ -51,6 +52,30 @@ pub async fn reports(pool: &AnyPool, month: &str) -> Result<Vec<Report>, StoreEr
         .collect()
 }
 
+/// The names of the tenants that reported `month`, by id.
+async fn enterprise_names(pool: &AnyPool, month: &str) -> Result<HashMap<String, String>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT t.id, t.name FROM monthly_reports r JOIN tenants t ON t.id = r.tenant WHERE r.month = $1 AND t.opted_in = 1",
+    )
+    .bind(month)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("name")?))).collect()
+}
+
+/// Names every key of every cell: places from `names` (the id itself where none was
+/// imported), enterprises from `enterprises`. Only reference data is added; no cell's
+/// indicators or suppression change.
+pub fn label(cells: &mut [Cell], names: &Names, enterprises: &HashMap<String, String>) {
+    for c in cells {
+        c.district_name = c.district.as_deref().map(|id| names.name(PlaceKind::District, id));
+        c.park_name = c.park.as_deref().map(|id| names.name(PlaceKind::Park, id));
+        c.industry_name = c.industry.as_deref().map(|id| names.name(PlaceKind::Industry, id));
+        c.enterprise_name =
+            c.enterprise.as_deref().map(|id| enterprises.get(id).cloned().unwrap_or_else(|| id.to_string()));
+    }
+}
+
 /// The newest month anyone reported, the default month of a rollup. (The monthly-report index
 /// answers it without a scan.)
 pub async fn latest_month(pool: &AnyPool) -> Result<Option<String>, StoreError> {
@@ -83,7 +108,11 @@ impl RollupCache {
             return Ok(cells.clone());
         }
         let reports = reports(pool, month).await?;
-        let cells = Arc::new(rollup::rollup(&reports, K));
+        let mut cells = rollup::rollup(&reports, K);
+        // Names are imported in audited writes too, so they are as current as the head.
+        let names = crate::store::places::names(pool).await?;
+        label(&mut cells, &names, &enterprise_names(pool, month).await?);
+        let cells = Arc::new(cells);
         let mut months = self.months.lock().unwrap_or_else(|p| p.into_inner());
         // Bounded: a few dozen months of a few thousand cells each.
         if months.len() >= 64 {
@@ -108,6 +137,41 @@ pub async fn months(pool: &AnyPool) -> Result<Vec<(String, i64)>, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_name_every_key_and_leave_suppression_alone() {
+        use crate::places::{Name, Place};
+        let report = |id: &str| Report {
+            enterprise: id.into(),
+            district: "yanta".into(),
+            park: "qujiang".into(),
+            industry: "C39".into(),
+            output_value: 1.0,
+            energy_tce: 1.0,
+            electricity_kwh: 1.0,
+            employees: 1.0,
+            prior_output_value: None,
+        };
+        let mut cells = rollup::rollup(&[report("e1"), report("e2"), report("e3")], K);
+        let before = cells.clone();
+        let names = Names::new([Place {
+            kind: PlaceKind::District,
+            id: "yanta".into(),
+            name: Name { zh: "雁塔区".into(), en: "Yanta District".into() },
+        }]);
+        let enterprises = HashMap::from([("e1".to_string(), "西安秦川电子有限公司".to_string())]);
+        label(&mut cells, &names, &enterprises);
+        for (c, b) in cells.iter().zip(&before) {
+            assert_eq!((&c.indicators, c.suppressed, c.enterprises), (&b.indicators, b.suppressed, b.enterprises));
+            assert_eq!(c.district_name.is_some(), c.district.is_some());
+            assert_eq!(c.industry_name.is_some(), c.industry.is_some());
+        }
+        let e1 = cells.iter().find(|c| c.enterprise.as_deref() == Some("e1")).unwrap();
+        assert_eq!(e1.district_name.as_ref().map(|n| n.en.as_str()), Some("Yanta District"));
+        assert_eq!(e1.park_name, Some(Name::of_id("qujiang")), "an unknown park is named by its id");
+        assert_eq!(e1.enterprise_name.as_deref(), Some("西安秦川电子有限公司"));
+        assert!(e1.suppressed.is_some(), "a single enterprise stays suppressed, named or not");
+    }
 
     #[test]
     fn a_year_before_keeps_the_month() {

@@ -10,11 +10,14 @@
 //!    with two hidden children backing fewer than `k` firms, one firm subtracts its own value to learn
 //!    the other's.
 //!
-//! Rules 2 and 3 are applied until nothing changes. Pure: no IO, no async.
+//! Rules 2 and 3 are applied until nothing changes. Pure: no IO, no async. Cells come out
+//! unnamed; [`super::label`] adds the names of their keys.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
+
+use crate::places::Name;
 
 /// One enterprise's report for the month being rolled up.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,6 +128,15 @@ pub struct Cell {
     pub industry: Option<String>,
     /// Enterprise key; set only at [`Level::Enterprise`].
     pub enterprise: Option<String>,
+    /// The district's names; set with `district` (the id itself where no name was imported).
+    /// Names are reference data: they are given for suppressed cells too.
+    pub district_name: Option<Name>,
+    /// The park's names; set with `park`.
+    pub park_name: Option<Name>,
+    /// The industry's names (GB/T 4754); set with `industry`.
+    pub industry_name: Option<Name>,
+    /// The enterprise's name (the tenant's, in Chinese); set with `enterprise`.
+    pub enterprise_name: Option<String>,
     /// Enterprises backing the cell (counts are published; values are what is protected).
     pub enterprises: u64,
     /// None exactly when suppressed.
@@ -238,6 +250,10 @@ pub fn rollup(reports: &[Report], k: u64) -> Vec<Cell> {
             park: keys[1].map(str::to_owned),
             industry: keys[2].map(str::to_owned),
             enterprise: keys[3].map(str::to_owned),
+            district_name: None,
+            park_name: None,
+            industry_name: None,
+            enterprise_name: None,
             enterprises: acc.ids.len() as u64,
             indicators: suppressed.is_none().then(|| acc.indicators(k)),
             suppressed,

@@ -40,6 +40,8 @@ pub mod health;
 pub mod keys;
 pub mod monitoring;
 pub mod namespaces;
+pub mod overview;
+pub mod places;
 pub mod plugins;
 pub mod review;
 pub mod runs;
@@ -77,6 +79,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(enablements::router())
         .merge(runs::router())
         .merge(monitoring::router())
+        .merge(places::router())
+        .merge(overview::router())
 }
 
 /// The whole service, serving at `/openapi.json` the document of the routes it serves.

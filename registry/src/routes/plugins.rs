@@ -11,6 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role};
+use crate::changes::Changes;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Page, Paged, Path, Query};
 use crate::manifest::{Manifest, valid_name, verify};
@@ -24,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(search))
         .routes(routes!(publish, list_versions))
         .routes(routes!(show))
+        .routes(routes!(changes))
         .routes(routes!(download))
         .routes(routes!(yank))
         .routes(routes!(unyank))
@@ -146,6 +148,7 @@ pub async fn publish(
         size: plugin.size() as i64,
         manifest: serde_json::to_value(m).unwrap_or_default(),
         describe: serde_json::to_value(plugin.info()).unwrap_or_default(),
+        imports: Some(plugin.interfaces().imports.clone()),
         signature: req.signature.clone(),
         key_id: key.id.clone(),
         status: Status::Pending,
@@ -247,6 +250,29 @@ pub async fn show(
 ) -> ApiResult<axum::Json<VersionRecord>> {
     who.require(ALL, "read")?;
     Ok(axum::Json(find(&state, &who, &ns, &name, &version).await?))
+}
+
+/// What changed in a version since the version before it (the highest approved version
+/// below it, else the highest below it), among the versions the caller may see: parameters,
+/// datasets and columns, outputs, imports, size, signing key.
+#[utoipa::path(get, path = "/v1/plugins/{ns}/{name}/versions/{version}/changes", tag = "plugins",
+    params(("ns" = String, Path), ("name" = String, Path), ("version" = String, Path)),
+    responses((status = 200, body = Changes), (status = 401, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("token" = [])))]
+pub async fn changes(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((ns, name, version)): Path<(String, String, String)>,
+) -> ApiResult<axum::Json<Changes>> {
+    who.require(ALL, "read")?;
+    let v = find(&state, &who, &ns, &name, &version).await?;
+    let mut shown = Vec::new();
+    for other in plugins::list_versions(&state.store.pool, &ns, &name).await? {
+        if visible(&state, &who, &other).await? {
+            shown.push(other);
+        }
+    }
+    Ok(axum::Json(crate::changes::changes(&v, crate::changes::base(&v, &shown))))
 }
 
 /// Download a version's component, verified against its recorded sha256. Yanked versions

@@ -7,6 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role};
+use crate::changes::{self, Changes};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Paged, Path, Query};
 use crate::state::AppState;
@@ -41,19 +42,46 @@ pub struct Reason {
     pub reason: String,
 }
 
-/// Versions waiting for review (or in another status).
+/// A version on the review desk: the version record (with its `describe()`, imports, size,
+/// sha256 and signing key) and what changed since the version before it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ReviewItem {
+    /// The version.
+    #[serde(flatten)]
+    pub version: VersionRecord,
+    /// What changed since its base version (see `Changes.base`).
+    pub changes: Changes,
+}
+
+/// The review item of `v`, compared with the plugin's versions as an operator sees them.
+pub async fn review_item(state: &AppState, v: VersionRecord) -> ApiResult<ReviewItem> {
+    let versions = plugins::list_versions(&state.store.pool, &v.namespace, &v.name).await?;
+    let changes = changes::changes(&v, changes::base(&v, &versions));
+    Ok(ReviewItem { version: v, changes })
+}
+
+/// Versions waiting for review (or in another status), oldest first, each with what changed
+/// since the version before it.
 #[utoipa::path(get, path = "/v1/review", tag = "review", params(QueueQuery),
-    responses((status = 200, body = Paged<VersionRecord>), (status = 403, body = crate::error::Problem)), security(("token" = [])))]
+    responses((status = 200, body = Paged<ReviewItem>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)),
+    security(("token" = [])))]
 pub async fn queue(
     State(state): State<AppState>,
     who: Principal,
     Query(q): Query<QueueQuery>,
-) -> ApiResult<axum::Json<Paged<VersionRecord>>> {
+) -> ApiResult<axum::Json<Paged<ReviewItem>>> {
     who.require(&[Role::Operator], "review")?;
     let page = crate::extract::Page { page: q.page, per_page: q.per_page };
     let (limit, offset) = page.limit_offset()?;
-    let items = plugins::list_by_status(&state.store.pool, q.status.unwrap_or(Status::Pending), limit, offset).await?;
-    Ok(axum::Json(Paged::new(items, page, None)))
+    let status = q.status.unwrap_or(Status::Pending);
+    let versions = plugins::list_by_status(&state.store.pool, status, limit, offset).await?;
+    let total = plugins::count_by_status(&state.store.pool, status).await?;
+    let mut items = Vec::with_capacity(versions.len());
+    for v in versions {
+        items.push(review_item(&state, v).await?);
+    }
+    Ok(axum::Json(Paged::new(items, page, Some(total))))
 }
 
 async fn decide(

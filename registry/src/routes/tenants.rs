@@ -13,7 +13,9 @@ use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Page, Paged, Path, Query};
 use crate::manifest::valid_name;
+use crate::places::{self, NewPlace};
 use crate::state::AppState;
+use crate::store::places as store_places;
 use crate::store::tenants::{self, Quotas, TenantRecord};
 use crate::store::{datasets, now_ms, runs};
 
@@ -122,11 +124,15 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(tenant)))
 }
 
-/// Tenants to create in bulk.
+/// Tenants to create in bulk, and the names of their places.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportRequest {
     /// At most 10,000 tenants.
     pub tenants: Vec<NewTenant>,
+    /// Names of districts, parks and industries (at most 10,000), such as an `enterprises`
+    /// table's `district`/`district_en` beside its `district_id`. Known ids get the new names.
+    #[serde(default)]
+    pub places: Vec<NewPlace>,
 }
 
 /// What an import did.
@@ -136,10 +142,14 @@ pub struct ImportReport {
     pub created: u64,
     /// Tenants that already existed, left as they were.
     pub existing: u64,
+    /// Places whose names were stored.
+    #[serde(default)]
+    pub places: u64,
 }
 
 /// Create tenants in bulk, all or none; ids that exist are left alone, so an import can be
-/// repeated (operators).
+/// repeated. The places' names are stored (replacing earlier ones) in the same transaction
+/// (operators).
 #[utoipa::path(post, path = "/v1/tenants/import", tag = "tenants", request_body = ImportRequest,
     responses((status = 200, body = ImportReport), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("token" = [])))]
@@ -149,9 +159,10 @@ pub async fn import(
     Json(req): Json<ImportRequest>,
 ) -> ApiResult<axum::Json<ImportReport>> {
     who.require(&[Role::Operator], "tenants")?;
-    if req.tenants.len() > 10_000 {
-        return Err(ApiError::too_large("import at most 10,000 tenants per request"));
+    if req.tenants.len() > 10_000 || req.places.len() > 10_000 {
+        return Err(ApiError::too_large("import at most 10,000 tenants and 10,000 places per request"));
     }
+    let places = places::check(req.places).map_err(ApiError::invalid_request)?;
     let mut seen = std::collections::HashSet::new();
     for t in &req.tenants {
         check(t)?;
@@ -160,8 +171,9 @@ pub async fn import(
         }
     }
     let now = now_ms();
-    let mut report = ImportReport { created: 0, existing: 0 };
+    let mut report = ImportReport { created: 0, existing: 0, places: places.len() as u64 };
     let mut tx = state.store.write().await?;
+    store_places::upsert(&mut tx, &places, now).await?;
     for t in req.tenants {
         if tenants::exists(&mut tx.tx, &t.id).await? {
             report.existing += 1;
@@ -170,8 +182,13 @@ pub async fn import(
             report.created += 1;
         }
     }
-    tx.record(&who.name, "tenant.import", "tenants", json!({"created": report.created, "existing": report.existing}))
-        .await?;
+    tx.record(
+        &who.name,
+        "tenant.import",
+        "tenants",
+        json!({"created": report.created, "existing": report.existing, "places": report.places}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(axum::Json(report))
 }

@@ -126,13 +126,73 @@ fn entry(row: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
     })
 }
 
-/// Entries with `seq > after`, oldest first, at most `limit`.
-pub async fn list(pool: &AnyPool, after: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-    let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
-        .bind(after)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
+/// Which entries [`list`] returns; `None` matches anything.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only entries with a larger `seq`.
+    pub after: Option<i64>,
+    /// Only entries with a smaller `seq`.
+    pub before: Option<i64>,
+    /// The action, exactly, or every action starting with the text before a final `*`.
+    pub action: Option<String>,
+    /// The actor, exactly.
+    pub actor: Option<String>,
+    /// The subject, exactly, or every subject starting with the text before a final `*`.
+    pub subject: Option<String>,
+    /// Only entries at or after this time, unix ms.
+    pub since: Option<i64>,
+    /// Only entries before this time, unix ms.
+    pub until: Option<i64>,
+    /// Newest first instead of oldest first.
+    pub newest_first: bool,
+}
+
+/// `value` as an SQL condition on `column`: equality, or — when it ends in `*` — a prefix
+/// match, compared exactly (no wildcard inside the text, the same case rules on both databases).
+fn text_match(column: &str, value: &str, n: usize) -> (String, String) {
+    match value.strip_suffix('*') {
+        Some(prefix) => (format!("SUBSTR({column}, 1, LENGTH(${n})) = ${n}"), prefix.to_string()),
+        None => (format!("{column} = ${n}"), value.to_string()),
+    }
+}
+
+/// Entries matching `f`, in `seq` order (newest first if asked), at most `limit`.
+pub async fn list(pool: &AnyPool, f: &Filter, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+    let mut clauses: Vec<String> = Vec::new();
+    // Numbers take the first placeholders, texts the next ones, and they are bound so.
+    let mut numbers: Vec<i64> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    for (column, op, value) in
+        [("seq", ">", f.after), ("seq", "<", f.before), ("at", ">=", f.since), ("at", "<", f.until)]
+    {
+        if let Some(v) = value {
+            numbers.push(v);
+            clauses.push(format!("{column} {op} ${}", numbers.len()));
+        }
+    }
+    for (column, value, prefixable) in
+        [("action", &f.action, true), ("actor", &f.actor, false), ("subject", &f.subject, true)]
+    {
+        if let Some(v) = value {
+            let n = numbers.len() + texts.len() + 1;
+            let (clause, bound) =
+                if prefixable { text_match(column, v, n) } else { (format!("{column} = ${n}"), v.clone()) };
+            clauses.push(clause);
+            texts.push(bound);
+        }
+    }
+    let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+    let order = if f.newest_first { "DESC" } else { "ASC" };
+    let sql =
+        format!("SELECT * FROM audit_log{filter} ORDER BY seq {order} LIMIT ${}", numbers.len() + texts.len() + 1);
+    let mut query = sqlx::query(&sql);
+    for v in numbers {
+        query = query.bind(v);
+    }
+    for v in texts {
+        query = query.bind(v);
+    }
+    let rows = query.bind(limit).fetch_all(pool).await?;
     Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
 }
 
@@ -156,45 +216,101 @@ pub enum Verdict {
     },
 }
 
+/// The chain's head: the newest entry's sequence number and hash, as the database records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Head {
+    /// Sequence number of the newest entry (0 before the first).
+    pub seq: i64,
+    /// Its hash (64 zeros before the first).
+    pub hash: String,
+}
+
+/// What a verification checked and found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// Intact, or the first broken entry.
+    pub verdict: Verdict,
+    /// Entries found intact, from the first on, before any break.
+    pub checked: i64,
+    /// The head the chain was checked up to.
+    pub head: Head,
+}
+
+/// Entries read at a time while verifying, so memory stays bounded however long the log.
+const VERIFY_PAGE: i64 = 1000;
+
+async fn head(pool: &AnyPool) -> Result<Head, StoreError> {
+    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?;
+    Ok(Head { seq: row.try_get("seq")?, hash: row.try_get("hash")? })
+}
+
 /// Recomputes the chain from the start and names the first altered, removed or reordered
 /// entry, checking the head too so that removing the newest entries is caught.
 pub async fn verify(pool: &AnyPool) -> Result<Verdict, StoreError> {
-    let rows = sqlx::query("SELECT * FROM audit_log ORDER BY seq").fetch_all(pool).await?;
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?;
-    let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+    Ok(check(pool).await?.verdict)
+}
+
+/// [`verify`], with how much was checked and the head. Safe on a live database: the head is
+/// read first (a committed head implies its entries are committed), the chain is checked up to
+/// it a page at a time, and an entry beyond it counts only if the head has not reached it since
+/// (an append that committed meanwhile is not a break).
+pub async fn check(pool: &AnyPool) -> Result<Check, StoreError> {
+    let head = head(pool).await?;
     let broken = |seq: i64, problem: &str, detail: String| Verdict::Broken { seq, problem: problem.into(), detail };
     let mut prev_hash = GENESIS.to_string();
     let mut expected_seq = 1;
-    for row in &rows {
-        let e = entry(row)?;
-        if e.seq != expected_seq {
-            return Ok(broken(expected_seq, "removed", format!("entry {expected_seq} is missing (next is {})", e.seq)));
+    let done = |verdict: Verdict, expected_seq: i64, head: Head| Check { verdict, checked: expected_seq - 1, head };
+    loop {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3")
+            .bind(expected_seq)
+            .bind(head.seq)
+            .bind(VERIFY_PAGE)
+            .fetch_all(pool)
+            .await?;
+        for row in &rows {
+            let e = entry(row)?;
+            if e.seq != expected_seq {
+                let detail = format!("entry {expected_seq} is missing (next is {})", e.seq);
+                return Ok(done(broken(expected_seq, "removed", detail), expected_seq, head));
+            }
+            if e.prev_hash != prev_hash {
+                let elsewhere = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE hash = $1 AND seq <> $2")
+                    .bind(&e.prev_hash)
+                    .bind(e.seq - 1)
+                    .fetch_one(pool)
+                    .await?
+                    .try_get::<i64, _>("n")?;
+                let problem = if elsewhere > 0 { "reordered" } else { "altered" };
+                let detail = format!("entry {} does not chain from entry {}", e.seq, e.seq - 1);
+                return Ok(done(broken(e.seq, problem, detail), expected_seq, head));
+            }
+            let hash = entry_hash(&e.prev_hash, e.seq, e.at, &e.actor, &e.action, &e.subject, &e.details);
+            if hash != e.hash {
+                let detail = format!("entry {} ({} on {}) was altered", e.seq, e.action, e.subject);
+                return Ok(done(broken(e.seq, "altered", detail), expected_seq, head));
+            }
+            prev_hash = e.hash;
+            expected_seq += 1;
         }
-        if e.prev_hash != prev_hash {
-            let problem = if rows.iter().filter_map(|r| entry(r).ok()).any(|o| o.hash == e.prev_hash) {
-                "reordered"
-            } else {
-                "altered"
-            };
-            return Ok(broken(e.seq, problem, format!("entry {} does not chain from entry {}", e.seq, e.seq - 1)));
+        if (rows.len() as i64) < VERIFY_PAGE {
+            break;
         }
-        let hash = entry_hash(&e.prev_hash, e.seq, e.at, &e.actor, &e.action, &e.subject, &e.details);
-        if hash != e.hash {
-            return Ok(broken(
-                e.seq,
-                "altered",
-                format!("entry {} ({} on {}) was altered", e.seq, e.action, e.subject),
-            ));
-        }
-        prev_hash = e.hash;
-        expected_seq += 1;
     }
-    if head_seq != expected_seq - 1 || head_hash != prev_hash {
-        return Ok(broken(
-            expected_seq,
-            "removed",
-            format!("the log ends at {} but the head is at {head_seq}", expected_seq - 1),
-        ));
+    if head.seq != expected_seq - 1 || head.hash != prev_hash {
+        let detail = format!("the log ends at {} but the head is at {}", expected_seq - 1, head.seq);
+        return Ok(done(broken(expected_seq, "removed", detail), expected_seq, head));
     }
-    Ok(Verdict::Intact { entries: expected_seq - 1 })
+    // An entry past the head is an insertion unless an append has moved the head over it since.
+    let beyond: Option<i64> = sqlx::query("SELECT MIN(seq) AS s FROM audit_log WHERE seq > $1")
+        .bind(head.seq)
+        .fetch_one(pool)
+        .await?
+        .try_get("s")?;
+    if let Some(seq) = beyond
+        && self::head(pool).await?.seq < seq
+    {
+        let detail = format!("entry {seq} lies beyond the head at {}", head.seq);
+        return Ok(done(broken(seq, "altered", detail), expected_seq, head));
+    }
+    Ok(done(Verdict::Intact { entries: expected_seq - 1 }, expected_seq, head))
 }

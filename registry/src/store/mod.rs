@@ -7,6 +7,7 @@ pub mod datasets;
 pub mod enablements;
 pub mod keys;
 pub mod namespaces;
+pub mod places;
 pub mod plugins;
 pub mod principals;
 pub mod runs;

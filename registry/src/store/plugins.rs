@@ -76,6 +76,9 @@ pub struct VersionRecord {
     /// What the component's describe() returned at publish.
     #[schema(value_type = Object)]
     pub describe: serde_json::Value,
+    /// The interfaces the component imports (the plugin contract's and WASI's), recorded at
+    /// publish; null for versions published before imports were recorded.
+    pub imports: Option<Vec<String>>,
     /// ed25519 signature, hex.
     pub signature: String,
     /// The key that signed it.
@@ -114,6 +117,7 @@ fn version(row: &sqlx::any::AnyRow) -> Result<VersionRecord, StoreError> {
     let status: String = row.try_get("status")?;
     let manifest: String = row.try_get("manifest")?;
     let describe: String = row.try_get("describe")?;
+    let imports: Option<String> = row.try_get("imports")?;
     let own_takedown: Option<i64> = row.try_get("taken_down_at")?;
     let plugin_takedown: Option<i64> = row.try_get("plugin_taken_down_at")?;
     let own_reason: Option<String> = row.try_get("takedown_reason")?;
@@ -126,6 +130,7 @@ fn version(row: &sqlx::any::AnyRow) -> Result<VersionRecord, StoreError> {
         size: row.try_get("size")?,
         manifest: stored_json("version manifest", &manifest)?,
         describe: stored_json("version describe", &describe)?,
+        imports: imports.map(|i| stored_json("version imports", &i)).transpose()?,
         signature: row.try_get("signature")?,
         key_id: row.try_get("key_id")?,
         status: stored_enum("version status", &status, Status::parse)?,
@@ -171,7 +176,7 @@ pub async fn insert_version(tx: &mut WriteTx, p: &PluginRecord, v: &VersionRecor
     .await?;
     sqlx::query(
         "INSERT INTO versions (namespace, name, version, sha256, size, manifest, describe, signature, key_id, status, \
-         yanked, published_by, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12)",
+         yanked, published_by, published_at, imports) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13)",
     )
     .bind(&v.namespace)
     .bind(&v.name)
@@ -185,6 +190,7 @@ pub async fn insert_version(tx: &mut WriteTx, p: &PluginRecord, v: &VersionRecor
     .bind(v.status.as_str())
     .bind(&v.published_by)
     .bind(v.published_at)
+    .bind(v.imports.as_ref().map(|i| serde_json::Value::from(i.clone()).to_string()))
     .execute(&mut *tx.tx)
     .await
     .map_err(conflict(format!("version {}", v.subject())))?;
@@ -216,6 +222,15 @@ pub async fn list_by_status(
         format!("{VERSION_SELECT} WHERE v.status = $1 ORDER BY v.published_at, v.namespace, v.name LIMIT $2 OFFSET $3");
     let rows = sqlx::query(&sql).bind(status.as_str()).bind(limit).bind(offset).fetch_all(pool).await?;
     rows.iter().map(version).collect()
+}
+
+/// How many versions are in a review status.
+pub async fn count_by_status(pool: &AnyPool, status: Status) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM versions WHERE status = $1")
+        .bind(status.as_str())
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get("n")?)
 }
 
 /// One plugin.

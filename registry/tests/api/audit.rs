@@ -11,6 +11,8 @@ crate::both! {
     a_removed_middle_entry_is_named_as_removed => removed_middle;
     a_removed_last_entry_is_caught_by_the_head => removed_last;
     the_audit_log_pages_in_order_with_after => paging;
+    the_audit_log_filters_by_action_actor_subject_and_time_both_ways => filters;
+    the_server_verifies_the_chain_and_names_the_first_broken_entry => server_verify;
 }
 
 /// Publishes, reviews, yanks, adds a member and revokes a token: 7 entries after the setup's.
@@ -163,4 +165,99 @@ async fn paging(app: TestApp) {
     assert_eq!(app.get("/v1/audit?limit=0", op).await.expect(200).json().as_array().unwrap().len(), 1);
     assert_eq!(app.get("/v1/audit?limit=100000", op).await.expect(200).json().as_array().unwrap().len() as i64, n);
     app.get("/v1/audit?after=first", op).await.problem(422, "invalid-request");
+}
+
+fn seqs(v: &Value) -> Vec<i64> {
+    v.as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect()
+}
+
+async fn filters(app: TestApp) {
+    let n = some_work(&app).await;
+    let op = &app.operator.token;
+    let get = |query: &str| {
+        let path = format!("/v1/audit?{query}");
+        let app = &app;
+        async move { app.get(&path, &app.operator.token).await.expect(200).json() }
+    };
+    let publishes = get("action=version.publish").await;
+    assert_eq!(seqs(&publishes), [9, 13]);
+    let versions = get("action=version.*").await;
+    assert_eq!(seqs(&versions), [9, 10, 11, 13, 14]);
+    assert!(versions.as_array().unwrap().iter().all(|e| e["action"].as_str().unwrap().starts_with("version.")));
+    // Wildcards of SQL are plain text in a prefix, and case counts on both databases.
+    assert_eq!(get("action=version_*").await, json!([]));
+    assert_eq!(get("action=%25*").await, json!([]));
+    assert_eq!(get("action=Version.*").await, json!([]));
+    assert_eq!(seqs(&get("action=*&limit=3").await), [1, 2, 3]);
+    assert_eq!(seqs(&get("actor=maria&action=version.*").await), [9, 11, 13]);
+    assert_eq!(seqs(&get("subject=acme/good@0.1.0").await), [9, 10, 11]);
+    assert_eq!(seqs(&get("subject=acme/*&action=version.*").await), [9, 10, 11, 13, 14]);
+    assert_eq!(get("actor=nobody").await, json!([]));
+
+    // Newest first, paged with `before`.
+    let newest = get("order=desc&limit=3").await;
+    assert_eq!(seqs(&newest), [n, n - 1, n - 2]);
+    let next = get(&format!("order=desc&limit=3&before={}", n - 2)).await;
+    assert_eq!(seqs(&next), [n - 3, n - 4, n - 5]);
+    assert_eq!(seqs(&get("action=version.*&order=desc&before=13").await), [11, 10, 9]);
+    assert_eq!(seqs(&get("after=3&before=6").await), [4, 5]);
+
+    // Time windows: [since, until).
+    let all = get("limit=1000").await;
+    let at = all[9]["at"].as_i64().unwrap();
+    let since = get(&format!("since={at}")).await;
+    assert!(seqs(&since).iter().all(|s| *s >= 10 || all[*s as usize - 1]["at"] == at), "{since}");
+    let until = get(&format!("until={at}")).await;
+    assert!(until.as_array().unwrap().iter().all(|e| e["at"].as_i64().unwrap() < at));
+    assert_eq!(seqs(&since).len() + seqs(&until).len(), n as usize);
+
+    app.get("/v1/audit?order=sideways", op).await.problem(422, "invalid-request");
+    app.get("/v1/audit?since=yesterday", op).await.problem(422, "invalid-request");
+    app.get("/v1/audit?action=a%00b", op).await.problem(422, "invalid-request");
+    app.get("/v1/audit?action=version.*", &app.enterprise.token).await.problem(403, "forbidden");
+}
+
+async fn server_verify(app: TestApp) {
+    let n = some_work(&app).await;
+    let op = &app.operator.token;
+    let verify_api = || async { app.post_empty("/v1/audit/verify", &app.operator.token).await.expect(200).json() };
+    let before = app.audit_rows().await;
+    let ok = verify_api().await;
+    let head = app.get(&format!("/v1/audit?after={}", n - 1), op).await.expect(200).json()[0]["hash"].clone();
+    assert_eq!(ok, json!({"ok": true, "entries_checked": n, "head": {"seq": n, "hash": head}, "first_broken": null}));
+    assert_eq!(app.audit_rows().await, before, "verifying is not a change and adds no entry");
+
+    let original = app.get("/v1/audit?after=4&limit=1", op).await.expect(200).json()[0]["details"].clone();
+    app.exec(r#"UPDATE audit_log SET details = '{"forged":true}' WHERE seq = 5"#).await;
+    let broken = verify_api().await;
+    assert_eq!((broken["ok"].as_bool(), broken["entries_checked"].as_i64()), (Some(false), Some(4)));
+    assert_eq!(broken["first_broken"]["seq"], 5);
+    assert_eq!(broken["first_broken"]["problem"], "altered");
+    assert!(broken["first_broken"]["reason"].as_str().unwrap().contains("entry 5"), "{broken}");
+    // The server and the database-side verifier agree.
+    assert_broken(verify(&app.db).await.unwrap(), 5, "altered");
+    let details = original.as_str().unwrap().replace('\'', "''");
+    app.exec(&format!("UPDATE audit_log SET details = '{details}' WHERE seq = 5")).await;
+    assert_eq!(verify_api().await["ok"], true);
+
+    // A forged entry past the head is caught too.
+    let forged = n + 5;
+    app.exec(&format!(
+        "INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) \
+         VALUES ({forged}, 0, 'mallory', 'x', 'y', '{{}}', 'p', 'h')"
+    ))
+    .await;
+    let beyond = verify_api().await;
+    assert_eq!((beyond["ok"].as_bool(), beyond["first_broken"]["seq"].as_i64()), (Some(false), Some(forged)));
+    assert_eq!(beyond["entries_checked"], n);
+    app.exec("DELETE FROM audit_log WHERE actor = 'mallory'").await;
+
+    app.exec(&format!("DELETE FROM audit_log WHERE seq = {n}")).await;
+    let removed = verify_api().await;
+    assert_eq!(
+        (removed["first_broken"]["seq"].as_i64(), removed["first_broken"]["problem"].as_str()),
+        (Some(n), Some("removed"))
+    );
+    app.post_empty("/v1/audit/verify", &app.maker.token).await.problem(403, "forbidden");
+    app.post_empty("/v1/audit/verify", &app.enterprise.token).await.problem(403, "forbidden");
 }

@@ -136,6 +136,10 @@ const MATRIX: &[Row] = &[
                                                                     [U, OK,  OK,  OK, OK, OK]),
     row("GET /v1/plugins/{ns}/{name}/versions/{version}", "/v1/plugins/acme/noop/versions/0.1.0", None, Shared,
                                                                     [U, OK,  OK,  OK, N,  N]),
+    row("GET /v1/plugins/{ns}/{name}/versions/{version}/changes", "/v1/plugins/acme/good/versions/0.1.0/changes", None, Shared,
+                                                                    [U, OK,  OK,  OK, OK, OK]),
+    row("GET /v1/plugins/{ns}/{name}/versions/{version}/changes", "/v1/plugins/acme/noop/versions/0.1.0/changes", None, Shared,
+                                                                    [U, OK,  OK,  OK, N,  N]),
     row("GET /v1/plugins/{ns}/{name}/versions/{version}/download", "/v1/plugins/acme/good/versions/0.1.0/download", None, Shared,
                                                                     [U, OK,  OK,  OK, OK, OK]),
     row("GET /v1/plugins/{ns}/{name}/versions/{version}/download", "/v1/plugins/acme/noop/versions/0.1.0/download", None, Shared,
@@ -158,6 +162,9 @@ const MATRIX: &[Row] = &[
         Some(r#"{"reason":"malware"}"#), Approved,                  [U, OK,  F,   F, F,   F]),
 
     row("GET /v1/audit", "/v1/audit", None, Shared,                 [U, OK,  F,   F, F,   F]),
+    row("POST /v1/audit/verify", "/v1/audit/verify", None, Shared,  [U, OK,  F,   F, F,   F]),
+    row("GET /v1/overview", "/v1/overview", None, Shared,           [U, OK,  F,   F, F,   F]),
+    row("GET /v1/places", "/v1/places", None, Shared,               [U, OK,  F,   F, F,   F]),
 
     // Tenants: operators manage them; an enterprise admin reads its own and sets its opt-in.
     row("POST /v1/tenants", "/v1/tenants",

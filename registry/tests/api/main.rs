@@ -16,6 +16,7 @@ mod hostile;
 mod lifecycle;
 mod namespaces;
 mod openapi;
+mod operator;
 mod platform;
 mod principals;
 mod publish;

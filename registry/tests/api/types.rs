@@ -2,10 +2,15 @@
 //! tests): each answer reads back as its type and serializes to exactly what was sent.
 
 use kiln_registry::auth::Role;
+use kiln_registry::changes::Changes;
 use kiln_registry::error::Problem;
 use kiln_registry::extract::Paged;
+use kiln_registry::overview::Overview;
+use kiln_registry::places::Place;
+use kiln_registry::routes::audit::Verification;
 use kiln_registry::routes::datasets::Preview;
 use kiln_registry::routes::monitoring::Month;
+use kiln_registry::routes::review::ReviewItem;
 use kiln_registry::routes::runs::RunOutput;
 use kiln_registry::routes::tenants::Usage;
 use kiln_registry::routes::tokens::{CreateToken, CreatedToken};
@@ -53,10 +58,11 @@ async fn round_trips(app: TestApp) {
     assert_eq!(versions.len(), 1);
     round_trip::<VersionRecord>("a resolution", app.get("/v1/plugins/acme/good/resolve?req=*", erin).await.expect(200));
     round_trip::<Paged<PluginRecord>>("a search", app.get("/v1/plugins", erin).await.expect(200));
-    round_trip::<Paged<VersionRecord>>(
-        "the review queue",
-        app.get("/v1/review?status=approved", olga).await.expect(200),
-    );
+    round_trip::<Paged<ReviewItem>>("the review queue", app.get("/v1/review?status=approved", olga).await.expect(200));
+    round_trip::<Changes>("changes", app.get("/v1/plugins/acme/good/versions/0.1.0/changes", erin).await.expect(200));
+    round_trip::<Overview>("the overview", app.get("/v1/overview", olga).await.expect(200));
+    round_trip::<Paged<Place>>("places", app.get("/v1/places", olga).await.expect(200));
+    round_trip::<Verification>("a verification", app.post_empty("/v1/audit/verify", olga).await.expect(200));
     round_trip::<Namespace>("a namespace", app.get("/v1/namespaces/acme", maker).await.expect(200));
     round_trip::<Vec<SigningKey>>("keys", app.get("/v1/keys", maker).await.expect(200));
     round_trip::<Paged<TokenRecord>>("tokens", app.get("/v1/tokens", olga).await.expect(200));

@@ -79,10 +79,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Audit entries, oldest first. */
+        /** Audit entries matching the filters, oldest first (or newest first with `order=desc`). */
         get: operations["audit_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recompute the audit hash chain on the server, as `kiln audit verify` does on the database,
+         *     and name the first altered, removed or reordered entry (operators). Reads only: a broken
+         *     chain is a 200 answer with `ok: false`.
+         */
+        post: operations["audit_verify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -231,6 +252,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pending reviews, today's runs (the Asia/Shanghai day) and failures, the queue, tenants and
+         *     storage, now (operators).
+         */
+        get: operations["overview_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/places": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Named places: districts, then parks, then industries, each by id (operators). */
+        get: operations["places_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/plugins": {
         parameters: {
             query?: never;
@@ -334,6 +392,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/plugins/{ns}/{name}/versions/{version}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed in a version since the version before it (the highest approved version
+         *     below it, else the highest below it), among the versions the caller may see: parameters,
+         *     datasets and columns, outputs, imports, size, signing key.
+         */
+        get: operations["plugins_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/plugins/{ns}/{name}/versions/{version}/download": {
         parameters: {
             query?: never;
@@ -429,7 +508,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Versions waiting for review (or in another status). */
+        /**
+         * Versions waiting for review (or in another status), oldest first, each with what changed
+         *     since the version before it.
+         */
         get: operations["review_queue"];
         put?: never;
         post?: never;
@@ -507,7 +589,8 @@ export interface paths {
         put?: never;
         /**
          * Create tenants in bulk, all or none; ids that exist are left alone, so an import can be
-         *     repeated (operators).
+         *     repeated. The places' names are stored (replacing earlier ones) in the same transaction
+         *     (operators).
          */
         post: operations["tenants_import"];
         delete?: never;
@@ -832,6 +915,18 @@ export interface components {
             /** @description On what, such as `acme/oee@0.1.0`. */
             subject: string;
         };
+        /** @description The first entry that is not what was written. */
+        BrokenEntry: {
+            /** @description `altered`, `removed` or `reordered`. */
+            problem: string;
+            /** @description A sentence for people. */
+            reason: string;
+            /**
+             * Format: int64
+             * @description Its sequence number (or the number expected there).
+             */
+            seq: number;
+        };
         /** @description A dataset and the columns a plugin declares it reads. */
         Capability: {
             /** @description Columns read. */
@@ -843,8 +938,11 @@ export interface components {
         Cell: {
             /** @description District key; set from [`Level::District`] down. */
             district?: string | null;
+            district_name?: null | components["schemas"]["Name"];
             /** @description Enterprise key; set only at [`Level::Enterprise`]. */
             enterprise?: string | null;
+            /** @description The enterprise's name (the tenant's, in Chinese); set with `enterprise`. */
+            enterprise_name?: string | null;
             /**
              * Format: int64
              * @description Enterprises backing the cell (counts are published; values are what is protected).
@@ -853,11 +951,47 @@ export interface components {
             indicators?: null | components["schemas"]["Indicators"];
             /** @description Industry key; set from [`Level::Industry`] down. */
             industry?: string | null;
+            industry_name?: null | components["schemas"]["Name"];
             /** @description The level the cell sits at. */
             level: components["schemas"]["Level"];
             /** @description Park key; set from [`Level::Park`] down. */
             park?: string | null;
+            park_name?: null | components["schemas"]["Name"];
             suppressed?: null | components["schemas"]["Suppression"];
+        };
+        /** @description An item in both versions whose declaration differs. */
+        Changed: {
+            /** @description Which of its fields differ: `type`, `default`, `doc`, `columns`. */
+            fields: string[];
+            /** @description The parameter, dataset or output. */
+            name: string;
+        };
+        /**
+         * @description What changed in a version since its base. Without a base (a plugin's first version),
+         *     everything it declares is `added`.
+         */
+        Changes: {
+            /**
+             * @description The version compared with: the highest approved version below this one, else the
+             *     highest below it in any status; null for a plugin's first version.
+             */
+            base?: string | null;
+            base_status?: null | components["schemas"]["Status"];
+            /** @description Column changes of the datasets in both versions. */
+            columns: components["schemas"]["ColumnDelta"][];
+            /** @description Datasets read (changed fields: `columns`, `doc`). */
+            datasets: components["schemas"]["Delta"];
+            /** @description Whether the description differs. */
+            description_changed: boolean;
+            imports?: null | components["schemas"]["SetDelta"];
+            /** @description Whether the signing key differs from the base's. */
+            key_changed: boolean;
+            /** @description Outputs (changed fields: `doc`). */
+            outputs: components["schemas"]["Delta"];
+            /** @description Parameters (changed fields: `type`, `default`, `doc`). */
+            params: components["schemas"]["Delta"];
+            /** @description Size of the component. */
+            size: components["schemas"]["SizeDelta"];
         };
         /** @description A column as the API reports it. */
         Column: {
@@ -867,6 +1001,15 @@ export interface components {
             nullable: boolean;
             /** @description one of "f64", "s64", "string", "bool", "timestamp" */
             type: string;
+        };
+        /** @description Columns added to or removed from a dataset both versions read. */
+        ColumnDelta: {
+            /** @description Columns the new version reads and the base did not. */
+            added: string[];
+            /** @description The dataset. */
+            dataset: string;
+            /** @description Columns the base read and the new version does not. */
+            removed: string[];
         };
         /** @description A namespace to create. */
         CreateNamespace: {
@@ -936,6 +1079,15 @@ export interface components {
              */
             version: number;
         };
+        /** @description Names added, removed and changed between two lists of named items. */
+        Delta: {
+            /** @description In the new version only. */
+            added: string[];
+            /** @description In both, with different declarations. */
+            changed: components["schemas"]["Changed"][];
+            /** @description In the base version only. */
+            removed: string[];
+        };
         /** @description An enablement. */
         EnablementRecord: {
             /**
@@ -1003,6 +1155,16 @@ export interface components {
             /** @description The tenant's dataset. */
             dataset: string;
         };
+        /** @description The chain's head: the newest entry's sequence number and hash, as the database records it. */
+        Head: {
+            /** @description Its hash (64 zeros before the first). */
+            hash: string;
+            /**
+             * Format: int64
+             * @description Sequence number of the newest entry (0 before the first).
+             */
+            seq: number;
+        };
         /** @description What an import did. */
         ImportReport: {
             /**
@@ -1015,9 +1177,19 @@ export interface components {
              * @description Tenants that already existed, left as they were.
              */
             existing: number;
+            /**
+             * Format: int64
+             * @description Places whose names were stored.
+             */
+            places?: number;
         };
-        /** @description Tenants to create in bulk. */
+        /** @description Tenants to create in bulk, and the names of their places. */
         ImportRequest: {
+            /**
+             * @description Names of districts, parks and industries (at most 10,000), such as an `enterprises`
+             *     table's `district`/`district_en` beside its `district_id`. Known ids get the new names.
+             */
+            places?: components["schemas"]["NewPlace"][];
             /** @description At most 10,000 tenants. */
             tenants: components["schemas"]["NewTenant"][];
         };
@@ -1127,6 +1299,13 @@ export interface components {
             /** @description `YYYY-MM`. */
             month: string;
         };
+        /** @description A name in both languages of the console: render `name[lang]`. */
+        Name: {
+            /** @description English, e.g. `Yanta District`; the Chinese name where no English one was imported. */
+            en: string;
+            /** @description Chinese, e.g. `雁塔区`. */
+            zh: string;
+        };
         /** @description A namespace and its members. */
         Namespace: {
             /** @description Who created it. */
@@ -1171,6 +1350,17 @@ export interface components {
             plugin: string;
             /** @description A semver requirement, such as `^0.1` (default `*`). */
             requirement?: string | null;
+        };
+        /** @description A place's names as an import gives them. */
+        NewPlace: {
+            /** @description The English name; absent or blank means "use the Chinese one". */
+            en?: string | null;
+            /** @description Its id, as tenants carry it (`yanta`, `high-tech-zone`, `C39`). */
+            id: string;
+            /** @description District, park or industry. */
+            kind: components["schemas"]["PlaceKind"];
+            /** @description The Chinese name. */
+            zh: string;
         };
         /** @description A run request. */
         NewRun: {
@@ -1234,6 +1424,27 @@ export interface components {
          * @enum {string}
          */
         OutputType: "f64" | "s64" | "string" | "bool" | "timestamp";
+        /** @description The operator's overview. */
+        Overview: {
+            /**
+             * Format: int64
+             * @description When it was computed, unix ms.
+             */
+            at: number;
+            /**
+             * Format: int64
+             * @description Versions waiting for review.
+             */
+            pending_reviews: number;
+            /** @description The run queue. */
+            queue: components["schemas"]["Queue"];
+            /** @description Today's runs. */
+            runs_today: components["schemas"]["RunsToday"];
+            /** @description Storage used. */
+            storage: components["schemas"]["Storage"];
+            /** @description Tenants. */
+            tenants: components["schemas"]["TenantCounts"];
+        };
         /** @description A page of results. */
         Paged_NamespaceSummary: {
             /** @description The items. */
@@ -1257,6 +1468,33 @@ export interface components {
                  * @description How many plugins it holds, whatever their versions' review state (taken-down ones too).
                  */
                 plugin_count: number;
+            }[];
+            /**
+             * Format: int32
+             * @description This page's number.
+             */
+            page: number;
+            /**
+             * Format: int32
+             * @description Items per page.
+             */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description Total items, when known.
+             */
+            total?: number | null;
+        };
+        /** @description A page of results. */
+        Paged_Place: {
+            /** @description The items. */
+            items: {
+                /** @description Its id, as tenants carry it. */
+                id: string;
+                /** @description District, park or industry. */
+                kind: components["schemas"]["PlaceKind"];
+                /** @description Its names. */
+                name: components["schemas"]["Name"];
             }[];
             /**
              * Format: int32
@@ -1327,6 +1565,29 @@ export interface components {
                  */
                 versions: components["schemas"]["VersionRecord"][];
             }[];
+            /**
+             * Format: int32
+             * @description This page's number.
+             */
+            page: number;
+            /**
+             * Format: int32
+             * @description Items per page.
+             */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description Total items, when known.
+             */
+            total?: number | null;
+        };
+        /** @description A page of results. */
+        Paged_ReviewItem: {
+            /** @description The items. */
+            items: (components["schemas"]["VersionRecord"] & {
+                /** @description What changed since its base version (see `Changes.base`). */
+                changes: components["schemas"]["Changes"];
+            })[];
             /**
              * Format: int32
              * @description This page's number.
@@ -1525,72 +1786,20 @@ export interface components {
              */
             total?: number | null;
         };
-        /** @description A page of results. */
-        Paged_VersionRecord: {
-            /** @description The items. */
-            items: {
-                /** @description What the component's describe() returned at publish. */
-                describe: Record<string, never>;
-                /** @description The key that signed it. */
-                key_id: string;
-                /** @description The signed manifest. */
-                manifest: Record<string, never>;
-                /** @description Plugin name. */
-                name: string;
-                /** @description Namespace. */
-                namespace: string;
-                /**
-                 * Format: int64
-                 * @description When, unix ms.
-                 */
-                published_at: number;
-                /** @description Who published it. */
-                published_by: string;
-                /**
-                 * Format: int64
-                 * @description When, unix ms.
-                 */
-                reviewed_at?: number | null;
-                /** @description Who reviewed it. */
-                reviewed_by?: string | null;
-                /** @description sha256 of the component bytes, hex. */
-                sha256: string;
-                /** @description ed25519 signature, hex. */
-                signature: string;
-                /**
-                 * Format: int64
-                 * @description Size in bytes.
-                 */
-                size: number;
-                /** @description Review status. */
-                status: components["schemas"]["Status"];
-                /** @description Why it was rejected. */
-                status_reason?: string | null;
-                /** @description Why it was taken down. */
-                takedown_reason?: string | null;
-                /** @description Taken down (the version or its whole plugin): refuses to resolve or download. */
-                taken_down: boolean;
-                /** @description Semver version. */
-                version: string;
-                /** @description Yanked by its owner: skipped by resolution, still downloadable. */
-                yanked: boolean;
-            }[];
-            /**
-             * Format: int32
-             * @description This page's number.
-             */
-            page: number;
-            /**
-             * Format: int32
-             * @description Items per page.
-             */
-            per_page: number;
-            /**
-             * Format: int64
-             * @description Total items, when known.
-             */
-            total?: number | null;
+        /** @description A named place. */
+        Place: {
+            /** @description Its id, as tenants carry it. */
+            id: string;
+            /** @description District, park or industry. */
+            kind: components["schemas"]["PlaceKind"];
+            /** @description Its names. */
+            name: components["schemas"]["Name"];
         };
+        /**
+         * @description What a place is.
+         * @enum {string}
+         */
+        PlaceKind: "district" | "park" | "industry";
         /** @description A plugin: the name versions are published under. */
         PluginRecord: {
             /** @description From the latest publish. */
@@ -1661,6 +1870,24 @@ export interface components {
             /** @description ed25519 signature over `kiln_registry::manifest::signing_payload`, hex. */
             signature: string;
         };
+        /** @description The run queue now. */
+        Queue: {
+            /**
+             * Format: int64
+             * @description Distinct workers holding a lease on a running queued run.
+             */
+            busy_workers: number;
+            /**
+             * Format: int64
+             * @description Queued runs waiting for a worker.
+             */
+            queued: number;
+            /**
+             * Format: int64
+             * @description Runs executing now (synchronous and queued).
+             */
+            running: number;
+        };
         /** @description What a tenant may use. */
         Quotas: {
             /**
@@ -1683,6 +1910,14 @@ export interface components {
         Reason: {
             /** @description A sentence for the maker and the audit log. */
             reason: string;
+        };
+        /**
+         * @description A version on the review desk: the version record (with its `describe()`, imports, size,
+         *     sha256 and signing key) and what changed since the version before it.
+         */
+        ReviewItem: components["schemas"]["VersionRecord"] & {
+            /** @description What changed since its base version (see `Changes.base`). */
+            changes: components["schemas"]["Changes"];
         };
         /**
          * @description What a principal is.
@@ -1806,6 +2041,41 @@ export interface components {
          * @enum {string}
          */
         RunState: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+        /** @description Runs created since the start of the day, by outcome. */
+        RunsToday: {
+            /**
+             * Format: int64
+             * @description Cancelled.
+             */
+            cancelled: number;
+            /**
+             * Format: int64
+             * @description Finished with an error (plugin error, limit, trap, lost holder).
+             */
+            failed: number;
+            /**
+             * Format: int64
+             * @description Start of the day, unix ms (00:00 in Asia/Shanghai).
+             */
+            since: number;
+            /**
+             * Format: int64
+             * @description Of those, finished successfully.
+             */
+            succeeded: number;
+            /** @description The time zone of the day: `Asia/Shanghai`. */
+            time_zone: string;
+            /**
+             * Format: int64
+             * @description Runs submitted since `since`, in any state.
+             */
+            total: number;
+            /**
+             * Format: int64
+             * @description Still queued or running.
+             */
+            unfinished: number;
+        };
         /** @description Who is signed in, and what writes must send. */
         SessionInfo: {
             /** @description For sessions: the value every write must send in `X-CSRF-Token`. */
@@ -1832,6 +2102,13 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description The tenant, for enterprise admins. */
             tenant?: string | null;
+        };
+        /** @description Names added and removed between two sets. */
+        SetDelta: {
+            /** @description In the new version only. */
+            added: string[];
+            /** @description In the base version only. */
+            removed: string[];
         };
         /** @description What to sign in with: exactly one of a token or a sign-in link's secret. */
         SignIn: {
@@ -1876,16 +2153,65 @@ export interface components {
              */
             revoked_at?: number | null;
         };
+        /** @description The component's size, before and after. */
+        SizeDelta: {
+            /**
+             * Format: int64
+             * @description This version's size in bytes.
+             */
+            after: number;
+            /**
+             * Format: int64
+             * @description The base version's size in bytes; null without a base.
+             */
+            before?: number | null;
+            /**
+             * Format: int64
+             * @description `after - before`; null without a base.
+             */
+            delta?: number | null;
+        };
         /**
          * @description Where a version is in review.
          * @enum {string}
          */
         Status: "pending" | "approved" | "rejected";
+        /** @description Bytes stored. */
+        Storage: {
+            /**
+             * Format: int64
+             * @description Distinct component blobs of every published version (stored once per sha256).
+             */
+            components_bytes: number;
+            /**
+             * Format: int64
+             * @description Live (not deleted) dataset versions of every tenant.
+             */
+            datasets_bytes: number;
+            /**
+             * Format: int64
+             * @description The two together.
+             */
+            total_bytes: number;
+        };
         /**
          * @description Why a cell is hidden.
          * @enum {string}
          */
         Suppression: "primary" | "secondary";
+        /** @description Tenants. */
+        TenantCounts: {
+            /**
+             * Format: int64
+             * @description Those counted in regional statistics.
+             */
+            opted_in: number;
+            /**
+             * Format: int64
+             * @description All tenants.
+             */
+            total: number;
+        };
         /** @description An enterprise tenant. */
         TenantRecord: {
             /**
@@ -1979,10 +2305,28 @@ export interface components {
              */
             storage_bytes: number;
         };
+        /** @description What verifying the chain found. */
+        Verification: {
+            /**
+             * Format: int64
+             * @description Entries found intact, from the first, before any break.
+             */
+            entries_checked: number;
+            first_broken?: null | components["schemas"]["BrokenEntry"];
+            /** @description The head the chain was checked up to. */
+            head: components["schemas"]["Head"];
+            /** @description Every entry up to the head is intact and chained, none missing. */
+            ok: boolean;
+        };
         /** @description A published version. */
         VersionRecord: {
             /** @description What the component's describe() returned at publish. */
             describe: Record<string, never>;
+            /**
+             * @description The interfaces the component imports (the plugin contract's and WASI's), recorded at
+             *     publish; null for versions published before imports were recorded.
+             */
+            imports?: string[] | null;
             /** @description The key that signed it. */
             key_id: string;
             /** @description The signed manifest. */
@@ -2135,8 +2479,22 @@ export interface operations {
             query?: {
                 /** @description Only entries with a larger `seq` (default 0). */
                 after?: number | null;
+                /** @description Only entries with a smaller `seq`. */
+                before?: number | null;
                 /** @description At most this many (default 100, at most 1000). */
                 limit?: number | null;
+                /** @description `asc` (default: oldest first) or `desc` (newest first). */
+                order?: string | null;
+                /** @description The action, such as `version.approve`; `version.*` for every action starting `version.`. */
+                action?: string | null;
+                /** @description The actor (principal name, or `system`), exactly. */
+                actor?: string | null;
+                /** @description The subject, such as `acme/oee@0.1.0`; `acme/*` for every subject starting `acme/`. */
+                subject?: string | null;
+                /** @description Only entries at or after this time, unix ms. */
+                since?: number | null;
+                /** @description Only entries before this time, unix ms. */
+                until?: number | null;
             };
             header?: never;
             path?: never;
@@ -2172,6 +2530,52 @@ export interface operations {
             };
             /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Verification"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2869,6 +3273,114 @@ export interface operations {
             };
         };
     };
+    overview_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    places_list: {
+        parameters: {
+            query?: {
+                /** @description Only places of this kind: `district`, `park` or `industry`. */
+                kind?: string | null;
+                /** @description 1-based page. */
+                page?: number | null;
+                /** @description Items per page. */
+                per_page?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paged_Place"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     plugins_search: {
         parameters: {
             query?: {
@@ -3399,6 +3911,74 @@ export interface operations {
             };
         };
     };
+    plugins_changes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ns: string;
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Changes"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     plugins_download: {
         parameters: {
             query?: never;
@@ -3805,7 +4385,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Paged_VersionRecord"];
+                    "application/json": components["schemas"]["Paged_ReviewItem"];
                 };
             };
             /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */

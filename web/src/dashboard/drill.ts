@@ -3,17 +3,11 @@
 // below it, how that is written in the URL, the breadcrumb to climb back, and the CSV of the
 // rows shown. No Vue here, so it is tested on its own.
 import type { Schema } from "../api/client";
-import type { LocalName } from "../i18n";
 
 /** A level of the regional hierarchy. */
 export type Level = Schema<"Level">;
-/** A rollup cell, with the names the registry adds when it knows them (console-names). */
-export type Cell = Schema<"Cell"> & {
-  district_name?: LocalName | null;
-  park_name?: LocalName | null;
-  industry_name?: LocalName | null;
-  enterprise_name?: string | null;
-};
+/** A rollup cell, with the names of its places (the id itself where no name was imported). */
+export type Cell = Schema<"Cell">;
 /** The indicators of a cell. */
 export type Indicators = Schema<"Indicators">;
 

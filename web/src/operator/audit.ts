@@ -1,7 +1,7 @@
-// The audit log's paging (keyset: `after` = the last sequence number seen, oldest first) and
-// the chain verification the service performs (POST /v1/audit/verify).
-import { ApiProblem, toProblem } from "../api/client";
-import { session } from "../session";
+// The audit log's paging (keyset, newest first: `before` the oldest seen, `after` the newest)
+// with its filters, and the chain verification the service performs (POST /v1/audit/verify).
+import { api, unwrap, type Schema } from "../api/client";
+import type { operations } from "../api/schema";
 
 /**
  * A page of the log, newest first: the newest entries (no cursor), those older than `before`,
@@ -53,9 +53,12 @@ export function queryOfPage(p: AuditPage): Record<string, string> {
   return q;
 }
 
+/** The query `GET /v1/audit` takes. */
+export type AuditQuery = NonNullable<operations["audit_list"]["parameters"]["query"]>;
+
 /** The API query of a page: newest first, except a page of newer entries (reversed on display). */
-export function apiQuery(p: AuditPage): Record<string, string | number> {
-  const q: Record<string, string | number> = { limit: p.limit, order: p.after !== undefined ? "asc" : "desc" };
+export function apiQuery(p: AuditPage): AuditQuery {
+  const q: AuditQuery = { limit: p.limit, order: p.after !== undefined ? "asc" : "desc" };
   if (p.before !== undefined) q.before = p.before;
   if (p.after !== undefined) q.after = p.after;
   for (const f of ["action", "actor", "subject"] as const) if (p[f]) q[f] = p[f] as string;
@@ -89,45 +92,12 @@ export function newer(p: AuditPage, seqs: readonly number[]): AuditPage | null {
   return { ...newest(p), after: Math.max(...seqs) };
 }
 
-/** The first entry verification found broken. */
-export interface BrokenEntry {
-  seq: number;
-  problem: string;
-  reason: string;
-}
+/** What verifying the chain found. */
+export type Verification = Schema<"Verification">;
 
-/** What verifying the chain found (the service's `Verification`). */
-export interface Verification {
-  ok: boolean;
-  entries_checked: number;
-  first_broken: BrokenEntry | null;
-}
-
-/**
- * Asks the service to verify the chain. The route is added on the API side (console-names) and
- * is not yet in the generated client: this sends the same request the client would, with the
- * session's CSRF token, and turns refusals into the same problems.
- */
-export async function verifyChain(): Promise<Verification> {
-  let response: Response;
-  try {
-    response = await fetch("/v1/audit/verify", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "X-CSRF-Token": session.value?.csrf_token ?? "", Accept: "application/json" },
-    });
-  } catch (e) {
-    throw new ApiProblem(0, "network", "", e instanceof Error ? e.message : String(e));
-  }
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // Keep the text as the detail.
-  }
-  if (!response.ok) throw toProblem(response.status, body);
-  return body as Verification;
+/** Asks the service to recompute the chain and name the first broken entry. */
+export function verifyChain(): Promise<Verification> {
+  return unwrap(api.POST("/v1/audit/verify"));
 }
 
 /** Audit details (JSON text) on one line for the table; the full text is shown on demand. */

@@ -4,28 +4,13 @@
 import type { Schema } from "../api/client";
 
 /** A published version, as the review queue lists it. */
-export type Version = Schema<"VersionRecord"> & { imports?: string[] | null };
+export type Version = Schema<"VersionRecord">;
 
 /** Names added, removed and changed between two versions. */
-export interface Delta {
-  added: string[];
-  removed: string[];
-  changed: { name: string; fields: string[] }[];
-}
+export type Delta = Schema<"Delta">;
 
-/** What changed since the previous version (the shape `GET /v1/review` gives on console-names). */
-export interface Changes {
-  base: string | null;
-  base_status: string | null;
-  description_changed: boolean;
-  params: Delta;
-  datasets: Delta;
-  columns: { dataset: string; added: string[]; removed: string[] }[];
-  outputs: Delta;
-  imports: { added: string[]; removed: string[] } | null;
-  size: { before: number | null; after: number; delta: number | null };
-  key_changed: boolean;
-}
+/** What changed since the previous version. */
+export type Changes = Schema<"Changes">;
 
 /** One item of the queue: the version, and its changes when the service reports them. */
 export interface Entry {
@@ -34,8 +19,8 @@ export interface Entry {
 }
 
 /**
- * A queue item of any shape the service has given: a bare version, a version with its
- * `changes` beside its fields (the `ReviewItem` of console-names), or `{version, changes}`.
+ * A queue item: a `ReviewItem` (the version's fields with its `changes` beside them), a bare
+ * version, or `{version, changes}`.
  */
 export function entryOf(item: unknown): Entry {
   const o = item as Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { csvRows, parseCsv, parseJson, parseTenantsFile } from "./tenantImport";
+import { csvRows, describeError, parseCsv, parseJson, parseTenantsFile } from "./tenantImport";
 
 test("CSV fields may be quoted, hold commas and quotes, and lines end in CRLF or LF", () => {
   expect(csvRows('a,"b,c","say ""hi"""\r\n1,2,3\n')).toEqual([["a", "b,c", 'say "hi"'], ["1", "2", "3"]]);
@@ -16,13 +16,13 @@ test("a CSV with the generator's column names becomes tenants", () => {
 
 test("bad rows are refused with their line, and nothing is kept to send", () => {
   const p = parseCsv("id,name,district,industry,size_class\ne1,A,yanta,C34,huge\n,B,yanta,C34,small\ne1,C,yanta,C34,small\n");
-  expect(p.errors).toEqual(['line 2: size_class "huge"', 'line 3: id ""']);
-  expect(parseCsv("id,name\ne1,A\n").errors[0]).toContain("missing columns district, industry");
+  expect(p.errors.map(describeError)).toEqual(['line 2: invalid size_class "huge"', "line 3: missing id"]);
+  expect(describeError(parseCsv("id,name\ne1,A\n").errors[0]!)).toBe('line 1: columns "district, industry"');
 });
 
 test("repeated ids are refused", () => {
   const p = parseCsv("id,name,district,industry\ne1,A,yanta,C34\ne1,B,yanta,C34\n");
-  expect(p.errors).toEqual(['line 3: id "e1" repeated']);
+  expect(p.errors.map(describeError)).toEqual(['line 3: repeated id "e1"']);
 });
 
 test("JSON is an array of tenants or an import body; the park defaults to none", () => {

@@ -7,10 +7,27 @@ import type { Schema } from "../api/client";
 /** A tenant to create. */
 export type NewTenant = Schema<"NewTenant">;
 
-/** What reading a file gave: the tenants, or the errors found (with their line or index). */
+/** One thing wrong with a file: where (a CSV line or a JSON item, from 1), which field, what. */
+export interface ImportError {
+  /** `line` in a CSV, `item` in JSON, `file` for the whole file. */
+  in: "line" | "item" | "file";
+  at: number;
+  /** `invalid`, `missing`, `repeated`, `columns` (required columns absent), `empty`, `json`, `too-many`. */
+  problem: "invalid" | "missing" | "repeated" | "columns" | "empty" | "json" | "too-many";
+  field?: string;
+  value?: string;
+}
+
+/** What reading a file gave: the tenants, or the errors found. */
 export interface Parsed {
   tenants: NewTenant[];
-  errors: string[];
+  errors: ImportError[];
+}
+
+/** An error as a line of English, for logs and tests. */
+export function describeError(e: ImportError): string {
+  const where = e.in === "file" ? "file" : `${e.in} ${e.at}`;
+  return `${where}: ${e.problem}${e.field ? ` ${e.field}` : ""}${e.value !== undefined ? ` "${e.value}"` : ""}`;
 }
 
 /** At most this many tenants per import (the API's bound). */
@@ -72,40 +89,45 @@ function bool(v: unknown): boolean | undefined {
   return undefined;
 }
 
+type Where = Pick<ImportError, "in" | "at">;
+
 /** Checks one record and makes it a tenant, or says what is wrong with it. */
-export function toTenant(raw: Record<string, unknown>, where: string): NewTenant | string {
+export function toTenant(raw: Record<string, unknown>, where: Where): NewTenant | ImportError {
   const get = (k: string) => String(raw[k] ?? "").trim();
+  const missing = (field: string): ImportError => ({ ...where, problem: "missing", field });
+  const invalid = (field: string, value: string): ImportError => ({ ...where, problem: "invalid", field, value });
+  if (!get("id")) return missing("id");
   const id = get("id").toLowerCase();
-  if (!ID.test(id)) return `${where}: id "${get("id")}"`;
+  if (!ID.test(id)) return invalid("id", get("id"));
   const name = get("name");
-  if (!name) return `${where}: name`;
+  if (!name) return missing("name");
   const district = get("district");
-  if (!district) return `${where}: district`;
+  if (!district) return missing("district");
   const industry = get("industry").toUpperCase();
-  if (!industry) return `${where}: industry`;
+  if (!industry) return missing("industry");
   const size = get("size_class").toLowerCase() || "small";
-  if (!(SIZES as readonly string[]).includes(size)) return `${where}: size_class "${size}"`;
+  if (!(SIZES as readonly string[]).includes(size)) return invalid("size_class", size);
   const tenant: NewTenant = { id, name, district, park: get("park") || "none", industry, size_class: size as NewTenant["size_class"] };
   const opted = bool(raw.opted_in);
-  if (raw.opted_in !== undefined && String(raw.opted_in).trim() !== "" && opted === undefined) return `${where}: opted_in "${String(raw.opted_in)}"`;
+  if (raw.opted_in !== undefined && String(raw.opted_in).trim() !== "" && opted === undefined) return invalid("opted_in", String(raw.opted_in));
   if (opted !== undefined) tenant.opted_in = opted;
   return tenant;
 }
 
-function finish(records: { raw: Record<string, unknown>; where: string }[]): Parsed {
+function finish(records: { raw: Record<string, unknown>; where: Where }[]): Parsed {
   const tenants: NewTenant[] = [];
-  const errors: string[] = [];
+  const errors: ImportError[] = [];
   const seen = new Set<string>();
   for (const { raw, where } of records) {
     const t = toTenant(raw, where);
-    if (typeof t === "string") errors.push(t);
-    else if (seen.has(t.id)) errors.push(`${where}: id "${t.id}" repeated`);
+    if ("problem" in t) errors.push(t);
+    else if (seen.has(t.id)) errors.push({ ...where, problem: "repeated", field: "id", value: t.id });
     else {
       seen.add(t.id);
       tenants.push(t);
     }
   }
-  if (tenants.length > MAX_IMPORT) errors.push(`> ${MAX_IMPORT}`);
+  if (tenants.length > MAX_IMPORT) errors.push({ in: "file", at: 0, problem: "too-many", value: String(tenants.length) });
   return { tenants, errors };
 }
 
@@ -113,7 +135,7 @@ function finish(records: { raw: Record<string, unknown>; where: string }[]): Par
 export function parseCsv(text: string): Parsed {
   const rows = csvRows(text.replace(/^\ufeff/, ""));
   const header = rows[0];
-  if (!header) return { tenants: [], errors: ["empty file"] };
+  if (!header) return { tenants: [], errors: [{ in: "file", at: 0, problem: "empty" }] };
   const names = header.map((h) => h.trim().toLowerCase());
   const index: Record<string, number> = {};
   for (const [field, aliases] of Object.entries(ALIASES)) {
@@ -121,12 +143,12 @@ export function parseCsv(text: string): Parsed {
     if (at >= 0) index[field] = at;
   }
   const missing = ["id", "name", "district", "industry"].filter((f) => index[f] === undefined);
-  if (missing.length) return { tenants: [], errors: [`line 1: missing columns ${missing.join(", ")}`] };
+  if (missing.length) return { tenants: [], errors: [{ in: "line", at: 1, problem: "columns", value: missing.join(", ") }] };
   return finish(
     rows.slice(1).map((row, i) => {
       const raw: Record<string, unknown> = {};
       for (const [field, at] of Object.entries(index)) raw[field] = row[at];
-      return { raw, where: `line ${i + 2}` };
+      return { raw, where: { in: "line" as const, at: i + 2 } };
     }),
   );
 }
@@ -137,10 +159,10 @@ export function parseJson(text: string): Parsed {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    return { tenants: [], errors: [e instanceof Error ? e.message : "not JSON"] };
+    return { tenants: [], errors: [{ in: "file", at: 0, problem: "json", value: e instanceof Error ? e.message : "" }] };
   }
   const list = Array.isArray(doc) ? doc : (doc as { tenants?: unknown } | null)?.tenants;
-  if (!Array.isArray(list)) return { tenants: [], errors: ["expected an array of tenants or {\"tenants\": [...]}"] };
+  if (!Array.isArray(list)) return { tenants: [], errors: [{ in: "file", at: 0, problem: "json" }] };
   return finish(
     list.map((raw, i) => {
       const r = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
@@ -149,7 +171,7 @@ export function parseJson(text: string): Parsed {
         const key = aliases.find((a) => a in r);
         if (key) mapped[field] = r[key];
       }
-      return { raw: mapped, where: `#${i + 1}` };
+      return { raw: mapped, where: { in: "item" as const, at: i + 1 } };
     }),
   );
 }
