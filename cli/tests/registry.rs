@@ -180,6 +180,13 @@ fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
     assert_eq!((published["name"].as_str(), published["version"].as_str()), (Some("good"), Some("0.1.0")));
     assert_eq!(published["status"], "pending");
     assert_eq!(published["key_id"], added["id"]);
+    // Not in the catalog yet, but in the maker's own namespace listing, pending.
+    let mine = text_ok(kiln(&url, Some(&maker)).args(["namespace", "list"]));
+    assert_eq!(mine.trim_end(), "acme  created by acme-maker  1 member(s)  1 plugin(s)");
+    let plugins = text_ok(kiln(&url, Some(&maker)).args(["namespace", "plugins", "acme"]));
+    assert_eq!(plugins.trim_end(), "acme/good\n  0.1.0  pending");
+    let plugins = json_ok(kiln(&url, Some(&maker)).args(["namespace", "plugins", "acme", "--json"]));
+    assert_eq!(plugins[0]["versions"][0]["status"], "pending");
 
     // A server refusal is one line naming the problem, its status and the detail.
     let other = json_ok(

@@ -1,4 +1,4 @@
-//! Namespaces makers publish under, and their members.
+//! Namespaces makers publish under, their members, and everything published in them.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,16 +9,21 @@ use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Page, Paged, Path, Query};
 use crate::manifest::valid_name;
 use crate::state::AppState;
 use crate::store::WriteTx;
-use crate::store::namespaces::{self, Namespace};
+use crate::store::namespaces::{self, Namespace, NamespaceSummary};
+use crate::store::plugins::{self, PluginVersions};
 use crate::store::principals::{self, PrincipalRecord};
 
 /// Routes ([`super`] tells how to add one).
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::default().routes(routes!(create)).routes(routes!(show)).routes(routes!(add_member))
+    OpenApiRouter::default()
+        .routes(routes!(create, list))
+        .routes(routes!(show))
+        .routes(routes!(add_member))
+        .routes(routes!(plugins))
 }
 
 /// A namespace to create.
@@ -118,4 +123,47 @@ pub async fn add_member(
     tx.record(&who.name, "namespace.add-member", &format!("namespace:{ns}"), json!({"member": req.principal})).await?;
     tx.commit().await?;
     Ok(axum::Json(namespaces::get(&state.store.pool, &ns).await?))
+}
+
+/// List the namespaces the caller is a member of; operators see every namespace.
+#[utoipa::path(get, path = "/v1/namespaces", tag = "namespaces", params(Page),
+    responses((status = 200, body = Paged<NamespaceSummary>), (status = 401, body = crate::error::Problem),
+              (status = 403, body = crate::error::Problem, description = "`forbidden`: enterprise admins belong to no namespace"),
+              (status = 422, body = crate::error::Problem)),
+    security(("token" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(page): Query<Page>,
+) -> ApiResult<axum::Json<Paged<NamespaceSummary>>> {
+    who.require(&[Role::Operator, Role::Maker], "read")?;
+    let (limit, offset) = page.limit_offset()?;
+    let member = if who.is_operator() { None } else { Some(who.id.as_str()) };
+    let (items, total) = namespaces::list(&state.store.pool, member, limit, offset).await?;
+    Ok(axum::Json(Paged::new(items, page, Some(total))))
+}
+
+/// Every plugin of a namespace with all its versions, whatever their review state (pending,
+/// approved, rejected, yanked, taken down), for its members and operators. Anyone else is told
+/// the namespace does not exist, as for one that does not.
+#[utoipa::path(get, path = "/v1/namespaces/{ns}/plugins", tag = "namespaces", params(("ns" = String, Path), Page),
+    responses((status = 200, body = Paged<PluginVersions>), (status = 401, body = crate::error::Problem),
+              (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)),
+    security(("token" = [])))]
+pub async fn plugins(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(ns): Path<String>,
+    Query(page): Query<Page>,
+) -> ApiResult<axum::Json<Paged<PluginVersions>>> {
+    who.require(&[Role::Operator, Role::Maker, Role::EnterpriseAdmin], "read")?;
+    let (limit, offset) = page.limit_offset()?;
+    if who.is_operator() {
+        namespaces::get(&state.store.pool, &ns).await?;
+    } else if !namespaces::is_member(&state.store.pool, &ns, &who.id).await? {
+        return Err(ApiError::not_found(format!("namespace {ns} not found")));
+    }
+    let (items, total) = plugins::in_namespace(&state.store.pool, &ns, limit, offset).await?;
+    Ok(axum::Json(Paged::new(items, page, Some(total))))
 }

@@ -72,3 +72,55 @@ pub async fn is_member(pool: &AnyPool, name: &str, principal_id: &str) -> Result
         .await?;
     Ok(row.is_some())
 }
+
+/// A namespace in a list: its owner and how many members and plugins it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NamespaceSummary {
+    /// Its name.
+    pub name: String,
+    /// Who created it.
+    pub created_by: String,
+    /// When, unix ms.
+    pub created_at: i64,
+    /// How many principals may publish in it.
+    pub member_count: i64,
+    /// How many plugins it holds, whatever their versions' review state (taken-down ones too).
+    pub plugin_count: i64,
+}
+
+/// Namespaces by name, with the total count: those the principal `member_id` belongs to, or
+/// every namespace when `member_id` is `None`.
+pub async fn list(
+    pool: &AnyPool,
+    member_id: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<NamespaceSummary>, i64), StoreError> {
+    const FILTER: &str = "WHERE ($1 IS NULL OR EXISTS \
+         (SELECT 1 FROM namespace_principals o WHERE o.namespace = n.name AND o.principal_id = $1))";
+    let sql = format!(
+        "SELECT n.name AS name, n.created_by AS created_by, n.created_at AS created_at, \
+         (SELECT COUNT(*) FROM namespace_principals m WHERE m.namespace = n.name) AS member_count, \
+         (SELECT COUNT(*) FROM plugins p WHERE p.namespace = n.name) AS plugin_count \
+         FROM namespaces n {FILTER} ORDER BY n.name LIMIT $2 OFFSET $3"
+    );
+    let rows = sqlx::query(&sql).bind(member_id).bind(limit).bind(offset).fetch_all(pool).await?;
+    let total = sqlx::query(&format!("SELECT COUNT(*) AS n FROM namespaces n {FILTER}"))
+        .bind(member_id)
+        .fetch_one(pool)
+        .await?
+        .try_get("n")?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(NamespaceSummary {
+                name: r.try_get("name")?,
+                created_by: r.try_get("created_by")?,
+                created_at: r.try_get("created_at")?,
+                member_count: r.try_get("member_count")?,
+                plugin_count: r.try_get("plugin_count")?,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok((items, total))
+}

@@ -324,6 +324,50 @@ pub async fn resolve(
         .map(|(_, v)| v))
 }
 
+/// A plugin with every one of its versions, whatever their review state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PluginVersions {
+    /// The plugin (taken down or not).
+    pub plugin: PluginRecord,
+    /// Its versions in publish order: pending, approved and rejected ones, yanked or taken
+    /// down, each with its reviewer and the reason of a rejection or takedown.
+    pub versions: Vec<VersionRecord>,
+}
+
+/// Every plugin of namespace `ns` by name, each with all its versions, and the total count of
+/// its plugins. Two queries whatever the page's size: its plugins, then their versions.
+pub async fn in_namespace(
+    pool: &AnyPool,
+    ns: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<PluginVersions>, i64), StoreError> {
+    let filter = Search { namespace: Some(ns.to_string()), include_taken_down: true, ..Search::default() };
+    let (plugins, total) = search(pool, &filter, limit, offset).await?;
+    let (Some(first), Some(last)) = (plugins.first(), plugins.last()) else {
+        return Ok((Vec::new(), total));
+    };
+    // The page's plugins are the namespace's from `first` to `last` in name order.
+    let sql = format!(
+        "{VERSION_SELECT} WHERE v.namespace = $1 AND v.name >= $2 AND v.name <= $3 \
+         ORDER BY v.published_at, v.version"
+    );
+    let rows = sqlx::query(&sql).bind(ns).bind(&first.name).bind(&last.name).fetch_all(pool).await?;
+    let mut by_plugin: std::collections::HashMap<String, Vec<VersionRecord>> = std::collections::HashMap::new();
+    for row in &rows {
+        let v = version(row)?;
+        by_plugin.entry(v.name.clone()).or_default().push(v);
+    }
+    let items = plugins
+        .into_iter()
+        .map(|plugin| {
+            let versions = by_plugin.remove(&plugin.name).unwrap_or_default();
+            PluginVersions { plugin, versions }
+        })
+        .collect();
+    Ok((items, total))
+}
+
 /// Filters for [`search`]; `None` matches anything.
 #[derive(Debug, Clone, Default)]
 pub struct Search {

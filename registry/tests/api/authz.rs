@@ -112,6 +112,14 @@ const MATRIX: &[Row] = &[
                                                                     [U, OK,  OK,  OK, OK, OK]),
     row("POST /v1/namespaces/{ns}/members", "/v1/namespaces/acme/members", Some(r#"{"principal":"newbie"}"#), Shared,
                                                                     [U, OK,  OK,  F, F,   F]),
+    // The caller's own namespaces (operators: all; tenant admins belong to none), and everything
+    // in one, whatever its review state: its members' and operators' alone, hidden from others
+    // exactly as a namespace that does not exist.
+    row("GET /v1/namespaces", "/v1/namespaces", None, Shared,       [U, OK,  OK,  OK, OK, F]),
+    row("GET /v1/namespaces/{ns}/plugins", "/v1/namespaces/acme/plugins", None, Shared,
+                                                                    [U, OK,  OK,  OK, N,  N]),
+    row("GET /v1/namespaces/{ns}/plugins", "/v1/namespaces/nothing/plugins", None, Shared,
+                                                                    [U, N,   N,   N,  N,  N]),
 
     row("POST /v1/keys", "/v1/keys", Some(r#"{"public_key":"{pubkey}"}"#), Shared,
                                                                     [U, F,   NEW, F, NEW, F]),

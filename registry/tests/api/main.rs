@@ -14,6 +14,7 @@ mod edge;
 mod health;
 mod hostile;
 mod lifecycle;
+mod namespaces;
 mod openapi;
 mod operator;
 mod platform;

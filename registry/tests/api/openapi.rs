@@ -11,6 +11,7 @@ crate::both! {
     every_route_of_the_router_is_documented => coverage;
     refusals_are_documented_problem_documents_on_their_routes => refusals;
     queued_and_finished_runs_match_the_documented_schema => run_records;
+    namespace_lists_match_the_documented_schema => namespace_lists;
 }
 
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/openapi.snapshot.json");
@@ -174,6 +175,11 @@ async fn refusals(app: TestApp) {
         (Method::GET, "/v1/tenants/t1/runs/0123456789abcdef", Some(&erin), None, 404),
         (Method::DELETE, "/v1/keys/0123456789abcdef", Some(&maker), None, 404),
         (Method::GET, "/v1/monitoring/rollup", Some(&olga), None, 404),
+        (Method::GET, "/v1/namespaces", None, None, 401),
+        (Method::GET, "/v1/namespaces", Some(&erin), None, 403),
+        (Method::GET, "/v1/namespaces?per_page=0", Some(&maker), None, 422),
+        (Method::GET, "/v1/namespaces/acme/plugins", Some(&erin), None, 404),
+        (Method::GET, "/v1/namespaces/acme/plugins?page=0", Some(&maker), None, 422),
     ];
     for (method, path, token, body, status) in cases {
         let resp = app.call(method.clone(), path, token, body).await;
@@ -263,4 +269,23 @@ async fn run_records(app: TestApp) {
         assert!(errors.is_empty(), "the answer differs from the document:\n  {}", errors.join("\n  "));
     }
     assert!(queued.json()["usage"].is_null() && queued.json()["log"].is_null(), "{}", queued.text());
+}
+
+/// Both namespace lists, with plugins in every review state, are what the document says.
+async fn namespace_lists(app: TestApp) {
+    let doc = app.get_anonymous("/openapi.json").await.expect(200).json();
+    app.publish(&app.maker, "acme", &kiln_test_guests::bytes(kiln_test_guests::NOOP)).await;
+    let good = app.publish_approved(&app.maker, "acme", &kiln_test_guests::bytes(kiln_test_guests::GOOD)).await;
+    let takedown = format!("/v1/plugins/acme/good/versions/{}/takedown", good.version);
+    app.post(&takedown, &app.operator.token, json!({"reason": "malware"})).await.expect(200);
+    for path in ["/v1/namespaces", "/v1/namespaces/acme/plugins"] {
+        let resp = app.get(path, &app.maker.token).await;
+        resp.expect(200);
+        let (op, template) = operation(&doc, &Method::GET, path);
+        let schema = &op["responses"]["200"]["content"]["application/json"]["schema"];
+        let mut errors = Vec::new();
+        fits(&doc, schema, &resp.json(), &format!("GET {template}"), &mut errors);
+        assert!(errors.is_empty(), "the answer differs from the document:\n  {}", errors.join("\n  "));
+        assert!(!resp.json()["items"].as_array().unwrap().is_empty(), "{}", resp.text());
+    }
 }

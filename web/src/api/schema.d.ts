@@ -186,7 +186,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** List the namespaces the caller is a member of; operators see every namespace. */
+        get: operations["namespaces_list"];
         put?: never;
         /** Create a namespace. */
         post: operations["namespaces_create"];
@@ -224,6 +225,27 @@ export interface paths {
         put?: never;
         /** Add a member: by a member of the namespace or an operator. */
         post: operations["namespaces_add_member"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespaces/{ns}/plugins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every plugin of a namespace with all its versions, whatever their review state (pending,
+         *     approved, rejected, yanked, taken down), for its members and operators. Anyone else is told
+         *     the namespace does not exist, as for one that does not.
+         */
+        get: operations["namespaces_plugins"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1293,6 +1315,28 @@ export interface components {
             /** @description Its name. */
             name: string;
         };
+        /** @description A namespace in a list: its owner and how many members and plugins it has. */
+        NamespaceSummary: {
+            /**
+             * Format: int64
+             * @description When, unix ms.
+             */
+            created_at: number;
+            /** @description Who created it. */
+            created_by: string;
+            /**
+             * Format: int64
+             * @description How many principals may publish in it.
+             */
+            member_count: number;
+            /** @description Its name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description How many plugins it holds, whatever their versions' review state (taken-down ones too).
+             */
+            plugin_count: number;
+        };
         /** @description An enablement to create. */
         NewEnablement: {
             /** @description Datasets and columns granted (default: what the plugin's describe() asks for). */
@@ -1402,6 +1446,46 @@ export interface components {
             tenants: components["schemas"]["TenantCounts"];
         };
         /** @description A page of results. */
+        Paged_NamespaceSummary: {
+            /** @description The items. */
+            items: {
+                /**
+                 * Format: int64
+                 * @description When, unix ms.
+                 */
+                created_at: number;
+                /** @description Who created it. */
+                created_by: string;
+                /**
+                 * Format: int64
+                 * @description How many principals may publish in it.
+                 */
+                member_count: number;
+                /** @description Its name. */
+                name: string;
+                /**
+                 * Format: int64
+                 * @description How many plugins it holds, whatever their versions' review state (taken-down ones too).
+                 */
+                plugin_count: number;
+            }[];
+            /**
+             * Format: int32
+             * @description This page's number.
+             */
+            page: number;
+            /**
+             * Format: int32
+             * @description Items per page.
+             */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description Total items, when known.
+             */
+            total?: number | null;
+        };
+        /** @description A page of results. */
         Paged_Place: {
             /** @description The items. */
             items: {
@@ -1452,6 +1536,34 @@ export interface components {
                  * @description Taken down by an operator, unix ms.
                  */
                 taken_down_at?: number | null;
+            }[];
+            /**
+             * Format: int32
+             * @description This page's number.
+             */
+            page: number;
+            /**
+             * Format: int32
+             * @description Items per page.
+             */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description Total items, when known.
+             */
+            total?: number | null;
+        };
+        /** @description A page of results. */
+        Paged_PluginVersions: {
+            /** @description The items. */
+            items: {
+                /** @description The plugin (taken down or not). */
+                plugin: components["schemas"]["PluginRecord"];
+                /**
+                 * @description Its versions in publish order: pending, approved and rejected ones, yanked or taken
+                 *     down, each with its reviewer and the reason of a rejection or takedown.
+                 */
+                versions: components["schemas"]["VersionRecord"][];
             }[];
             /**
              * Format: int32
@@ -1710,6 +1822,16 @@ export interface components {
              * @description Taken down by an operator, unix ms.
              */
             taken_down_at?: number | null;
+        };
+        /** @description A plugin with every one of its versions, whatever their review state. */
+        PluginVersions: {
+            /** @description The plugin (taken down or not). */
+            plugin: components["schemas"]["PluginRecord"];
+            /**
+             * @description Its versions in publish order: pending, approved and rejected ones, yanked or taken
+             *     down, each with its reviewer and the reason of a rejection or takedown.
+             */
+            versions: components["schemas"]["VersionRecord"][];
         };
         /** @description The first rows of a dataset version. */
         Preview: {
@@ -2789,6 +2911,66 @@ export interface operations {
             };
         };
     };
+    namespaces_list: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (default 1, at most 1000000). */
+                page?: number | null;
+                /** @description Items per page (default 50, 1 to 200). */
+                per_page?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paged_NamespaceSummary"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: enterprise admins belong to no namespace */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     namespaces_create: {
         parameters: {
             query?: never;
@@ -2993,6 +3175,77 @@ export interface operations {
             };
             /** @description A problem document whose `type` is one of: `too-large` (The upload is larger than allowed). */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    namespaces_plugins: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (default 1, at most 1000000). */
+                page?: number | null;
+                /** @description Items per page (default 50, 1 to 200). */
+                per_page?: number | null;
+            };
+            header?: never;
+            path: {
+                ns: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paged_PluginVersions"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
