@@ -77,3 +77,16 @@ test("the operator drills from the region to a park and sees hidden cells as —
   const file = await (await download).path();
   expect(file).toBeTruthy();
 });
+
+test("the operator finds a tenant by part of its id, and the search stays in the URL", async ({ page }) => {
+  const tenant = demo().console.admin_tenant;
+  await page.goto(at("/tenants"));
+  await page.getByTestId("tenant-search").fill(tenant.toUpperCase());
+  await page.getByTestId("tenant-search-submit").click();
+  await expect(page).toHaveURL(new RegExp(`q=${tenant.toUpperCase()}`));
+  await expect(page.getByTestId("tenant-row")).toHaveCount(1);
+  await expect(page.getByTestId("tenant-row")).toContainText(tenant);
+  await page.reload();
+  await expect(page.getByTestId("tenant-row")).toHaveCount(1);
+  await shot(page, "tenants");
+});

@@ -193,11 +193,13 @@ pub async fn import(
     Ok(axum::Json(report))
 }
 
-/// `?district=` and paging for the tenant list.
+/// `?district=`, `?q=` and paging for the tenant list.
 #[derive(Debug, Serialize, Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
     /// Only tenants in this district.
     pub district: Option<String>,
+    /// Only tenants whose id or name contains this text (ASCII letters in any case).
+    pub q: Option<String>,
     /// 1-based page.
     pub page: Option<u32>,
     /// Items per page.
@@ -225,7 +227,8 @@ pub async fn list(
         return Ok(axum::Json(Paged::new(own, page, Some(total))));
     }
     let (limit, offset) = page.limit_offset()?;
-    let (items, total) = tenants::list(&state.store.pool, q.district.as_deref(), limit, offset).await?;
+    let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let (items, total) = tenants::list(&state.store.pool, q.district.as_deref(), search, limit, offset).await?;
     Ok(axum::Json(Paged::new(items, page, Some(total))))
 }
 

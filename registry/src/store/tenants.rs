@@ -131,17 +131,27 @@ pub async fn exists(conn: &mut AnyConnection, id: &str) -> Result<bool, StoreErr
 pub async fn list(
     pool: &AnyPool,
     district: Option<&str>,
+    search: Option<&str>,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<TenantRecord>, i64), StoreError> {
-    let rows = sqlx::query("SELECT * FROM tenants WHERE ($1 IS NULL OR district = $1) ORDER BY id LIMIT $2 OFFSET $3")
+    // The search text is matched literally: LIKE's wildcards in it are escaped.
+    let pattern = search.map(|s| {
+        let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    const FILTER: &str = "WHERE ($1 IS NULL OR district = $1) \
+                          AND ($2 IS NULL OR LOWER(id) LIKE $2 ESCAPE '\\' OR LOWER(name) LIKE $2 ESCAPE '\\')";
+    let rows = sqlx::query(&format!("SELECT * FROM tenants {FILTER} ORDER BY id LIMIT $3 OFFSET $4"))
         .bind(district)
+        .bind(pattern.as_deref())
         .bind(limit)
         .bind(offset)
         .fetch_all(pool)
         .await?;
-    let total = sqlx::query("SELECT COUNT(*) AS n FROM tenants WHERE ($1 IS NULL OR district = $1)")
+    let total = sqlx::query(&format!("SELECT COUNT(*) AS n FROM tenants {FILTER}"))
         .bind(district)
+        .bind(pattern.as_deref())
         .fetch_one(pool)
         .await?
         .try_get("n")?;

@@ -14,6 +14,7 @@ crate::both! {
     the_overview_counts_reviews_todays_runs_tenants_and_storage => overview;
     the_review_queue_shows_what_changed_since_the_previous_version => review_changes;
     changes_are_shown_only_to_who_may_see_the_version => changes_visibility;
+    tenants_are_found_by_id_or_name_and_wildcards_match_only_themselves => tenant_search;
 }
 
 fn tenant(id: &str, district: &str, park: &str) -> Value {
@@ -279,4 +280,40 @@ async fn changes_visibility(app: TestApp) {
     app.post_empty(&format!("{}/approve", version_path(&v)), &app.operator.token).await.expect(200);
     let outsider = app.get(&path, &app.enterprise.token).await.expect(200).json();
     assert_eq!(outsider["base"], "0.0.9");
+}
+
+async fn tenant_search(app: TestApp) {
+    let tenants = json!({"tenants": [
+        {"id": "e00101", "name": "西安隆基绿能科技有限公司", "district": "changan", "park": "none", "industry": "C38", "size_class": "large"},
+        {"id": "e00102", "name": "Xi'an Aero Engine Co.", "district": "weiyang", "park": "none", "industry": "C37", "size_class": "large"},
+        {"id": "e00103", "name": "100% Solar_Works", "district": "changan", "park": "none", "industry": "C38", "size_class": "small"},
+    ]});
+    app.post("/v1/tenants/import", &app.operator.token, tenants).await.expect(200);
+    let ids = |query: &str| {
+        let query = query.to_string();
+        let app = &app;
+        async move {
+            let page = app.get(&format!("/v1/tenants?{query}"), &app.operator.token).await.expect(200).json();
+            let ids: Vec<String> =
+                page["items"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().into()).collect();
+            assert_eq!(page["total"], ids.len(), "{query}: {page}");
+            ids
+        }
+    };
+    assert_eq!(ids("q=e0010").await, ["e00101", "e00102", "e00103"]);
+    assert_eq!(ids("q=%E9%9A%86%E5%9F%BA").await, ["e00101"], "a Chinese name matches");
+    assert_eq!(ids("q=AERO").await, ["e00102"], "ASCII in any case");
+    assert_eq!(ids("q=%25").await, ["e00103"], "`%` is a literal percent sign");
+    assert_eq!(ids("q=r_W").await, ["e00103"], "`_` is a literal underscore");
+    assert!(ids("q=o_e").await.is_empty(), "`_` does not match any one character");
+    assert_eq!(ids("q=e001&district=changan").await, ["e00101", "e00103"]);
+    assert_eq!(
+        ids("q=%20%20").await.len() as i64,
+        app.count("SELECT COUNT(*) FROM tenants").await,
+        "blank is no filter"
+    );
+    // An enterprise admin still sees only its own tenant, whatever it searches for.
+    let own = app.get("/v1/tenants?q=e001", &app.enterprise.token).await.expect(200).json();
+    assert_eq!(own["items"].as_array().unwrap().iter().map(|t| t["id"].clone()).collect::<Vec<_>>(), [json!("t1")]);
+    app.get("/v1/tenants?q=a%00b", &app.operator.token).await.problem(422, "invalid-request");
 }

@@ -4657,6 +4657,8 @@ export interface operations {
             query?: {
                 /** @description Only tenants in this district. */
                 district?: string | null;
+                /** @description Only tenants whose id or name contains this text (ASCII letters in any case). */
+                q?: string | null;
                 /** @description 1-based page. */
                 page?: number | null;
                 /** @description Items per page. */

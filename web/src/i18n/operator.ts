@@ -197,7 +197,8 @@ export const zh = {
   "tn.import.err.columns": "首行缺少列 {value}",
   "tn.import.err.empty": "文件是空的",
   "tn.import.err.json": "不是企业数组或 {\"tenants\": [...]} 格式的 JSON",
-  "tn.searchGap": "服务暂不支持按名称搜索，可按区县筛选或按编号打开。",
+  "tn.search": "搜索企业",
+  "tn.searchPlaceholder": "名称或编号的一部分",
 };
 
 export const en: Record<keyof typeof zh, string> = {
@@ -393,5 +394,6 @@ export const en: Record<keyof typeof zh, string> = {
   "tn.import.err.columns": "the first line lacks the columns {value}",
   "tn.import.err.empty": "the file is empty",
   "tn.import.err.json": "not JSON of an array of tenants or {\"tenants\": [...]}",
-  "tn.searchGap": "The service cannot search by name yet; filter by district or open a tenant by id.",
+  "tn.search": "Search tenants",
+  "tn.searchPlaceholder": "Part of a name or id",
 };
