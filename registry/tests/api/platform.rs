@@ -164,7 +164,11 @@ async fn exactly_once(app: TestApp) {
         }
         doomed.abort();
         let _ = doomed.await;
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        // A statement the worker sent before it died can still land (SQLite runs statements on
+        // sqlx's own thread; a server finishes what it received), recording the run as done
+        // under the dead worker's attempt. Look once such stragglers have landed, and before
+        // the lease, renewed at most a third of it ago, can have run out (~0.67 s).
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         killed_holding = app.count(&holding).await;
         if killed_holding > 0 {
             break;
