@@ -78,7 +78,7 @@ pub const LEVELS: [Level; 3] = [
 
 const ENTERPRISES: &str = "enterprises";
 /// The version describe() reports: the crate's, or `KILN_EXAMPLE_VERSION` when set at build
-/// time (`kiln demo` builds a patch release so, to leave one version waiting for review).
+/// time (`kiln demo` builds a patch release this way, to leave one version waiting for review).
 const VERSION: &str = match option_env!("KILN_EXAMPLE_VERSION") {
     Some(version) => version,
     None => env!("CARGO_PKG_VERSION"),
