@@ -104,6 +104,11 @@ pub struct SignInLink {
     pub expires_at: i64,
 }
 
+/// When something lasting `ttl_ms` from `now` ends: never after the caller's token does.
+fn until(who: &Principal, now: i64, ttl_ms: i64) -> i64 {
+    who.expires_at.map_or(now + ttl_ms, |t| t.min(now + ttl_ms))
+}
+
 /// The `Set-Cookie` value for a session secret (or, with `None`, one that deletes it).
 fn session_cookie(secret: Option<&str>, max_age_s: i64) -> HeaderValue {
     let value = format!(
@@ -128,7 +133,7 @@ fn same_site_only(headers: &HeaderMap) -> Result<(), ApiError> {
 /// happen or neither); returns its info and cookie secret. Audited.
 pub async fn start(mut tx: WriteTx, who: &Principal, via_link: bool) -> ApiResult<(SessionInfo, String)> {
     let now = now_ms();
-    let expires_at = who.expires_at.map_or(now + SESSION_TTL_MS, |t| t.min(now + SESSION_TTL_MS));
+    let expires_at = until(who, now, SESSION_TTL_MS);
     let secret = hex::encode(rand::random::<[u8; 32]>());
     let record = SessionRecord {
         id: new_id(),
@@ -231,7 +236,7 @@ pub async fn create_link(
 /// Stores a one-time link that signs in as `who`'s token, and audits it.
 pub async fn issue_link(state: &AppState, who: &Principal) -> ApiResult<SignInLink> {
     let now = now_ms();
-    let expires_at = who.expires_at.map_or(now + LINK_TTL_MS, |t| t.min(now + LINK_TTL_MS));
+    let expires_at = until(who, now, LINK_TTL_MS);
     let secret = new_token();
     let mut tx = state.store.write().await?;
     sessions::insert_link(&mut tx, &token_hash(&secret), &who.token_id, now, expires_at).await?;
