@@ -70,6 +70,10 @@ pub fn sdk_column(c: kiln_host::Column) -> Result<Column, Error> {
         kiln_host::ColumnData::String(v) => ColumnData::String(Strings::from_parts(v.offsets, v.bytes)?),
         kiln_host::ColumnData::Bool(v) => ColumnData::Bool(v),
         kiln_host::ColumnData::Timestamp(v) => ColumnData::Timestamp(v),
+        kiln_host::ColumnData::Dict(d) => {
+            let v = kiln_host::strings::expand(&d);
+            ColumnData::String(Strings::from_parts(v.offsets, v.bytes)?)
+        }
     };
     Ok(Column { name: c.name, data, validity: c.validity })
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use crate::bindings::v0_1_0::PluginInfo;
+use crate::model::{OutputKind, PluginInfo};
 use crate::output::MAX_NAME_BYTES;
 
 /// The most parameters a plugin may declare.
@@ -15,6 +15,8 @@ pub const MAX_DATASETS: usize = 32;
 pub const MAX_DATASET_COLUMNS: usize = 1024;
 /// The most outputs a plugin may declare.
 pub const MAX_OUTPUTS: usize = 128;
+/// The most columns a plugin may declare on one output table.
+pub const MAX_OUTPUT_COLUMNS: usize = 1024;
 /// The longest description, in bytes.
 pub const MAX_DESCRIPTION_BYTES: usize = 16 << 10;
 /// The longest doc string of a parameter, dataset or output, in bytes.
@@ -36,6 +38,12 @@ pub fn check(info: &PluginInfo) -> Result<(), String> {
     for d in &info.datasets {
         count(&format!("columns of dataset `{}`", d.name), d.columns.len(), MAX_DATASET_COLUMNS)?;
         unique("column", d.columns.iter().map(|c| (c.as_str(), "")))?;
+    }
+    for o in &info.outputs {
+        if let Some(OutputKind::Table(columns)) = &o.kind {
+            count(&format!("columns of output `{}`", o.name), columns.len(), MAX_OUTPUT_COLUMNS)?;
+            unique("column", columns.iter().map(|c| (c.name.as_str(), c.doc.as_str())))?;
+        }
     }
     Ok(())
 }
@@ -76,7 +84,7 @@ fn unique<'a>(what: &str, items: impl Iterator<Item = (&'a str, &'a str)>) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::v0_1_0::{ParamSpec, ValueType};
+    use crate::model::{ColumnSpec, OutputSpec, ParamSpec, ValueType};
 
     fn info() -> PluginInfo {
         PluginInfo {
@@ -107,5 +115,18 @@ mod tests {
         let twice = PluginInfo { params: vec![param("a"), param("a")], ..info() };
         assert!(check(&twice).unwrap_err().contains("twice"));
         assert!(check(&PluginInfo { name: " ".into(), ..info() }).is_err());
+    }
+
+    #[test]
+    fn an_output_table_declaring_a_column_twice_or_too_many_is_refused() {
+        let column = |name: String| ColumnSpec { name, type_: ValueType::F64, nullable: false, doc: String::new() };
+        let table = |columns: Vec<ColumnSpec>| PluginInfo {
+            outputs: vec![OutputSpec { name: "t".into(), doc: String::new(), kind: Some(OutputKind::Table(columns)) }],
+            ..info()
+        };
+        assert_eq!(check(&table(vec![column("a".into()), column("b".into())])), Ok(()));
+        assert!(check(&table(vec![column("a".into()), column("a".into())])).unwrap_err().contains("twice"));
+        let many = (0..=MAX_OUTPUT_COLUMNS).map(|i| column(format!("c{i}"))).collect();
+        assert!(check(&table(many)).unwrap_err().contains("columns of output `t`"));
     }
 }

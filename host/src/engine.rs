@@ -6,10 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::Linker;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::bindings::v0_1_0;
 use crate::cache::CompileCache;
 use crate::limits::Limits;
 use crate::state::RunState;
@@ -116,7 +115,7 @@ impl Host {
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(err)?;
-        v0_1_0::Plugin::add_to_linker::<RunState, HasSelf<RunState>>(&mut linker, |s| s).map_err(err)?;
+        crate::wit::add_to_linker(&mut linker).map_err(err)?;
 
         let cache = match &config.cache_dir {
             Some(dir) => Some(

@@ -6,6 +6,10 @@
 //! enforcing [`Limits`] and the run's [`Grants`], and reports a typed [`RunError`] when it
 //! stops early. Nothing here knows about HTTP or databases.
 //!
+//! The types callers see ([`model`]) are the host's own. Each released version of the plugin
+//! contract (`wit/since_v*`, listed in [`SUPPORTED_VERSIONS`]) has its own bindings and
+//! conversions, and a component runs under the version its exports name.
+//!
 //! ```no_run
 //! # async fn example(bytes: Vec<u8>) -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
@@ -22,7 +26,6 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod bindings;
 mod cache;
 pub mod data;
 pub mod describe;
@@ -30,6 +33,7 @@ mod engine;
 mod error;
 mod limits;
 mod log;
+pub mod model;
 pub mod output;
 mod params;
 mod plugin;
@@ -37,19 +41,22 @@ mod run;
 mod state;
 pub mod strings;
 mod validate;
+mod wit;
 
-pub use bindings::v0_1_0::{
-    Batch, Column, ColumnData, Metric, Output, Param, PluginInfo, Strings, Table, Value, ValueType,
-};
 pub use cache::{CacheOutcome, CompileCache, fingerprint, sha256_hex};
 pub use data::{DataError, DataSource, DirSource, Grants, MemorySource};
 pub use engine::{EPOCH_TICK, EngineError, Host, HostConfig, RunSlot};
 pub use error::{LoadError, RunError};
 pub use limits::{Limits, Usage};
 pub use log::{LINE_OVERHEAD, LogLine, LogSource, RunLog};
+pub use model::{
+    Batch, Column, ColumnData, ColumnSpec, DatasetSpec, Dict, Metric, Output, OutputKind, OutputSpec, Param, ParamSpec,
+    PluginInfo, Strings, Table, Value, ValueType,
+};
 pub use output::output_size;
 pub use params::{complete_params, params_from_text, parse_value};
 pub use plugin::MAX_DESCRIBE_BYTES;
 pub use plugin::Plugin;
 pub use run::{RunReport, RunRequest};
 pub use validate::Interfaces;
+pub use wit::SUPPORTED_VERSIONS;

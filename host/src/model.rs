@@ -93,6 +93,19 @@ impl ColumnData {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Row `row` of a string column or a standalone dictionary column; `None` for other types,
+    /// rows past the end, and codes outside the dictionary this column holds.
+    pub fn str_at(&self, row: usize) -> Option<&str> {
+        match self {
+            ColumnData::String(s) if row < crate::strings::len(s) => Some(crate::strings::get(s, row)),
+            ColumnData::Dict(d) => {
+                let code = d.codes.get(row)?.checked_sub(d.base)? as usize;
+                (code < crate::strings::len(&d.values)).then(|| crate::strings::get(&d.values, code))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// One named column of a batch.

@@ -1,7 +1,7 @@
 //! Checking a run's parameters against the plugin's `describe()` before it starts.
 
-use crate::bindings::v0_1_0::{Param, PluginInfo, Value, ValueType};
 use crate::error::RunError;
+use crate::model::{Param, PluginInfo, Value, ValueType};
 
 /// Builds the full parameter list for a run: each given `NAME=TEXT` parsed as its declared
 /// type, the rest filled from defaults. Unknown, unparsable or missing ones are refused.
@@ -72,7 +72,7 @@ pub fn parse_value(ty: ValueType, text: &str) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::v0_1_0::ParamSpec;
+    use crate::model::ParamSpec;
 
     fn info() -> PluginInfo {
         PluginInfo {

@@ -4,18 +4,19 @@ use std::time::Duration;
 
 use wasmtime::Store;
 
-use crate::bindings::v0_1_0::{PluginInfo, PluginPre};
 use crate::cache::{CacheOutcome, sha256_hex};
 use crate::engine::Host;
 use crate::error::{LoadError, RunError, one_line};
 use crate::limits::Limits;
+use crate::model::PluginInfo;
 use crate::state::RunState;
 use crate::validate::{self, Interfaces};
+use crate::wit::PluginPre;
 
 /// A validated, compiled plugin, ready to run many times. Instantiation reuses its
 /// `InstancePre`, so a run pays only for a fresh store and instance.
 pub struct Plugin {
-    pub(crate) pre: PluginPre<RunState>,
+    pub(crate) pre: PluginPre,
     info: PluginInfo,
     sha256: String,
     size: usize,
@@ -45,7 +46,8 @@ impl Plugin {
         &self.interfaces
     }
 
-    /// The plugin contract version the component targets, read from its export.
+    /// The plugin contract version the component targets (one of [`crate::SUPPORTED_VERSIONS`]),
+    /// read from its export.
     pub fn wit_version(&self) -> &'static str {
         self.wit_version
     }
@@ -108,25 +110,25 @@ impl Host {
             Some(cache) => cache.load(&self.engine, bytes, &sha256)?,
             None => (crate::cache::compile(&self.engine, bytes)?, CacheOutcome::Compiled),
         };
-        let (interfaces, wit_version) = validate::check_interfaces(&self.engine, &component)?;
+        let (interfaces, version) = validate::check_interfaces(&self.engine, &component)?;
         let instance_pre = self
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Invalid(format!("imports do not match the host: {}", one_line(&e))))?;
-        let pre = PluginPre::new(instance_pre).map_err(|e| LoadError::WrongWorld(one_line(&e)))?;
+        let pre = PluginPre::new(version, instance_pre).map_err(|e| LoadError::WrongWorld(one_line(&e)))?;
         let info = self.describe(&pre).await?;
         crate::describe::check(&info).map_err(LoadError::Describe)?;
-        Ok(Plugin { pre, info, sha256, size: bytes.len(), interfaces, wit_version, cache })
+        Ok(Plugin { pre, info, sha256, size: bytes.len(), interfaces, wit_version: version.as_str(), cache })
     }
 
     /// Calls `describe()` in a fresh store under [`describe_limits`]; it ends by its deadline
     /// whatever the guest does, since the whole call is raced against it.
-    async fn describe(&self, pre: &PluginPre<RunState>) -> Result<PluginInfo, LoadError> {
+    async fn describe(&self, pre: &PluginPre) -> Result<PluginInfo, LoadError> {
         let limits = describe_limits(self.config.describe_timeout, &self.config.cap);
         let mut store = self.store(&limits, None).map_err(|e| LoadError::Describe(one_line(&e)))?;
         let called = tokio::time::timeout(limits.timeout, async {
-            let plugin = pre.instantiate_async(&mut store).await.map_err(Instantiation)?;
-            plugin.kiln_plugin_guest().call_describe(&mut store).await.map_err(Call)
+            let plugin = pre.instantiate(&mut store).await.map_err(Instantiation)?;
+            plugin.describe(&mut store).await.map_err(Call)
         })
         .await;
         let state = store.into_data();

@@ -5,13 +5,13 @@ use std::time::Instant;
 
 use wasmtime::Trap;
 
-use crate::bindings::v0_1_0::{Output, Param, PluginError};
 use crate::data::{DataSource, Grants};
 use crate::engine::{Host, RunSlot};
 use crate::error::one_line;
 use crate::error::{Abort, RunError};
 use crate::limits::{Limits, Usage};
 use crate::log::RunLog;
+use crate::model::{Output, Param, PluginError};
 use crate::output::output_size;
 use crate::plugin::Plugin;
 use crate::state::{DataAccess, RunState};
@@ -68,8 +68,8 @@ impl Host {
             }
         };
         let called = tokio::time::timeout(limits.timeout, async {
-            let instance = plugin.pre.instantiate_async(&mut store).await?;
-            instance.kiln_plugin_guest().call_run(&mut store, &request.params).await
+            let instance = plugin.pre.instantiate(&mut store).await?;
+            instance.run(&mut store, &request.params).await
         })
         .await;
         let wall = started.elapsed();
@@ -81,7 +81,7 @@ impl Host {
         drop(slot);
         let log = state.log.finish();
         let result = match called {
-            Ok(Ok(Ok(output))) => crate::output::check(output, &limits),
+            Ok(Ok(Ok(output))) => crate::output::check(output, &plugin.info().outputs, &limits),
             Ok(Ok(Err(e))) => Err(RunError::Guest(guest_message(e))),
             Ok(Err(e)) => {
                 tracing::debug!(error = ?e, "run failed");

@@ -1,15 +1,16 @@
-//! The per-run store state and the host side of the `data` and `log` imports.
+//! The per-run store state, and what the `data` imports of every contract version do with it
+//! (each version's module in `crate::wit` converts to and from its own types).
 
 use std::sync::Arc;
 
 use wasmtime::component::{Resource, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::v0_1_0::{self as v, data, log, types};
-use crate::data::{BatchStream, DataSource, Grants};
+use crate::data::{BatchStream, DataSource, DictBudget, Grants};
 use crate::error::Abort;
 use crate::limits::{Limits, StoreLimiter};
-use crate::log::{LogSource, SharedLog};
+use crate::log::SharedLog;
+use crate::model::{Batch, Grant, ReadError};
 
 /// The most scans a run may hold open at once.
 const MAX_OPEN_SCANS: usize = 64;
@@ -24,6 +25,8 @@ pub(crate) struct RunState {
     pub(crate) rows_read: u64,
     pub(crate) row_limit: u64,
     open_scans: usize,
+    /// What the scans' dictionaries may hold on the host, shared by every scan of the run.
+    dictionaries: DictBudget,
 }
 
 /// The data a run may read: the source, the grants on it, and the batch size.
@@ -36,7 +39,7 @@ pub(crate) struct DataAccess {
 /// A scan opened by the guest. Opening errors other than grant violations are held and
 /// reported by the first `next`, since a WIT constructor cannot fail.
 pub struct ScanState {
-    stream: Result<Box<dyn BatchStream>, v::DataError>,
+    stream: Result<Box<dyn BatchStream>, ReadError>,
 }
 
 impl RunState {
@@ -59,6 +62,7 @@ impl RunState {
             rows_read: 0,
             row_limit: limits.rows,
             open_scans: 0,
+            dictionaries: DictBudget::default(),
         }
     }
 
@@ -66,7 +70,8 @@ impl RunState {
         &self,
         dataset: &str,
         mut columns: Vec<String>,
-    ) -> wasmtime::Result<Result<Box<dyn BatchStream>, v::DataError>> {
+        dictionaries: bool,
+    ) -> wasmtime::Result<Result<Box<dyn BatchStream>, ReadError>> {
         let Some(access) = &self.access else {
             return Err(Abort::Ungranted(format!("dataset `{dataset}` (this run has no data)")).into());
         };
@@ -80,7 +85,7 @@ impl RunState {
         // multiply the host's work and memory past what the guest is charged for.
         let mut seen = std::collections::HashSet::new();
         if let Some(column) = columns.iter().find(|c| !seen.insert(c.as_str())) {
-            return Ok(Err(v::DataError::Invalid(format!("column `{column}` is named more than once"))));
+            return Ok(Err(ReadError::Invalid(format!("column `{column}` is named more than once"))));
         }
         let schema = match access.source.schema(dataset) {
             Ok(schema) => schema,
@@ -93,58 +98,54 @@ impl RunState {
                 .map(|f| f.name.clone())
                 .collect();
         }
-        Ok(access.source.scan(dataset, &columns, access.batch_rows).map_err(data_error))
+        if !dictionaries {
+            return Ok(access.source.scan(dataset, &columns, access.batch_rows).map_err(data_error));
+        }
+        Ok(access
+            .source
+            .scan_with_dictionaries(dataset, &columns, access.batch_rows)
+            .map(|stream| crate::data::encode_dictionaries_within(stream, self.dictionaries.clone()))
+            .map_err(data_error))
     }
-}
 
-fn data_error(e: crate::data::DataError) -> v::DataError {
-    match e {
-        crate::data::DataError::Io(m) => v::DataError::Io(m),
-        other => v::DataError::Invalid(other.to_string()),
-    }
-}
-
-impl WasiView for RunState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
-    }
-}
-
-impl types::Host for RunState {}
-
-impl data::Host for RunState {
-    fn grants(&mut self) -> wasmtime::Result<Vec<v::Grant>> {
+    /// The datasets and columns granted to this run, with their types (`data.grants`).
+    pub(crate) fn granted(&self) -> Vec<Grant> {
         let Some(access) = &self.access else {
-            return Ok(Vec::new());
+            return Vec::new();
         };
         let mut grants = Vec::new();
         for dataset in access.grants.dataset_names() {
             let Ok(schema) = access.source.schema(dataset) else {
                 continue;
             };
-            let columns = schema
-                .into_iter()
-                .filter(|f| access.grants.allows_column(dataset, &f.name))
-                .map(|f| v::ColumnInfo { name: f.name, type_: f.ty, nullable: f.nullable })
-                .collect();
-            grants.push(v::Grant { dataset: dataset.to_string(), columns });
+            let columns = schema.into_iter().filter(|f| access.grants.allows_column(dataset, &f.name)).collect();
+            grants.push(Grant { dataset: dataset.to_string(), columns });
         }
-        Ok(grants)
+        grants
     }
-}
 
-impl data::HostScan for RunState {
-    fn new(&mut self, dataset: String, columns: Vec<String>) -> wasmtime::Result<Resource<ScanState>> {
+    /// Opens a scan (`data.scan`'s constructor); an ungranted dataset or column, or too many
+    /// open scans, ends the run. `dictionaries` sends string columns dictionary-encoded.
+    pub(crate) fn open_scan(
+        &mut self,
+        dataset: &str,
+        columns: Vec<String>,
+        dictionaries: bool,
+    ) -> wasmtime::Result<Resource<ScanState>> {
         if self.open_scans >= MAX_OPEN_SCANS {
             return Err(Abort::Misuse(format!("more than {MAX_OPEN_SCANS} scans open at once")).into());
         }
-        let stream = self.open(&dataset, columns)?;
+        let stream = self.open(dataset, columns, dictionaries)?;
         self.open_scans += 1;
         Ok(self.table.push(ScanState { stream })?)
     }
 
-    fn next(&mut self, scan: Resource<ScanState>) -> wasmtime::Result<Result<Option<v::Batch>, v::DataError>> {
-        let scan = self.table.get_mut(&scan)?;
+    /// The scan's next batch (`scan.next`), counted against the run's row limit.
+    pub(crate) fn next_batch(
+        &mut self,
+        scan: &Resource<ScanState>,
+    ) -> wasmtime::Result<Result<Option<Batch>, ReadError>> {
+        let scan = self.table.get_mut(scan)?;
         let stream = match &mut scan.stream {
             Ok(stream) => stream,
             Err(e) => return Ok(Err(e.clone())),
@@ -154,7 +155,7 @@ impl data::HostScan for RunState {
             Err(e) => return Ok(Err(data_error(e))),
         };
         if let Some(batch) = &batch {
-            self.rows_read += crate::data::batch_rows(batch);
+            self.rows_read += u64::from(batch.rows);
             if self.rows_read > self.row_limit {
                 return Err(Abort::Rows.into());
             }
@@ -162,23 +163,23 @@ impl data::HostScan for RunState {
         Ok(Ok(batch))
     }
 
-    fn drop(&mut self, scan: Resource<ScanState>) -> wasmtime::Result<()> {
+    /// Closes a scan (the resource's drop).
+    pub(crate) fn close_scan(&mut self, scan: Resource<ScanState>) -> wasmtime::Result<()> {
         self.table.delete(scan)?;
         self.open_scans -= 1;
         Ok(())
     }
 }
 
-impl log::Host for RunState {
-    fn write(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
-        let source = match level {
-            log::Level::Trace => LogSource::Trace,
-            log::Level::Debug => LogSource::Debug,
-            log::Level::Info => LogSource::Info,
-            log::Level::Warn => LogSource::Warn,
-            log::Level::Error => LogSource::Error,
-        };
-        self.log.line(source, &message);
-        Ok(())
+fn data_error(e: crate::data::DataError) -> ReadError {
+    match e {
+        crate::data::DataError::Io(m) => ReadError::Io(m),
+        other => ReadError::Invalid(other.to_string()),
+    }
+}
+
+impl WasiView for RunState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }

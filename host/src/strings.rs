@@ -1,6 +1,6 @@
 //! Packed string columns (`strings` in the contract): building, reading and checking them.
 
-use crate::bindings::v0_1_0::Strings;
+use crate::model::{Dict, Strings};
 
 /// Packs `values` into one byte buffer and `len + 1` offsets.
 pub fn pack<'a>(values: impl IntoIterator<Item = &'a str>) -> Strings {
@@ -29,6 +29,24 @@ pub fn get(s: &Strings, i: usize) -> &str {
 /// The strings in order.
 pub fn iter(s: &Strings) -> impl Iterator<Item = &str> {
     (0..len(s)).map(move |i| get(s, i))
+}
+
+/// A standalone dictionary column's strings, one per code; a code past the dictionary gives
+/// `""` (callers that must refuse those check first).
+pub fn expand(dict: &Dict) -> Strings {
+    let mut offsets = Vec::with_capacity(dict.codes.len() + 1);
+    offsets.push(0);
+    let mut bytes = Vec::new();
+    for &code in &dict.codes {
+        bytes.extend_from_slice(get(&dict.values, code as usize).as_bytes());
+        offsets.push(bytes.len() as u32);
+    }
+    Strings { offsets, bytes }
+}
+
+/// The bytes [`expand`] would produce for `dict`, summed without expanding it.
+pub fn expanded_len(dict: &Dict) -> u64 {
+    dict.codes.iter().map(|&code| get(&dict.values, code as usize).len() as u64).sum()
 }
 
 /// Rows `start..end` as a new packed column.

@@ -3,8 +3,8 @@
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-use crate::bindings::v0_1_0;
 use crate::error::LoadError;
+use crate::wit::{SUPPORTED_VERSIONS, Version};
 
 /// WASI 0.2 packages that Rust's std links and the host provides (with nothing behind them:
 /// no preopened directories, no environment, no sockets).
@@ -30,36 +30,60 @@ pub fn check_is_component(bytes: &[u8]) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// Checks the imports against the allow-list and that the plugin export is present; returns
-/// the names for display and the contract version the export names.
-pub fn check_interfaces(engine: &Engine, component: &Component) -> Result<(Interfaces, &'static str), LoadError> {
+/// The export every plugin provides, before its `@version`.
+const GUEST_EXPORT: &str = "kiln:plugin/guest@";
+
+/// Finds the contract version the component was built for (the one its `kiln:plugin/guest`
+/// export names) and checks its imports against the allow-list: that version's `kiln:plugin`
+/// interfaces and WASI's. Returns the names for display and the version.
+pub(crate) fn check_interfaces(engine: &Engine, component: &Component) -> Result<(Interfaces, Version), LoadError> {
     let ty = component.component_type();
     let imports: Vec<String> = ty.imports(engine).map(|(name, _)| name.to_string()).collect();
     let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
-    if let Some(bad) = imports.iter().find(|name| !import_allowed(name)) {
+    // Imports outside every contract and WASI's allow-list are named first: they are what
+    // matters most about a component, whatever it exports.
+    let in_some_contract = |name: &str| [Version::V0_1_0, Version::V0_2_0].iter().any(|v| import_allowed(name, *v));
+    if let Some(bad) = imports.iter().find(|name| !in_some_contract(name)) {
         return Err(LoadError::ForbiddenImport(bad.clone()));
     }
-    if !exports.iter().any(|e| e == v0_1_0::GUEST_EXPORT) {
-        return Err(LoadError::WrongWorld(format!(
-            "expected export `{}`, found [{}]",
-            v0_1_0::GUEST_EXPORT,
-            exports.join(", ")
-        )));
+    let version = contract_version(&exports)?;
+    if let Some(bad) = imports.iter().find(|name| !import_allowed(name, version)) {
+        return Err(LoadError::ForbiddenImport(bad.clone()));
     }
-    Ok((Interfaces { imports, exports }, v0_1_0::VERSION))
+    Ok((Interfaces { imports, exports }, version))
 }
 
-fn import_allowed(name: &str) -> bool {
-    let Some((path, version)) = name.split_once('@') else {
+/// The version named by the one `kiln:plugin/guest` export, if this host runs it.
+fn contract_version(exports: &[String]) -> Result<Version, LoadError> {
+    let supported = SUPPORTED_VERSIONS.join(", ");
+    let named: Vec<&str> = exports.iter().filter_map(|e| e.strip_prefix(GUEST_EXPORT)).collect();
+    match named.as_slice() {
+        [version] => Version::parse(version).ok_or_else(|| {
+            LoadError::WrongWorld(format!(
+                "it targets contract {version}; this host runs contract versions {supported}"
+            ))
+        }),
+        [] => Err(LoadError::WrongWorld(format!(
+            "expected export `{GUEST_EXPORT}X.Y.Z` for one of the contract versions {supported}, found [{}]",
+            exports.join(", ")
+        ))),
+        _ => Err(LoadError::WrongWorld(format!("it exports more than one contract version: [{}]", named.join(", ")))),
+    }
+}
+
+/// Whether a component built for contract `version` may import `name`: only that version's
+/// own interfaces, so one component never mixes contract versions.
+fn import_allowed(name: &str, contract: Version) -> bool {
+    let Some((path, import_version)) = name.split_once('@') else {
         return false;
     };
     let Some((package, _interface)) = path.split_once('/') else {
         return false;
     };
     if package == "kiln:plugin" {
-        return version == v0_1_0::VERSION;
+        return import_version == contract.as_str();
     }
-    WASI_PACKAGES.contains(&package) && version.starts_with("0.2.")
+    WASI_PACKAGES.contains(&package) && import_version.starts_with("0.2.")
 }
 
 #[cfg(test)]
@@ -68,12 +92,32 @@ mod tests {
 
     #[test]
     fn only_the_contract_and_safe_wasi_are_importable() {
-        assert!(import_allowed("kiln:plugin/data@0.1.0"));
-        assert!(import_allowed("wasi:cli/stdout@0.2.4"));
-        assert!(!import_allowed("wasi:sockets/tcp@0.2.4"));
-        assert!(!import_allowed("wasi:http/outgoing-handler@0.2.4"));
-        assert!(!import_allowed("kiln:plugin/data@9.0.0"));
-        assert!(!import_allowed("host-escape"));
+        let v1 = Version::V0_1_0;
+        assert!(import_allowed("kiln:plugin/data@0.1.0", v1));
+        assert!(import_allowed("wasi:cli/stdout@0.2.4", v1));
+        assert!(!import_allowed("wasi:sockets/tcp@0.2.4", v1));
+        assert!(!import_allowed("wasi:http/outgoing-handler@0.2.4", v1));
+        assert!(!import_allowed("kiln:plugin/data@9.0.0", v1));
+        assert!(!import_allowed("host-escape", v1));
+    }
+
+    #[test]
+    fn a_component_never_mixes_contract_versions() {
+        assert!(import_allowed("kiln:plugin/data@0.2.0", Version::V0_2_0));
+        assert!(!import_allowed("kiln:plugin/data@0.1.0", Version::V0_2_0));
+        assert!(!import_allowed("kiln:plugin/log@0.2.0", Version::V0_1_0));
+    }
+
+    #[test]
+    fn the_version_comes_from_the_guest_export_and_an_unknown_one_names_the_supported() {
+        let exports = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        assert_eq!(contract_version(&exports(&["kiln:plugin/guest@0.2.0"])).unwrap(), Version::V0_2_0);
+        assert_eq!(contract_version(&exports(&["kiln:plugin/guest@0.1.0"])).unwrap(), Version::V0_1_0);
+        let err = contract_version(&exports(&["kiln:plugin/guest@0.9.0"])).unwrap_err().to_string();
+        assert!(err.contains("0.9.0") && err.contains("0.1.0, 0.2.0"), "{err}");
+        let err = contract_version(&exports(&["other:thing/x@1.0.0"])).unwrap_err().to_string();
+        assert!(err.contains("0.1.0, 0.2.0"), "{err}");
+        assert!(contract_version(&exports(&["kiln:plugin/guest@0.1.0", "kiln:plugin/guest@0.2.0"])).is_err());
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub fn cell(data: &ColumnData, validity: Option<&Vec<bool>>, row: usize) -> Valu
     match data {
         ColumnData::F64(v) => json!(v[row]),
         ColumnData::S64(v) | ColumnData::Timestamp(v) => json!(v[row]),
-        ColumnData::String(v) => json!(kiln_host::strings::get(v, row)),
+        ColumnData::String(_) | ColumnData::Dict(_) => json!(data.str_at(row)),
         ColumnData::Bool(v) => json!(v[row]),
     }
 }
@@ -30,7 +30,7 @@ fn type_name(data: &ColumnData) -> &'static str {
     match data {
         ColumnData::F64(_) => "f64",
         ColumnData::S64(_) => "s64",
-        ColumnData::String(_) => "string",
+        ColumnData::String(_) | ColumnData::Dict(_) => "string",
         ColumnData::Bool(_) => "bool",
         ColumnData::Timestamp(_) => "timestamp",
     }
@@ -127,6 +127,7 @@ impl Serialize for Row<'_> {
                 ColumnData::S64(v) | ColumnData::Timestamp(v) => cells.serialize_element(&v.get(row))?,
                 ColumnData::Bool(v) => cells.serialize_element(&v.get(row))?,
                 ColumnData::String(v) => cells.serialize_element(kiln_host::strings::get(v, row))?,
+                ColumnData::Dict(_) => cells.serialize_element(&c.data.str_at(row))?,
             }
         }
         cells.end()

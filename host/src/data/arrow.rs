@@ -7,7 +7,7 @@ use arrow_array::{Array, GenericStringArray, OffsetSizeTrait, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 
 use super::{DataError, Field};
-use crate::bindings::v0_1_0::{Batch, Column, ColumnData, Strings, ValueType};
+use crate::model::{Batch, Column, ColumnData, Dict, Strings, ValueType};
 
 /// The contract type an Arrow type maps to, if any.
 pub(crate) fn value_type(data_type: &DataType) -> Option<ValueType> {
@@ -18,6 +18,9 @@ pub(crate) fn value_type(data_type: &DataType) -> Option<ValueType> {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => ValueType::String,
         DataType::Boolean => ValueType::Bool,
         DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => ValueType::Timestamp,
+        DataType::Dictionary(_, values) if matches!(**values, DataType::Utf8 | DataType::LargeUtf8) => {
+            ValueType::String
+        }
         _ => return None,
     })
 }
@@ -98,6 +101,7 @@ fn column_data(array: &dyn Array) -> Option<Result<ColumnData, DataError>> {
             ColumnData::String(crate::strings::pack(array.as_string_view().iter().map(Option::unwrap_or_default)))
         }
         DataType::Boolean => ColumnData::Bool(array.as_boolean().values().iter().collect()),
+        DataType::Dictionary(key, _) => return Some(dictionary(array, key)),
         DataType::Timestamp(unit, _) => {
             let scale = match unit {
                 TimeUnit::Second => 1_000_000_000,
@@ -122,6 +126,41 @@ fn column_data(array: &dyn Array) -> Option<Result<ColumnData, DataError>> {
         _ => return None,
     };
     Some(Ok(data))
+}
+
+/// A dictionary array of strings as a standalone dictionary column: its values packed once,
+/// its keys as codes (null rows keep whatever key Arrow holds there, checked like any other).
+fn dictionary(array: &dyn Array, key: &DataType) -> Result<ColumnData, DataError> {
+    fn codes<K: ArrowDictionaryKeyType>(array: &dyn Array) -> Result<(Vec<u32>, &dyn Array), DataError>
+    where
+        K::Native: TryInto<u32>,
+    {
+        let dict = array.as_dictionary::<K>();
+        let codes = dict
+            .keys()
+            .values()
+            .iter()
+            .map(|k| (*k).try_into().map_err(|_| DataError::Invalid("a dictionary key outside 0..2^32".into())))
+            .collect::<Result<_, _>>()?;
+        Ok((codes, dict.values().as_ref()))
+    }
+    let (codes, values) = match key {
+        DataType::Int8 => codes::<Int8Type>(array)?,
+        DataType::Int16 => codes::<Int16Type>(array)?,
+        DataType::Int32 => codes::<Int32Type>(array)?,
+        DataType::Int64 => codes::<Int64Type>(array)?,
+        DataType::UInt8 => codes::<UInt8Type>(array)?,
+        DataType::UInt16 => codes::<UInt16Type>(array)?,
+        DataType::UInt32 => codes::<UInt32Type>(array)?,
+        DataType::UInt64 => codes::<UInt64Type>(array)?,
+        other => return Err(DataError::Invalid(format!("dictionary keys of type {other}"))),
+    };
+    let values = match values.data_type() {
+        DataType::Utf8 => packed(values.as_string::<i32>())?,
+        DataType::LargeUtf8 => packed(values.as_string::<i64>())?,
+        other => return Err(DataError::Invalid(format!("a dictionary of {other}"))),
+    };
+    Ok(ColumnData::Dict(Dict { base: 0, values, codes }))
 }
 
 /// Arrow's string layout is the contract's: copy the value bytes and rebase the offsets.

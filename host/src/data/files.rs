@@ -9,10 +9,10 @@ use std::sync::{Arc, Mutex};
 
 use arrow_array::RecordBatch;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 
 use super::{BatchStream, DataError, DataSource, Schema};
-use crate::bindings::v0_1_0::Batch;
+use crate::model::Batch;
 
 /// The file formats a dataset may be stored in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +122,29 @@ impl DataSource for DirSource {
     }
 
     fn scan(&self, dataset: &str, columns: &[String], batch_rows: usize) -> Result<Box<dyn BatchStream>, DataError> {
+        self.open_stream(dataset, columns, batch_rows, false)
+    }
+
+    fn scan_with_dictionaries(
+        &self,
+        dataset: &str,
+        columns: &[String],
+        batch_rows: usize,
+    ) -> Result<Box<dyn BatchStream>, DataError> {
+        self.open_stream(dataset, columns, batch_rows, true)
+    }
+}
+
+impl DirSource {
+    /// Opens a scan; with `dictionaries`, Parquet string columns are read as Arrow dictionary
+    /// arrays, which hand over a row group's dictionary page as it is stored.
+    fn open_stream(
+        &self,
+        dataset: &str,
+        columns: &[String],
+        batch_rows: usize,
+        dictionaries: bool,
+    ) -> Result<Box<dyn BatchStream>, DataError> {
         let (arrow, _) = self.schemas(dataset)?;
         let (path, format) = self.file(dataset)?;
         let indices = columns
@@ -143,7 +166,12 @@ impl DataSource for DirSource {
                     .map_err(|e| invalid(path, e))?,
             ),
             Format::Parquet => {
-                let builder = ParquetRecordBatchReaderBuilder::try_new(open(path)?).map_err(|e| invalid(path, e))?;
+                let mut options = ArrowReaderOptions::new();
+                if dictionaries {
+                    options = options.with_schema(dictionary_schema(&arrow));
+                }
+                let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(open(path)?, options)
+                    .map_err(|e| invalid(path, e))?;
                 let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
                 Box::new(
                     builder.with_projection(mask).with_batch_size(batch_rows).build().map_err(|e| invalid(path, e))?,
@@ -152,6 +180,23 @@ impl DataSource for DirSource {
         };
         Ok(Box::new(FileStream { reader, order: columns.to_vec(), path: path.clone() }))
     }
+}
+
+/// `schema` with its string columns as dictionaries of strings.
+fn dictionary_schema(schema: &arrow_schema::Schema) -> arrow_schema::SchemaRef {
+    use arrow_schema::{DataType, Field};
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 => f
+                .as_ref()
+                .clone()
+                .with_data_type(DataType::Dictionary(Box::new(DataType::Int32), Box::new(f.data_type().clone()))),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(arrow_schema::Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
 struct FileStream {
@@ -182,7 +227,7 @@ impl BatchStream for FileStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::v0_1_0::ColumnData;
+    use crate::model::ColumnData;
 
     #[test]
     fn csv_columns_come_back_in_the_order_asked_with_nulls() {
@@ -197,6 +242,39 @@ mod tests {
         assert_eq!(first.columns[1].data, ColumnData::String(crate::strings::pack(["a", "b"])));
         assert_eq!(scan.next_batch().unwrap().unwrap().rows, 1);
         assert!(scan.next_batch().unwrap().is_none());
+    }
+
+    #[test]
+    fn parquet_strings_come_as_their_stored_dictionaries_and_stay_stable_across_row_groups() {
+        use arrow_array::{ArrayRef, Float64Array, StringArray};
+        let dir = tempfile::tempdir().unwrap();
+        let file = File::create(dir.path().join("r.parquet")).unwrap();
+        let ids: ArrayRef = Arc::new(StringArray::from(vec!["b", "a", "b", "c"]));
+        let values: ArrayRef = Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0, 4.0]));
+        let rb = RecordBatch::try_from_iter([("id", ids), ("v", values)]).unwrap();
+        let props = parquet::file::properties::WriterProperties::builder().set_max_row_group_size(2).build();
+        let mut writer = parquet::arrow::ArrowWriter::try_new(file, rb.schema(), Some(props)).unwrap();
+        writer.write(&rb).unwrap();
+        writer.close().unwrap();
+        let source = DirSource::open(dir.path()).unwrap();
+
+        let plain = source.scan("r", &["id".into()], 2).unwrap().next_batch().unwrap().unwrap();
+        assert_eq!(plain.columns[0].data, ColumnData::String(crate::strings::pack(["b", "a"])));
+        let mut stored = source.scan_with_dictionaries("r", &["id".into()], 2).unwrap();
+        let first = stored.next_batch().unwrap().unwrap();
+        assert!(matches!(&first.columns[0].data, ColumnData::Dict(d) if d.base == 0), "{first:?}");
+
+        let mut scan = crate::data::encode_dictionaries(source.scan_with_dictionaries("r", &["id".into()], 2).unwrap());
+        let mut seen = Vec::new();
+        let mut dictionary = Vec::new();
+        while let Some(batch) = scan.next_batch().unwrap() {
+            let ColumnData::Dict(d) = &batch.columns[0].data else { panic!("{batch:?}") };
+            assert_eq!(d.base as usize, dictionary.len());
+            dictionary.extend(crate::strings::iter(&d.values).map(String::from));
+            seen.extend(d.codes.iter().map(|&c| dictionary[c as usize].clone()));
+        }
+        assert_eq!(seen, ["b", "a", "b", "c"]);
+        assert_eq!(dictionary.len(), 3, "each value sent once: {dictionary:?}");
     }
 
     #[test]

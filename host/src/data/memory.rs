@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{BatchStream, DataError, DataSource, Field, Schema};
-use crate::bindings::v0_1_0::{Batch, Column, ColumnData, ValueType};
+use crate::model::{Batch, Column, ColumnData, Dict};
 
 /// A set of named in-memory tables.
 #[derive(Debug, Clone, Default)]
@@ -39,7 +39,7 @@ impl DataSource for MemorySource {
             .table(dataset)?
             .columns
             .iter()
-            .map(|c| Field { name: c.name.clone(), ty: type_of(&c.data), nullable: c.validity.is_some() })
+            .map(|c| Field { name: c.name.clone(), ty: c.data.value_type(), nullable: c.validity.is_some() })
             .collect())
     }
 
@@ -56,17 +56,6 @@ impl DataSource for MemorySource {
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Box::new(Slices { table, indices, at: 0, batch_rows: batch_rows.max(1) }))
-    }
-}
-
-/// The contract type of a column's values.
-pub fn type_of(data: &ColumnData) -> ValueType {
-    match data {
-        ColumnData::F64(_) => ValueType::F64,
-        ColumnData::S64(_) => ValueType::S64,
-        ColumnData::String(_) => ValueType::String,
-        ColumnData::Bool(_) => ValueType::Bool,
-        ColumnData::Timestamp(_) => ValueType::Timestamp,
     }
 }
 
@@ -98,6 +87,12 @@ impl BatchStream for Slices {
                         ColumnData::String(v) => ColumnData::String(crate::strings::slice(v, start, end)),
                         ColumnData::Bool(v) => ColumnData::Bool(v[start..end].to_vec()),
                         ColumnData::Timestamp(v) => ColumnData::Timestamp(v[start..end].to_vec()),
+                        // A standalone dictionary: each slice keeps all of it.
+                        ColumnData::Dict(d) => ColumnData::Dict(Dict {
+                            base: d.base,
+                            values: d.values.clone(),
+                            codes: d.codes[start..end].to_vec(),
+                        }),
                     },
                     validity: c.validity.as_ref().map(|v| v[start..end].to_vec()),
                 }

@@ -2,12 +2,14 @@
 //! batches, projected to granted columns.
 
 mod arrow;
+mod dict;
 mod files;
 mod grants;
 mod memory;
 
-use crate::bindings::v0_1_0::{Batch, ValueType};
+use crate::model::{Batch, ValueType};
 
+pub use dict::{DictBudget, MAX_DICT_BYTES, encode_dictionaries, encode_dictionaries_within};
 pub use files::DirSource;
 pub use grants::{GrantError, Grants};
 pub use memory::MemorySource;
@@ -60,15 +62,23 @@ pub trait DataSource: Send + Sync {
     /// Starts reading `columns` (all present in the schema) of `dataset`, in batches of at most
     /// `batch_rows` rows.
     fn scan(&self, dataset: &str, columns: &[String], batch_rows: usize) -> Result<Box<dyn BatchStream>, DataError>;
+
+    /// Like [`DataSource::scan`], but string columns may come as standalone dictionary columns
+    /// (`base` 0, each batch's own dictionary), for sources that store them so and can hand
+    /// them over without expanding (Parquet's dictionary pages). [`encode_dictionaries`] makes
+    /// them scan-stable.
+    fn scan_with_dictionaries(
+        &self,
+        dataset: &str,
+        columns: &[String],
+        batch_rows: usize,
+    ) -> Result<Box<dyn BatchStream>, DataError> {
+        self.scan(dataset, columns, batch_rows)
+    }
 }
 
 /// A stream of batches from one scan.
 pub trait BatchStream: Send {
     /// The next batch, or `None` at the end.
     fn next_batch(&mut self) -> Result<Option<Batch>, DataError>;
-}
-
-/// Rows in a batch, as the contract counts them.
-pub fn batch_rows(batch: &Batch) -> u64 {
-    u64::from(batch.rows)
 }
