@@ -1,10 +1,29 @@
-//! The glue between the generated bindings and the SDK's types, called by [`crate::export!`].
+//! The glue for contract `kiln:plugin@0.2.0`, the one the SDK targets.
+//!
+//! Input string columns arrive as dictionary batches (the values each batch adds, and codes)
+//! or plain; the SDK's [`crate::Scan`] holds each column's dictionary. Output dictionary
+//! columns cross as they are (`base` 0, the whole dictionary), and `describe()` carries each
+//! output's kind and, for a table, its columns.
 
-use crate::bindings::exports::kiln::plugin::guest as wit_guest;
-use crate::bindings::kiln::plugin::{data as wit_data, log as wit_log, types as wit};
+/// Generated bindings for `kiln:plugin@0.2.0`. Plumbing for the `export!` macro, not API.
+#[allow(missing_docs)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../wit/since_v0.2.0",
+        world: "plugin",
+        pub_export_macro: true,
+        export_macro_name: "__export_plugin_world",
+        default_bindings_module: "::kiln_sdk::__private::bindings",
+        runtime_path: "::kiln_sdk::__private::wit_bindgen::rt",
+    });
+}
+
+use bindings::exports::kiln::plugin::guest as wit_guest;
+use bindings::kiln::plugin::{data as wit_data, log as wit_log, types as wit};
 use crate::context::{Backend, BatchSource};
 use crate::{
-    Batch, Column, ColumnData, Context, Error, Grant, Level, Output, Plugin, PluginInfo, Strings, Value, ValueType,
+    Batch, Column, ColumnData, Context, Dict, Error, Grant, Level, Output, OutputKind, Plugin, PluginInfo, Strings,
+    Value, ValueType,
 };
 
 /// The export implementation the macro instantiates for a plugin type.
@@ -81,6 +100,12 @@ fn batch_from_wit(batch: wit::Batch) -> Result<Batch, Error> {
                 ),
                 wit::ColumnData::Bool(v) => ColumnData::Bool(v),
                 wit::ColumnData::Timestamp(v) => ColumnData::Timestamp(v),
+                wit::ColumnData::Dict(d) => ColumnData::Dict(Dict::delta(
+                    d.base,
+                    Strings::from_parts(d.values.offsets, d.values.bytes)
+                        .map_err(|e| Error::invalid_data(format!("column `{}`: {e}", c.name)))?,
+                    d.codes,
+                )),
             };
             Ok(Column { name: c.name, validity: c.validity, data })
         })
@@ -105,6 +130,11 @@ fn batch_to_wit(batch: Batch) -> wit::Batch {
                 }
                 ColumnData::Bool(v) => wit::ColumnData::Bool(v),
                 ColumnData::Timestamp(v) => wit::ColumnData::Timestamp(v),
+                ColumnData::Dict(v) => {
+                    let (values, codes) = v.into_parts();
+                    let (offsets, bytes) = values.into_strings().into_parts();
+                    wit::ColumnData::Dict(wit::Dict { base: 0, values: wit::Strings { offsets, bytes }, codes })
+                }
             },
         })
         .collect();
@@ -186,6 +216,27 @@ fn info_to_wit(info: PluginInfo) -> wit_guest::PluginInfo {
             .into_iter()
             .map(|d| wit_guest::DatasetSpec { name: d.name, columns: d.columns, doc: d.doc })
             .collect(),
-        outputs: info.outputs.into_iter().map(|o| wit_guest::OutputSpec { name: o.name, doc: o.doc }).collect(),
+        outputs: info
+            .outputs
+            .into_iter()
+            .map(|o| wit_guest::OutputSpec { name: o.name, doc: o.doc, kind: kind_to_wit(o.kind) })
+            .collect(),
+    }
+}
+
+fn kind_to_wit(kind: OutputKind) -> wit_guest::OutputKind {
+    match kind {
+        OutputKind::Table(columns) => wit_guest::OutputKind::Table(
+            columns
+                .into_iter()
+                .map(|c| wit_guest::ColumnSpec {
+                    name: c.name,
+                    type_: type_to_wit(c.ty),
+                    nullable: c.nullable,
+                    doc: c.doc,
+                })
+                .collect(),
+        ),
+        OutputKind::Metric => wit_guest::OutputKind::Metric,
     }
 }
