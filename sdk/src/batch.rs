@@ -336,9 +336,11 @@ mod tests {
 
     #[test]
     fn string_and_dict_columns_read_alike() {
-        let batch = Batch::new()
-            .with_str("plain", ["b", "a", "b"])
-            .with_dict("coded", ["a", "b"].into_iter().collect::<Dictionary>(), vec![1, 0, 1]);
+        let batch = Batch::new().with_str("plain", ["b", "a", "b"]).with_dict(
+            "coded",
+            ["a", "b"].into_iter().collect::<Dictionary>(),
+            vec![1, 0, 1],
+        );
         assert_eq!(batch.str("plain").unwrap(), batch.str("coded").unwrap());
         assert_eq!(batch.dict("plain").unwrap().codes(), &[0, 1, 0]);
         assert_eq!(batch.dict("coded").unwrap().codes(), &[1, 0, 1]);

@@ -174,4 +174,3 @@ fn append(into: &mut Column, from: Column) -> Result<(), Error> {
     }
     Ok(())
 }
-

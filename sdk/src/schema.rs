@@ -65,9 +65,8 @@ mod tests {
 
     #[test]
     fn a_matching_output_passes_and_declared_outputs_may_be_absent() {
-        let coded = Batch::new()
-            .with_dict("id", ["a"].into_iter().collect::<Dictionary>(), vec![0])
-            .with_f64("x", vec![1.0]);
+        let coded =
+            Batch::new().with_dict("id", ["a"].into_iter().collect::<Dictionary>(), vec![0]).with_f64("x", vec![1.0]);
         assert_eq!(info().check_output(&Output::new().table("t", table()).metric("m", 1.0, "")), Ok(()));
         assert_eq!(info().check_output(&Output::new().table("t", coded)), Ok(()));
         assert_eq!(info().check_output(&Output::new()), Ok(()));

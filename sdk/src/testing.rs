@@ -216,9 +216,11 @@ mod tests {
             }
             let ids = scan.dictionary("id").unwrap_or_default();
             let codes = (0..ids.len() as u32).collect();
-            Ok(Output::new()
-                .table("counts", Batch::new().with_dict("id", ids, codes).with_s64("rows", counts))
-                .metric("batches", batches as f64, ""))
+            Ok(Output::new().table("counts", Batch::new().with_dict("id", ids, codes).with_s64("rows", counts)).metric(
+                "batches",
+                batches as f64,
+                "",
+            ))
         }
     }
 

@@ -18,13 +18,13 @@ pub mod bindings {
     });
 }
 
-use bindings::exports::kiln::plugin::guest as wit_guest;
-use bindings::kiln::plugin::{data as wit_data, log as wit_log, types as wit};
 use crate::context::{Backend, BatchSource};
 use crate::{
     Batch, Column, ColumnData, Context, Dict, Error, Grant, Level, Output, OutputKind, Plugin, PluginInfo, Strings,
     Value, ValueType,
 };
+use bindings::exports::kiln::plugin::guest as wit_guest;
+use bindings::kiln::plugin::{data as wit_data, log as wit_log, types as wit};
 
 /// The export implementation the macro instantiates for a plugin type.
 pub fn describe<P: Plugin>() -> wit_guest::PluginInfo {
