@@ -72,7 +72,7 @@ impl<'a> Context<'a> {
     pub fn read_all(&mut self, dataset: &str, columns: &[&str]) -> Result<Batch, Error> {
         let mut scan = self.scan(dataset, columns)?;
         let mut all: Option<Vec<Column>> = None;
-        while let Some(batch) = scan.next() {
+        for batch in &mut scan {
             let batch = batch?;
             let joined = match &all {
                 None => batch.into_columns(),

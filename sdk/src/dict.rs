@@ -136,6 +136,52 @@ impl Dict {
     }
 }
 
+/// Something worked out once per code of a scan's dictionary column (a join key's index, a
+/// parsed month), so a plugin does the string work once per distinct value, not once per row.
+///
+/// ```
+/// # use kiln_sdk::{Batch, PerCode};
+/// let batch = Batch::new().with_str("month", ["2024-01", "2024-02", "2024-01"]);
+/// let months = batch.dict("month").unwrap();
+/// let mut parsed = PerCode::new();
+/// let by_code = parsed.update(months, |m| kiln_sdk::month::parse(m)).unwrap();
+/// let rows: Vec<u32> = months.codes().iter().map(|&c| by_code[c as usize]).collect();
+/// assert_eq!(rows[0], rows[2]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct PerCode<T> {
+    values: Vec<T>,
+}
+
+impl<T> Default for PerCode<T> {
+    fn default() -> Self {
+        PerCode { values: Vec::new() }
+    }
+}
+
+impl<T> PerCode<T> {
+    /// Nothing worked out yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Works out `f` for the codes `column`'s dictionary added since the last call and returns
+    /// the value of every code so far, indexed by code. Give it the same scan column each time:
+    /// the codes of another scan mean other strings.
+    pub fn update<E>(&mut self, column: &Dict, mut f: impl FnMut(&str) -> Result<T, E>) -> Result<&[T], E> {
+        let values = column.values();
+        while let Some(value) = values.get(self.values.len()) {
+            self.values.push(f(value)?);
+        }
+        Ok(&self.values)
+    }
+
+    /// The values worked out so far, indexed by code.
+    pub fn values(&self) -> &[T] {
+        &self.values
+    }
+}
+
 /// Refuses a code at or past `len`.
 pub(crate) fn check_codes(codes: &[u32], len: usize) -> Result<(), Error> {
     // One pass for the maximum vectorizes; the row is looked for only when it fails.

@@ -82,7 +82,8 @@
 //! `u32` code per row. [`Batch::dict`] gives a column's codes and the scan's dictionary so far
 //! ([`Dict::values`]); a code means the same string in every batch of the scan, so per-id or
 //! per-category state lives in a `Vec` indexed by code, sized by the dictionary's length, and
-//! [`Scan::dictionary`] gives the whole dictionary once the scan is done. A column that comes
+//! [`Scan::dictionary`] gives the whole dictionary once the scan is done; [`PerCode`] works
+//! something out (a join key's index, a parsed date) once per distinct value. A column that comes
 //! plain (a host past its per-column dictionary bound, or [`testing::TestRun::dictionary_bound`])
 //! is encoded by the SDK into the same dictionary on the first `dict()` call, so `dict()` always
 //! works and codes never change within a scan. [`Batch::str`] reads either form as strings
@@ -135,7 +136,7 @@ mod guest;
 pub use batch::Batch;
 pub use column::{Column, ColumnData, Timestamp};
 pub use context::{Context, Grant, Level};
-pub use dict::{Dict, Dictionary};
+pub use dict::{Dict, Dictionary, PerCode};
 pub use error::Error;
 pub use info::{ColumnSpec, DatasetSpec, OutputKind, OutputSpec, ParamSpec, PluginInfo, ValueType, col};
 pub use output::{Metric, Output, Table};
