@@ -159,10 +159,11 @@ impl Encoder {
     /// `column` as the host would send it: a string column as the values it adds to the
     /// dictionary and its codes, while the dictionary stays within `bound`.
     fn send(&mut self, column: Column, bound: usize) -> Column {
-        let rows = match &column.data {
-            ColumnData::String(rows) => rows.clone(),
+        let Column { name, data, validity } = column;
+        let rows = match data {
+            ColumnData::String(rows) => rows,
             ColumnData::Dict(dict) => dict.to_strings(),
-            _ => return column,
+            data => return Column { name, data, validity },
         };
         if !self.plain {
             let base = self.codes.len() as u32;
@@ -175,11 +176,11 @@ impl Encoder {
                     self.codes.insert(value.to_string(), self.codes.len() as u32);
                 }
                 let codes = rows.iter().map(|r| self.codes[r]).collect();
-                return Column { data: ColumnData::Dict(Dict::delta(base, added, codes)), ..column };
+                return Column { name, data: ColumnData::Dict(Dict::delta(base, added, codes)), validity };
             }
             self.plain = true;
         }
-        Column { data: ColumnData::String(rows), ..column }
+        Column { name, data: ColumnData::String(rows), validity }
     }
 }
 

@@ -213,3 +213,17 @@ fn info_to_wit(info: PluginInfo) -> wit_guest::PluginInfo {
         outputs: info.outputs.into_iter().map(|o| wit_guest::OutputSpec { name: o.name, doc: o.doc }).collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dictionary;
+
+    #[test]
+    fn output_dicts_are_expanded_to_strings() {
+        let table = Batch::new().with_dict("id", ["a", "b"].into_iter().collect::<Dictionary>(), vec![1, 1, 0]);
+        let wit = batch_to_wit(table);
+        let wit::ColumnData::String(strings) = &wit.columns[0].data else { panic!("not strings") };
+        assert_eq!((&strings.offsets[..], &strings.bytes[..]), (&[0, 1, 2, 3][..], &b"bba"[..]));
+    }
+}

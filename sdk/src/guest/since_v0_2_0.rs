@@ -240,3 +240,59 @@ fn kind_to_wit(kind: OutputKind) -> wit_guest::OutputKind {
         OutputKind::Metric => wit_guest::OutputKind::Metric,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Dictionary, col};
+
+    fn strings(values: &[&str]) -> wit::Strings {
+        let (offsets, bytes) = values.iter().collect::<Strings>().into_parts();
+        wit::Strings { offsets, bytes }
+    }
+
+    #[test]
+    fn a_dict_batch_arrives_as_the_values_it_adds() {
+        let batch = wit::Batch {
+            rows: 2,
+            columns: vec![wit::Column {
+                name: "id".into(),
+                data: wit::ColumnData::Dict(wit::Dict { base: 3, values: strings(&["x"]), codes: vec![3, 0] }),
+                validity: None,
+            }],
+        };
+        let batch = batch_from_wit(batch).unwrap();
+        let ColumnData::Dict(dict) = &batch.columns()[0].data else { panic!("not a dict: {batch:?}") };
+        assert_eq!((dict.base, dict.codes()), (3, &[3, 0][..]));
+        assert_eq!(**dict.values(), ["x"]);
+    }
+
+    #[test]
+    fn malformed_dict_values_are_invalid_data() {
+        let values = wit::Strings { offsets: vec![0, 9], bytes: b"x".to_vec() };
+        let batch = wit::Batch {
+            rows: 1,
+            columns: vec![wit::Column {
+                name: "id".into(),
+                data: wit::ColumnData::Dict(wit::Dict { base: 0, values, codes: vec![0] }),
+                validity: None,
+            }],
+        };
+        assert!(matches!(batch_from_wit(batch), Err(Error::InvalidData(_))));
+    }
+
+    #[test]
+    fn output_dicts_cross_whole_and_schemas_are_declared() {
+        let table = Batch::new().with_dict("id", ["a", "b"].into_iter().collect::<Dictionary>(), vec![1, 1, 0]);
+        let wit = batch_to_wit(table);
+        let wit::ColumnData::Dict(dict) = &wit.columns[0].data else { panic!("not a dict") };
+        assert_eq!((dict.base, &dict.codes[..], &dict.values.bytes[..]), (0, &[1, 1, 0][..], &b"ab"[..]));
+
+        let info =
+            PluginInfo::new("p", "0.1.0").table("t", "", &[col("id", ValueType::String).nullable()]).metric("m", "");
+        let outputs = info_to_wit(info).outputs;
+        let wit_guest::OutputKind::Table(columns) = &outputs[0].kind else { panic!("not a table") };
+        assert_eq!((columns[0].name.as_str(), columns[0].nullable), ("id", true));
+        assert!(matches!(outputs[1].kind, wit_guest::OutputKind::Metric));
+    }
+}
