@@ -2,73 +2,28 @@
 
 use std::cell::OnceCell;
 
-use crate::{Error, Strings};
-
-/// A timestamp in nanoseconds since 1970-01-01T00:00:00Z.
-pub type Timestamp = i64;
-
-/// The values of one column, one per row.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ColumnData {
-    /// 64-bit floats.
-    F64(Vec<f64>),
-    /// 64-bit signed integers.
-    S64(Vec<i64>),
-    /// UTF-8 strings, packed in one buffer.
-    String(Strings),
-    /// Booleans.
-    Bool(Vec<bool>),
-    /// Timestamps, nanoseconds since the Unix epoch.
-    Timestamp(Vec<Timestamp>),
-}
-
-impl ColumnData {
-    /// The number of rows held.
-    pub fn len(&self) -> usize {
-        match self {
-            ColumnData::F64(v) => v.len(),
-            ColumnData::S64(v) => v.len(),
-            ColumnData::String(v) => v.len(),
-            ColumnData::Bool(v) => v.len(),
-            ColumnData::Timestamp(v) => v.len(),
-        }
-    }
-
-    /// Whether the column holds no rows.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The type's name as the contract spells it, for error messages.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            ColumnData::F64(_) => "f64",
-            ColumnData::S64(_) => "s64",
-            ColumnData::String(_) => "string",
-            ColumnData::Bool(_) => "bool",
-            ColumnData::Timestamp(_) => "timestamp",
-        }
-    }
-}
-
-/// One named column with optional per-row validity (`false` marks a null).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Column {
-    /// The column's name.
-    pub name: String,
-    /// Its values.
-    pub data: ColumnData,
-    /// `None` when no row is null.
-    pub validity: Option<Vec<bool>>,
-}
+use crate::scan_dictionary::{self, ScanDictionary, Shared};
+use crate::{Column, ColumnData, Dict, Dictionary, Error, StrColumn, Timestamp};
 
 /// Columns of equal length: a slice of a dataset or a result table.
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
     rows: usize,
     columns: Vec<Column>,
-    /// `f64` copies of integer columns, made on first use by [`Batch::f64`].
-    widened: Vec<OnceCell<Vec<f64>>>,
+    /// What is worked out per column on first use, one entry per column.
+    derived: Vec<Derived>,
+}
+
+/// A column's lazily made forms.
+#[derive(Debug, Clone, Default)]
+struct Derived {
+    /// The `f64` copy of an integer column, made by [`Batch::f64`].
+    widened: OnceCell<Vec<f64>>,
+    /// The codes of a plain string column, made by [`Batch::dict`].
+    encoded: OnceCell<Dict>,
+    /// The scan's dictionary of a plain string column, which [`Batch::dict`] encodes into so
+    /// codes hold across the scan; `None` outside a scan.
+    dictionary: Option<Shared>,
 }
 
 impl PartialEq for Batch {
@@ -120,8 +75,8 @@ impl Batch {
                 )));
             }
         }
-        let widened = vec![OnceCell::new(); columns.len()];
-        Ok(Batch { rows, columns, widened })
+        let derived = vec![Derived::default(); columns.len()];
+        Ok(Batch { rows, columns, derived })
     }
 
     /// The number of rows.
@@ -137,6 +92,16 @@ impl Batch {
     /// Consumes the batch, returning its columns.
     pub fn into_columns(self) -> Vec<Column> {
         self.columns
+    }
+
+    /// The columns, to resolve a source's dictionary batches in place (see [`crate::Scan`]).
+    pub(crate) fn columns_mut(&mut self) -> &mut [Column] {
+        &mut self.columns
+    }
+
+    /// Makes column `index`'s [`Batch::dict`] encode into a scan's dictionary.
+    pub(crate) fn link_dictionary(&mut self, index: usize, dictionary: Shared) {
+        self.derived[index].dictionary = Some(dictionary);
     }
 
     /// The column called `name`.
@@ -179,18 +144,44 @@ impl Batch {
         match &self.columns[index].data {
             ColumnData::F64(values) => Ok(values),
             ColumnData::S64(values) => {
-                Ok(self.widened[index].get_or_init(|| values.iter().map(|v| *v as f64).collect()))
+                Ok(self.derived[index].widened.get_or_init(|| values.iter().map(|v| *v as f64).collect()))
             }
             other => Err(Error::invalid_data(format!("column `{column}` is {}, not f64", other.type_name()))),
         }
     }
+
+    /// The strings of a `string` column, packed or dictionary-encoded: `column[i]` is a
+    /// `&str`, read in place with no allocation per row.
+    pub fn str(&self, column: &str) -> Result<StrColumn<'_>, Error> {
+        let data = &self.column(column)?.data;
+        data.strs().ok_or_else(|| Error::invalid_data(format!("column `{column}` is {}, not string", data.type_name())))
+    }
+
+    /// A `string` column as `u32` codes and its dictionary (`codes()[i]` indexes `values()`).
+    ///
+    /// In a scan a code means the same string in every batch, and the dictionary holds every
+    /// value seen so far, so a plugin keeps per-code state in a `Vec` sized by
+    /// `values().len()` instead of hashing strings. Columns the host sends dictionary-encoded
+    /// cost nothing here; plain ones (an older host, a column with too many distinct values
+    /// for the host to encode) are encoded into the same scan dictionary on first call.
+    pub fn dict(&self, column: &str) -> Result<&Dict, Error> {
+        let index = self.index(column)?;
+        match &self.columns[index].data {
+            ColumnData::Dict(dict) => Ok(dict),
+            ColumnData::String(rows) => {
+                let derived = &self.derived[index];
+                Ok(derived.encoded.get_or_init(|| match &derived.dictionary {
+                    Some(shared) => ScanDictionary::lock(shared).encode(rows),
+                    None => scan_dictionary::encode_alone(rows),
+                }))
+            }
+            other => Err(Error::invalid_data(format!("column `{column}` is {}, not string", other.type_name()))),
+        }
+    }
+
     typed_getter!(
         /// The values of an `s64` column.
         s64, S64, [i64]
-    );
-    typed_getter!(
-        /// The values of a `string` column: `&column[i]` is a `&str`, with no allocation per row.
-        str, String, Strings
     );
     typed_getter!(
         /// The values of a `bool` column.
@@ -244,6 +235,18 @@ impl Batch {
         self.with(name, ColumnData::String(values.into_iter().collect()))
     }
 
+    /// Appends a `string` column as codes into `values`: each distinct string is stored once,
+    /// so an output that repeats ids row after row neither copies nor sends them per row.
+    /// `values` may be a scan's [`Dict::values`] (shared, not copied). Panics on a code past
+    /// `values`, like [`Batch::with`] on a length: the code building an output controls both.
+    pub fn with_dict(self, name: impl Into<String>, values: impl Into<Dictionary>, codes: Vec<u32>) -> Self {
+        let name = name.into();
+        match Dict::new(values, codes) {
+            Ok(dict) => self.with(name, ColumnData::Dict(dict)),
+            Err(e) => panic!("column `{name}`: {e}"),
+        }
+    }
+
     /// Appends a `bool` column.
     pub fn with_bool(self, name: impl Into<String>, values: Vec<bool>) -> Self {
         self.with(name, ColumnData::Bool(values))
@@ -261,7 +264,7 @@ impl Batch {
         }
         assert_eq!(data.len(), self.rows, "column `{name}` has {} rows but the batch has {}", data.len(), self.rows);
         self.columns.push(Column { name, data, validity });
-        self.widened.push(OnceCell::new());
+        self.derived.push(Derived::default());
     }
 
     /// Keeps only `names`, in that order; every name must exist.
@@ -283,12 +286,13 @@ impl Batch {
                     ColumnData::String(v) => ColumnData::String(v.slice(start, end)),
                     ColumnData::Bool(v) => ColumnData::Bool(v[start..end].to_vec()),
                     ColumnData::Timestamp(v) => ColumnData::Timestamp(v[start..end].to_vec()),
+                    ColumnData::Dict(v) => ColumnData::Dict(v.slice(start, end)),
                 },
                 validity: c.validity.as_ref().map(|v| v[start..end].to_vec()),
             })
             .collect();
-        let widened = vec![OnceCell::new(); self.columns.len()];
-        Batch { rows: end - start, columns, widened }
+        let derived = vec![Derived::default(); self.columns.len()];
+        Batch { rows: end - start, columns, derived }
     }
 }
 
@@ -303,6 +307,8 @@ mod tests {
         let err = batch.s64("x").unwrap_err();
         assert!(err.to_string().contains("is f64, not s64"), "{err}");
         assert!(Batch::new().with_str("s", vec!["a"]).f64("s").is_err());
+        assert!(batch.dict("x").is_err());
+        assert!(batch.str("x").is_err());
     }
 
     #[test]
@@ -326,5 +332,24 @@ mod tests {
         let batch = Batch::new().with_nullable("x", vec![Some(1.0), None], ColumnData::F64);
         assert!(batch.is_valid("x", 0).unwrap());
         assert!(!batch.is_valid("x", 1).unwrap());
+    }
+
+    #[test]
+    fn string_and_dict_columns_read_alike() {
+        let batch = Batch::new().with_str("plain", ["b", "a", "b"]).with_dict(
+            "coded",
+            ["a", "b"].into_iter().collect::<Dictionary>(),
+            vec![1, 0, 1],
+        );
+        assert_eq!(batch.str("plain").unwrap(), batch.str("coded").unwrap());
+        assert_eq!(batch.dict("plain").unwrap().codes(), &[0, 1, 0]);
+        assert_eq!(batch.dict("coded").unwrap().codes(), &[1, 0, 1]);
+        assert_eq!(batch.column("plain").unwrap().data, batch.column("coded").unwrap().data);
+    }
+
+    #[test]
+    #[should_panic(expected = "past a dictionary")]
+    fn an_output_code_past_its_dictionary_panics() {
+        let _ = Batch::new().with_dict("x", ["a"].into_iter().collect::<Dictionary>(), vec![1]);
     }
 }

@@ -1,6 +1,6 @@
 //! The run's view of the host: granted data and the log.
 
-use crate::{Batch, Error, ValueType};
+use crate::{Batch, Column, ColumnData, Dictionary, Error, Scan, ValueType};
 
 /// A dataset granted to this run, with its granted columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,27 +64,39 @@ impl<'a> Context<'a> {
     /// Under the host, asking for data that was not granted ends the run.
     pub fn scan(&mut self, dataset: &str, columns: &[&str]) -> Result<Scan<'_>, Error> {
         let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-        Ok(Scan { source: self.backend.open(dataset, &columns)? })
+        Ok(Scan::new(self.backend.open(dataset, &columns)?))
     }
 
-    /// Reads the whole of `dataset` (the chosen columns) into one batch.
+    /// Reads the whole of `dataset` (the chosen columns) into one batch. A string column
+    /// dictionary-encoded in any batch comes out as one dictionary column with the scan's codes.
     pub fn read_all(&mut self, dataset: &str, columns: &[&str]) -> Result<Batch, Error> {
-        let mut all: Option<Vec<crate::Column>> = None;
-        for batch in self.scan(dataset, columns)? {
+        let mut scan = self.scan(dataset, columns)?;
+        let mut all: Option<Vec<Column>> = None;
+        for batch in &mut scan {
             let batch = batch?;
+            let joined = match &all {
+                None => batch.into_columns(),
+                Some(all) => join_forms(all, batch)?,
+            };
+            let columns = joined.into_iter().map(codes_alone);
             match &mut all {
-                None => all = Some(batch.into_columns()),
+                None => all = Some(columns.collect()),
                 Some(all) => {
-                    for (into, from) in all.iter_mut().zip(batch.into_columns()) {
+                    for (into, from) in all.iter_mut().zip(columns) {
                         append(into, from)?;
                     }
                 }
             }
         }
-        match all {
-            Some(columns) => Batch::from_columns(columns),
-            None => Ok(Batch::new()),
+        let Some(mut columns) = all else { return Ok(Batch::new()) };
+        // Dictionary columns were gathered as codes alone, so that no batch kept a handle on
+        // the dictionary while the scan grew it (which would copy it); they get the whole one now.
+        for column in &mut columns {
+            if let ColumnData::Dict(dict) = &mut column.data {
+                dict.values = scan.dictionary(&column.name).unwrap_or_default();
+            }
         }
+        Batch::from_columns(columns)
     }
 
     /// Writes a line to the run's log.
@@ -103,8 +115,42 @@ impl<'a> Context<'a> {
     }
 }
 
-fn append(into: &mut crate::Column, from: crate::Column) -> Result<(), Error> {
-    use crate::ColumnData::*;
+/// `batch`'s columns in the forms `all` holds them in: a column that came dictionary-encoded
+/// before and plain now (the host's bound passed mid-scan) as its codes in the scan's
+/// dictionary, and the reverse (which no host does) as strings.
+fn join_forms(all: &[Column], batch: Batch) -> Result<Vec<Column>, Error> {
+    let mut recoded = Vec::new();
+    for (into, from) in all.iter().zip(batch.columns()) {
+        recoded.push(match (&into.data, &from.data) {
+            (ColumnData::Dict(_), ColumnData::String(_)) => Some(batch.dict(&from.name)?.codes.clone()),
+            _ => None,
+        });
+    }
+    let mut columns = batch.into_columns();
+    for (column, codes) in columns.iter_mut().zip(recoded) {
+        if let Some(codes) = codes {
+            column.data = ColumnData::Dict(crate::Dict { base: 0, values: Dictionary::default(), codes });
+        }
+    }
+    for (into, column) in all.iter().zip(&mut columns) {
+        if let (ColumnData::String(_), ColumnData::Dict(dict)) = (&into.data, &column.data) {
+            column.data = ColumnData::String(dict.to_strings());
+        }
+    }
+    Ok(columns)
+}
+
+/// A dictionary column without its handle on the scan's dictionary, so the scan grows that
+/// dictionary in place rather than copying it for the batch still holding it.
+fn codes_alone(mut column: Column) -> Column {
+    if let ColumnData::Dict(dict) = &mut column.data {
+        dict.values = Dictionary::default();
+    }
+    column
+}
+
+fn append(into: &mut Column, from: Column) -> Result<(), Error> {
+    use ColumnData::*;
     let before = into.data.len();
     let added = from.data.len();
     match (&mut into.data, from.data) {
@@ -113,6 +159,7 @@ fn append(into: &mut crate::Column, from: crate::Column) -> Result<(), Error> {
         (String(a), String(b)) => a.extend_from(&b),
         (Bool(a), Bool(b)) => a.extend(b),
         (Timestamp(a), Timestamp(b)) => a.extend(b),
+        (Dict(a), Dict(b)) => a.codes.extend(b.codes),
         _ => return Err(Error::invalid_data(format!("column `{}` changed type between batches", into.name))),
     }
     match (&mut into.validity, from.validity) {
@@ -126,17 +173,4 @@ fn append(into: &mut crate::Column, from: crate::Column) -> Result<(), Error> {
         (Some(a), Some(b)) => a.extend(b),
     }
     Ok(())
-}
-
-/// An iterator over the batches of one dataset.
-pub struct Scan<'a> {
-    source: Box<dyn BatchSource + 'a>,
-}
-
-impl Iterator for Scan<'_> {
-    type Item = Result<Batch, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.source.next_batch().transpose()
-    }
 }

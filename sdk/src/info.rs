@@ -17,6 +17,19 @@ pub enum ValueType {
     Timestamp,
 }
 
+impl ValueType {
+    /// The type's name as the contract spells it, for error messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueType::F64 => "f64",
+            ValueType::S64 => "s64",
+            ValueType::String => "string",
+            ValueType::Bool => "bool",
+            ValueType::Timestamp => "timestamp",
+        }
+    }
+}
+
 /// A parameter the plugin accepts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamSpec {
@@ -41,13 +54,58 @@ pub struct DatasetSpec {
     pub doc: String,
 }
 
-/// A table or metric the plugin produces.
+/// A column of a declared output table; make one with [`col`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnSpec {
+    /// The column's name.
+    pub name: String,
+    /// Its values' type (a dictionary column's is [`ValueType::String`]).
+    pub ty: ValueType,
+    /// Whether it may hold nulls.
+    pub nullable: bool,
+    /// What it holds.
+    pub doc: String,
+}
+
+/// A declared output table's column called `name`, of type `ty`, without nulls; chain
+/// [`ColumnSpec::nullable`] and [`ColumnSpec::doc`] to say more.
+pub fn col(name: impl Into<String>, ty: ValueType) -> ColumnSpec {
+    ColumnSpec { name: name.into(), ty, nullable: false, doc: String::new() }
+}
+
+impl ColumnSpec {
+    /// Lets the column hold nulls.
+    pub fn nullable(mut self) -> Self {
+        self.nullable = true;
+        self
+    }
+
+    /// Says what the column holds.
+    pub fn doc(mut self, doc: impl Into<String>) -> Self {
+        self.doc = doc.into();
+        self
+    }
+}
+
+/// What a declared output is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputKind {
+    /// A table with exactly these columns, in this order.
+    Table(Vec<ColumnSpec>),
+    /// A named scalar.
+    Metric,
+}
+
+/// A table or metric the plugin produces. A run may leave out a declared output, but may not
+/// return one that is not declared, or a table whose columns differ from its declaration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputSpec {
     /// Its name.
     pub name: String,
     /// What it holds.
     pub doc: String,
+    /// A table and its columns, or a metric.
+    pub kind: OutputKind,
 }
 
 /// What `describe()` returns: everything the host and registry know about a plugin before a run.
@@ -102,9 +160,27 @@ impl PluginInfo {
         self
     }
 
-    /// Declares an output table or metric.
-    pub fn output(mut self, name: impl Into<String>, doc: impl Into<String>) -> Self {
-        self.outputs.push(OutputSpec { name: name.into(), doc: doc.into() });
+    /// Declares an output table and its columns, in order: the host refuses a run whose
+    /// table of this name has other columns, other types, or nulls in a column not
+    /// [`ColumnSpec::nullable`].
+    ///
+    /// ```
+    /// use kiln_sdk::{col, PluginInfo, ValueType};
+    /// let info = PluginInfo::new("p", "0.1.0").table(
+    ///     "by_enterprise",
+    ///     "Total kWh per enterprise.",
+    ///     &[col("enterprise_id", ValueType::String), col("kwh", ValueType::F64).nullable()],
+    /// );
+    /// # assert_eq!(info.outputs.len(), 1);
+    /// ```
+    pub fn table(mut self, name: impl Into<String>, doc: impl Into<String>, columns: &[ColumnSpec]) -> Self {
+        self.outputs.push(OutputSpec { name: name.into(), doc: doc.into(), kind: OutputKind::Table(columns.to_vec()) });
+        self
+    }
+
+    /// Declares an output metric (a named scalar).
+    pub fn metric(mut self, name: impl Into<String>, doc: impl Into<String>) -> Self {
+        self.outputs.push(OutputSpec { name: name.into(), doc: doc.into(), kind: OutputKind::Metric });
         self
     }
 }

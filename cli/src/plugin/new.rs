@@ -104,9 +104,7 @@ strip = "debuginfo"
 
 const LIB_RS: &str = r#"//! {name}: total electricity per enterprise, from the monthly indicators.
 
-use std::collections::BTreeMap;
-
-use kiln_sdk::{Batch, Context, Error, Output, Plugin, PluginInfo};
+use kiln_sdk::{Batch, Context, Error, Output, Plugin, PluginInfo, ValueType, col};
 use serde::Deserialize;
 
 /// The plugin.
@@ -127,28 +125,43 @@ impl Plugin for {Type} {
             .description("Total electricity use per enterprise.")
             .param("min_kwh", 0.0, "Leave out enterprises below this total.")
             .dataset("monthly_indicators", &["enterprise_id", "electricity_kwh"], "Monthly reports.")
-            .output("by_enterprise", "enterprise_id and total kWh, largest first.")
-            .output("total_kwh", "Sum over the enterprises kept.")
+            .table(
+                "by_enterprise",
+                "Total kWh per enterprise, largest first.",
+                &[col("enterprise_id", ValueType::String), col("kwh", ValueType::F64).doc("kWh")],
+            )
+            .metric("total_kwh", "Sum over the enterprises kept.")
     }
 
     fn run(ctx: &mut Context, params: Params) -> Result<Output, Error> {
-        let mut totals = BTreeMap::<String, f64>::new();
-        for batch in ctx.scan("monthly_indicators", &["enterprise_id", "electricity_kwh"])? {
+        // Totals by the enterprise_id column's dictionary code: a code means the same id in
+        // every batch of the scan, so no id is hashed or copied per row.
+        let mut totals: Vec<f64> = Vec::new();
+        let mut scan = ctx.scan("monthly_indicators", &["enterprise_id", "electricity_kwh"])?;
+        for batch in &mut scan {
             let batch = batch?;
+            let ids = batch.dict("enterprise_id")?;
             let kwh = batch.f64("electricity_kwh")?;
-            for (row, id) in batch.str("enterprise_id")?.iter().enumerate() {
+            totals.resize(ids.values().len(), 0.0);
+            for (row, &id) in ids.codes().iter().enumerate() {
                 if batch.is_valid("electricity_kwh", row)? {
-                    *totals.entry(id.to_string()).or_default() += kwh[row];
+                    totals[id as usize] += kwh[row];
                 }
             }
         }
-        let mut kept: Vec<(String, f64)> = totals.into_iter().filter(|(_, kwh)| *kwh >= params.min_kwh).collect();
-        kept.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let ids = scan.dictionary("enterprise_id").unwrap_or_default();
+        drop(scan);
+        let mut kept: Vec<u32> = (0..totals.len() as u32).filter(|&e| totals[e as usize] >= params.min_kwh).collect();
+        let (total_of, id_of) = (|e: u32| totals[e as usize], |e: u32| &ids[e as usize]);
+        kept.sort_by(|&a, &b| total_of(b).total_cmp(&total_of(a)).then_with(|| id_of(a).cmp(id_of(b))));
         ctx.info(format!("{} enterprises kept", kept.len()));
-        let total: f64 = kept.iter().map(|(_, kwh)| kwh).sum();
-        let (ids, kwh): (Vec<String>, Vec<f64>) = kept.into_iter().unzip();
+        let kwh: Vec<f64> = kept.iter().map(|&e| total_of(e)).collect();
+        let total: f64 = kwh.iter().sum();
         Ok(Output::new()
-            .table("by_enterprise", Batch::new().with_str("enterprise_id", ids).with_f64("kwh", kwh))
+            .table(
+                "by_enterprise",
+                Batch::new().with_str("enterprise_id", kept.iter().map(|&e| id_of(e))).with_f64("kwh", kwh),
+            )
             .metric("total_kwh", total, "kWh"))
     }
 }

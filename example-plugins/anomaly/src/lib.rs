@@ -37,11 +37,10 @@
 //!
 //! - table `anomalies`, sorted by `enterprise_id`, `month`, `indicator`: `enterprise_id` string,
 //!   `month` string, `indicator` string, `value` f64, `median` f64, `mad` f64, `robust_z` f64.
-//! - metric `anomalies`: rows of the table.
+//! - metric `anomaly_count`: rows of the table.
 //! - metric `series`: enterprise-indicator series with at least one value.
 
-use kiln_sdk::{Batch, Context, Error, Output, Plugin, PluginInfo};
-use rustc_hash::FxHashMap;
+use kiln_sdk::{Batch, Context, Dictionary, Error, Output, PerCode, Plugin, PluginInfo, Strings, ValueType, col};
 use serde::Deserialize;
 
 pub mod compute;
@@ -93,13 +92,21 @@ impl Plugin for Anomaly {
                 &columns,
                 "Monthly indicators; only enterprise_id, month and the chosen indicators are read.",
             )
-            // The table and the metric share the name `anomalies`, declared once.
-            .output(
+            .table(
                 "anomalies",
-                "Table enterprise_id, month, indicator, value, median, mad, robust_z by enterprise_id, month, \
-                 indicator; and a metric, its row count.",
+                "Values whose |robust z| exceeds the threshold; by enterprise_id, month, indicator.",
+                &[
+                    col("enterprise_id", ValueType::String),
+                    col("month", ValueType::String).doc("YYYY-MM"),
+                    col("indicator", ValueType::String),
+                    col("value", ValueType::F64),
+                    col("median", ValueType::F64).doc("of the enterprise's series of the indicator"),
+                    col("mad", ValueType::F64).doc("median absolute deviation of that series"),
+                    col("robust_z", ValueType::F64),
+                ],
             )
-            .output("series", "Enterprise-indicator series screened.")
+            .metric("anomaly_count", "Rows of `anomalies`.")
+            .metric("series", "Enterprise-indicator series screened.")
     }
 
     fn run(ctx: &mut Context, params: Params) -> Result<Output, Error> {
@@ -127,7 +134,7 @@ impl Plugin for Anomaly {
         ctx.info(format!("{} anomalies in {series} series", found.len()));
 
         let table = Batch::new()
-            .with_str("enterprise_id", found.iter().map(|(_, a)| enterprise_ids[a.point.enterprise as usize].as_str()))
+            .with_str("enterprise_id", found.iter().map(|(_, a)| &enterprise_ids[a.point.enterprise as usize]))
             .with_str("month", found.iter().map(|(_, a)| kiln_sdk::month::format(a.point.month)))
             .with_str("indicator", found.iter().map(|&(i, _)| indicators[i]))
             .with_f64("value", found.iter().map(|(_, a)| a.point.value).collect())
@@ -135,7 +142,7 @@ impl Plugin for Anomaly {
             .with_f64("mad", found.iter().map(|(_, a)| a.mad).collect())
             .with_f64("robust_z", found.iter().map(|(_, a)| a.robust_z).collect());
         let output = Output::new().table("anomalies", table);
-        Ok(output.metric("anomalies", found.len() as f64, "").metric("series", series as f64, ""))
+        Ok(output.metric("anomaly_count", found.len() as f64, "").metric("series", series as f64, ""))
     }
 }
 
@@ -162,40 +169,34 @@ pub fn parse_indicators(list: &str) -> Result<Vec<&'static str>, Error> {
     Ok(chosen)
 }
 
-/// Streams `monthly_indicators` into one list of points per indicator, enterprises interned.
-/// Returns enterprise_id by enterprise index and the points by indicator index.
-fn read_points(ctx: &mut Context, indicators: &[&str]) -> Result<(Vec<String>, Vec<Vec<Point>>), Error> {
+/// Streams `monthly_indicators` into one list of points per indicator. Enterprises are
+/// numbered by their codes in the scan's dictionary of `enterprise_id`, returned with the points
+/// by indicator index.
+fn read_points(ctx: &mut Context, indicators: &[&str]) -> Result<(Dictionary, Vec<Vec<Point>>), Error> {
     let mut columns = KEY_COLUMNS.to_vec();
     columns.extend_from_slice(indicators);
-    let mut enterprise_index: FxHashMap<String, u32> = FxHashMap::default();
-    let mut enterprise_ids: Vec<String> = Vec::new();
     let mut points = vec![Vec::new(); indicators.len()];
     let mut keys: Vec<Option<(u32, u32)>> = Vec::new();
     let mut skipped_rows = 0_usize;
+    // Parsed once per distinct month, not once per row.
+    let mut month_of: PerCode<Result<u32, Error>> = PerCode::new();
 
-    for batch in ctx.scan(MONTHLY, &columns)? {
+    let mut scan = ctx.scan(MONTHLY, &columns)?;
+    for batch in &mut scan {
         let batch = batch?;
         let usable = batch.rows_without_nulls(&KEY_COLUMNS)?;
-        let ids = batch.str("enterprise_id")?;
-        let months = batch.str("month")?;
+        let ids = batch.dict("enterprise_id")?.codes();
+        let months = batch.dict("month")?;
+        let month_by_code = month_of.update(months, |month| Ok::<_, Error>(kiln_sdk::month::parse(month)))?;
         // Each row's (enterprise, month), or None when either is null; shared by the indicators.
         keys.clear();
-        for (row, (id, month)) in ids.iter().zip(months).enumerate() {
+        for (row, (&enterprise, &month)) in ids.iter().zip(months.codes()).enumerate() {
             if !usable.as_ref().is_none_or(|u| u[row]) {
                 skipped_rows += 1;
                 keys.push(None);
                 continue;
             }
-            let enterprise = match enterprise_index.get(id) {
-                Some(&e) => e,
-                None => {
-                    let e = enterprise_ids.len() as u32;
-                    enterprise_index.insert(id.to_string(), e);
-                    enterprise_ids.push(id.to_string());
-                    e
-                }
-            };
-            keys.push(Some((enterprise, kiln_sdk::month::parse(month)?)));
+            keys.push(Some((enterprise, month_by_code[month as usize].clone()?)));
         }
 
         for (name, points) in indicators.iter().zip(&mut points) {
@@ -212,6 +213,8 @@ fn read_points(ctx: &mut Context, indicators: &[&str]) -> Result<(Vec<String>, V
             }
         }
     }
+    let enterprise_ids = scan.dictionary("enterprise_id").unwrap_or_default();
+    drop(scan);
     if skipped_rows > 0 {
         ctx.info(format!("{skipped_rows} rows without enterprise_id or month skipped"));
     }
@@ -219,7 +222,7 @@ fn read_points(ctx: &mut Context, indicators: &[&str]) -> Result<(Vec<String>, V
 }
 
 /// Each index's position when the ids are sorted.
-fn ranks(ids: &[String]) -> Vec<u32> {
+fn ranks(ids: &Strings) -> Vec<u32> {
     let mut order: Vec<u32> = (0..ids.len() as u32).collect();
     order.sort_unstable_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]));
     let mut rank = vec![0; ids.len()];

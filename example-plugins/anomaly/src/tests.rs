@@ -67,7 +67,7 @@ fn flags_a_month_far_from_the_enterprise_median() {
     assert_eq!(table.f64("median").unwrap(), &[10.0]);
     assert_eq!(table.f64("mad").unwrap(), &[1.0]);
     assert_close(table.f64("robust_z").unwrap(), &[26.98]);
-    assert_eq!(output.get_metric("anomalies").unwrap(), 1.0);
+    assert_eq!(output.get_metric("anomaly_count").unwrap(), 1.0);
     // Three default indicators for one enterprise.
     assert_eq!(output.get_metric("series").unwrap(), 3.0);
 }
@@ -144,7 +144,7 @@ fn sorts_by_enterprise_month_and_indicator() {
         strings(table, "indicator"),
         ["electricity_kwh", "output_value", "electricity_kwh", "output_value", "electricity_kwh", "output_value"]
     );
-    assert_eq!(output.get_metric("anomalies").unwrap(), 6.0);
+    assert_eq!(output.get_metric("anomaly_count").unwrap(), 6.0);
 }
 
 #[test]
@@ -261,7 +261,7 @@ fn refuses_a_negative_threshold_and_malformed_months() {
 fn empty_data_gives_an_empty_table() {
     let output = run(&[]).run::<Anomaly>().unwrap();
     assert_eq!(output.get_table("anomalies").unwrap().num_rows(), 0);
-    assert_eq!(output.get_metric("anomalies").unwrap(), 0.0);
+    assert_eq!(output.get_metric("anomaly_count").unwrap(), 0.0);
     assert_eq!(output.get_metric("series").unwrap(), 0.0);
 }
 
@@ -295,13 +295,17 @@ fn generated(reverse: bool) -> Vec<Row> {
 }
 
 #[test]
-fn same_result_for_any_batch_size_and_row_order() {
+fn same_result_for_any_batch_size_row_order_or_string_encoding() {
     let rows = generated(false);
     let all = "output_value,energy_tce,electricity_kwh,water_m3,employees";
     let whole: Output = run(&rows).param("indicators", all).run::<Anomaly>().unwrap();
-    assert!(whole.get_metric("anomalies").unwrap() > 10.0);
+    assert!(whole.get_metric("anomaly_count").unwrap() > 10.0);
     assert_eq!(whole.get_metric("series").unwrap(), 200.0);
     assert_eq!(whole, run(&rows).param("indicators", all).batch_rows(3).run::<Anomaly>().unwrap());
     let reversed = generated(true);
     assert_eq!(whole, run(&reversed).param("indicators", all).batch_rows(7).run::<Anomaly>().unwrap());
+    // Strings sent plain (a 0.1.0 host), or plain once a scan's dictionary passes 5 values.
+    assert_eq!(whole, run(&rows).param("indicators", all).dictionary_bound(0).run::<Anomaly>().unwrap());
+    let mixed = run(&rows).param("indicators", all).batch_rows(3).dictionary_bound(5).run::<Anomaly>().unwrap();
+    assert_eq!(whole, mixed);
 }

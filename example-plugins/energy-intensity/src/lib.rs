@@ -43,7 +43,7 @@
 //! - metric `flagged_rows`: rows of `intensity` with `flagged` true.
 //! - metric `enterprises`: distinct enterprises in `intensity`.
 
-use kiln_sdk::{Batch, ColumnData, Context, Error, Output, Plugin, PluginInfo};
+use kiln_sdk::{Batch, ColumnData, Context, Dictionary, Error, Output, PerCode, Plugin, PluginInfo, ValueType, col};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
@@ -83,18 +83,31 @@ impl Plugin for EnergyIntensity {
             .param("top", 20_i64, "How many enterprises the `worst` table lists.")
             .dataset(ENTERPRISES, &ENTERPRISE_COLUMNS, "Each enterprise's industry, its peer group.")
             .dataset(MONTHLY, &MONTHLY_COLUMNS, "Monthly output value and energy use.")
-            .output(
+            .table(
                 "intensity",
-                "enterprise_id, month, industry_code, intensity, industry_median, ratio_to_median, flagged; \
-                 by enterprise_id, month.",
+                "Each usable enterprise-month against its industry's median; by enterprise_id, month.",
+                &[
+                    col("enterprise_id", ValueType::String),
+                    col("month", ValueType::String).doc("YYYY-MM"),
+                    col("industry_code", ValueType::String),
+                    col("intensity", ValueType::F64).doc("tce per 10k CNY"),
+                    col("industry_median", ValueType::F64),
+                    col("ratio_to_median", ValueType::F64).nullable().doc("null when the median is 0"),
+                    col("flagged", ValueType::Bool),
+                ],
             )
-            .output(
+            .table(
                 "worst",
-                "enterprise_id, industry_code, mean_ratio, flagged_months: the `top` enterprises by mean \
-                 ratio to their industry median.",
+                "The `top` enterprises by mean ratio to their industry median, highest first.",
+                &[
+                    col("enterprise_id", ValueType::String),
+                    col("industry_code", ValueType::String),
+                    col("mean_ratio", ValueType::F64),
+                    col("flagged_months", ValueType::S64),
+                ],
             )
-            .output("flagged_rows", "Enterprise-months above ratio × their industry median.")
-            .output("enterprises", "Enterprises with at least one usable month.")
+            .metric("flagged_rows", "Enterprise-months above ratio × their industry median.")
+            .metric("enterprises", "Enterprises with at least one usable month.")
     }
 
     fn run(ctx: &mut Context, params: Params) -> Result<Output, Error> {
@@ -128,36 +141,41 @@ impl Plugin for EnergyIntensity {
             standings.len()
         ));
 
-        let industry_of =
-            |enterprise: u32| directory.industries[directory.industry[enterprise as usize] as usize].clone();
-        let id_of = |enterprise: u32| directory.ids[enterprise as usize].clone();
+        let industry_of = |enterprise: u32| directory.industry[enterprise as usize];
+        let id_of = |enterprise: u32| &directory.ids[enterprise as usize];
 
+        // The id, month and industry columns repeat a few values row after row: they go out as
+        // codes into dictionaries of those values (the enterprise and industry indices already
+        // are such codes, and a month's is its offset from the first).
+        let (first_month, months) = compute::month_span(&observations);
+        let month_names: Dictionary = (first_month..first_month + months as u32).map(kiln_sdk::month::format).collect();
         let n = observations.len();
-        let (mut ids, mut months, mut industries) =
+        let (mut ids, mut month_codes, mut industries) =
             (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
         let (mut intensity, mut median, mut ratio_to_median, mut flagged) =
             (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
         for (o, a) in observations.iter().zip(&assessments) {
-            ids.push(id_of(o.enterprise));
-            months.push(kiln_sdk::month::format(o.month));
-            industries.push(industry_of(o.enterprise));
+            ids.push(o.enterprise);
+            month_codes.push(o.month - first_month);
+            industries.push(o.industry);
             intensity.push(o.intensity);
             median.push(a.industry_median);
             ratio_to_median.push(a.ratio_to_median);
             flagged.push(a.flagged);
         }
         let intensity_table = Batch::new()
-            .with_str("enterprise_id", ids)
-            .with_str("month", months)
-            .with_str("industry_code", industries)
+            .with_dict("enterprise_id", directory.ids.clone(), ids)
+            .with_dict("month", month_names, month_codes)
+            .with_dict("industry_code", directory.industries.clone(), industries)
             .with_f64("intensity", intensity)
             .with_f64("industry_median", median)
             .with_nullable("ratio_to_median", ratio_to_median, ColumnData::F64)
             .with_bool("flagged", flagged);
 
+        // A few rows: plain strings, not the whole dictionaries.
         let worst_table = Batch::new()
             .with_str("enterprise_id", worst.iter().map(|s| id_of(s.enterprise)))
-            .with_str("industry_code", worst.iter().map(|s| industry_of(s.enterprise)))
+            .with_str("industry_code", worst.iter().map(|s| &directory.industries[industry_of(s.enterprise) as usize]))
             .with_f64("mean_ratio", worst.iter().map(|s| s.mean_ratio.unwrap_or(f64::NAN)).collect())
             .with_s64("flagged_months", worst.iter().map(|s| s.flagged_months).collect());
 
@@ -176,52 +194,50 @@ struct Directory {
     /// enterprise_id → enterprise index.
     index: FxHashMap<String, u32>,
     /// enterprise_id by index, sorted, so index order is id order.
-    ids: Vec<String>,
+    ids: Dictionary,
     /// Industry index by enterprise index.
     industry: Vec<u32>,
-    /// industry_code by industry index.
-    industries: Vec<String>,
+    /// industry_code by industry index: the scan's dictionary of the column.
+    industries: Dictionary,
 }
 
 impl Directory {
     /// Reads `enterprises`, leaving out rows without an id or industry; refuses duplicate ids.
     fn read(ctx: &mut Context) -> Result<Self, Error> {
-        let mut industry_index: FxHashMap<String, u32> = FxHashMap::default();
-        let mut industries = Vec::new();
-        let mut rows: Vec<(String, u32)> = Vec::new();
+        // (enterprise_id code, industry_code code) per usable row; codes of the scan's dictionaries.
+        let mut rows: Vec<(u32, u32)> = Vec::new();
         let mut incomplete = 0_usize;
-        for batch in ctx.scan(ENTERPRISES, &ENTERPRISE_COLUMNS)? {
+        let mut scan = ctx.scan(ENTERPRISES, &ENTERPRISE_COLUMNS)?;
+        for batch in &mut scan {
             let batch = batch?;
             let usable = batch.rows_without_nulls(&ENTERPRISE_COLUMNS)?;
-            let ids = batch.str("enterprise_id")?;
-            let codes = batch.str("industry_code")?;
-            for (row, (id, code)) in ids.iter().zip(codes).enumerate() {
-                if !usable.as_ref().is_none_or(|u| u[row]) {
+            let ids = batch.dict("enterprise_id")?.codes();
+            let codes = batch.dict("industry_code")?.codes();
+            for (row, (&id, &code)) in ids.iter().zip(codes).enumerate() {
+                if usable.as_ref().is_none_or(|u| u[row]) {
+                    rows.push((id, code));
+                } else {
                     incomplete += 1;
-                    continue;
                 }
-                let industry = match industry_index.get(code) {
-                    Some(&i) => i,
-                    None => {
-                        let i = industries.len() as u32;
-                        industry_index.insert(code.to_string(), i);
-                        industries.push(code.to_string());
-                        i
-                    }
-                };
-                rows.push((id.to_string(), industry));
             }
         }
+        let id_names = scan.dictionary("enterprise_id").unwrap_or_default();
+        let industries = scan.dictionary("industry_code").unwrap_or_default();
+        drop(scan);
         if incomplete > 0 {
             ctx.warn(format!("{incomplete} enterprises without enterprise_id or industry_code left out"));
         }
 
-        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        if let Some(pair) = rows.windows(2).find(|pair| pair[0].0 == pair[1].0) {
-            return Err(Error::invalid_data(format!("enterprise `{}` appears twice in `{ENTERPRISES}`", pair[0].0)));
+        rows.sort_unstable_by(|a, b| id_names[a.0 as usize].cmp(&id_names[b.0 as usize]));
+        if let Some(pair) = rows.windows(2).find(|pair| id_names[pair[0].0 as usize] == id_names[pair[1].0 as usize]) {
+            return Err(Error::invalid_data(format!(
+                "enterprise `{}` appears twice in `{ENTERPRISES}`",
+                &id_names[pair[0].0 as usize]
+            )));
         }
-        let index = rows.iter().enumerate().map(|(i, (id, _))| (id.clone(), i as u32)).collect();
-        let (ids, industry) = rows.into_iter().unzip();
+        let ids: Dictionary = rows.iter().map(|&(id, _)| &id_names[id as usize]).collect();
+        let index = ids.iter().enumerate().map(|(i, id)| (id.to_string(), i as u32)).collect();
+        let industry = rows.iter().map(|&(_, code)| code).collect();
         Ok(Directory { index, ids, industry, industries })
     }
 }
@@ -230,11 +246,17 @@ impl Directory {
 fn read_observations(ctx: &mut Context, directory: &Directory) -> Result<Vec<Observation>, Error> {
     let mut observations = Vec::new();
     let (mut unusable, mut unknown) = (0_usize, 0_usize);
+    // Looked up and parsed once per distinct id and month, not once per row.
+    let mut enterprise_of: PerCode<Option<u32>> = PerCode::new();
+    let mut month_of: PerCode<Result<u32, Error>> = PerCode::new();
     for batch in ctx.scan(MONTHLY, &MONTHLY_COLUMNS)? {
         let batch = batch?;
         let usable = batch.rows_without_nulls(&MONTHLY_COLUMNS)?;
-        let ids = batch.str("enterprise_id")?;
-        let months = batch.str("month")?;
+        let ids = batch.dict("enterprise_id")?;
+        let months = batch.dict("month")?;
+        let enterprise_by_code = enterprise_of.update(ids, |id| Ok::<_, Error>(directory.index.get(id).copied()))?;
+        let month_by_code = month_of.update(months, |month| Ok::<_, Error>(kiln_sdk::month::parse(month)))?;
+        let (ids, months) = (ids.codes(), months.codes());
         let output = batch.f64("output_value")?;
         let energy = batch.f64("energy_tce")?;
         for row in 0..batch.num_rows() {
@@ -247,14 +269,14 @@ fn read_observations(ctx: &mut Context, directory: &Directory) -> Result<Vec<Obs
                 unusable += 1;
                 continue;
             }
-            let Some(&enterprise) = directory.index.get(&ids[row]) else {
+            let Some(enterprise) = enterprise_by_code[ids[row] as usize] else {
                 unknown += 1;
                 continue;
             };
             observations.push(Observation {
                 enterprise,
                 industry: directory.industry[enterprise as usize],
-                month: kiln_sdk::month::parse(&months[row])?,
+                month: month_by_code[months[row] as usize].clone()?,
                 intensity,
             });
         }

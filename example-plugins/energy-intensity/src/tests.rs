@@ -287,7 +287,7 @@ fn generated(reverse: bool) -> (Batch, Batch) {
 }
 
 #[test]
-fn same_result_for_any_batch_size_and_row_order() {
+fn same_result_for_any_batch_size_row_order_or_string_encoding() {
     let (enterprises, rows) = generated(false);
     let whole: Output = run(enterprises.clone(), rows.clone()).run::<EnergyIntensity>().unwrap();
     assert_eq!(whole.get_table("intensity").unwrap().num_rows(), 30 * 14);
@@ -295,8 +295,14 @@ fn same_result_for_any_batch_size_and_row_order() {
     let small = run(enterprises.clone(), rows).batch_rows(3).run::<EnergyIntensity>().unwrap();
     assert_eq!(whole, small);
     let (_, reversed) = generated(true);
-    let reversed = run(enterprises, reversed).batch_rows(7).run::<EnergyIntensity>().unwrap();
+    let reversed = run(enterprises.clone(), reversed).batch_rows(7).run::<EnergyIntensity>().unwrap();
     assert_eq!(whole, reversed);
+    // Strings sent plain (a 0.1.0 host), or plain once a scan's dictionary passes 5 values.
+    let (_, rows) = generated(false);
+    let plain = run(enterprises.clone(), rows.clone()).dictionary_bound(0).run::<EnergyIntensity>().unwrap();
+    assert_eq!(whole, plain);
+    let mixed = run(enterprises, rows).batch_rows(3).dictionary_bound(5).run::<EnergyIntensity>().unwrap();
+    assert_eq!(whole, mixed);
 }
 
 #[test]

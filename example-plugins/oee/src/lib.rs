@@ -40,8 +40,7 @@
 //! - metric `fleet_oee`: OEE of all machines kept, pooled.
 //! - metric `machines`: machines kept.
 
-use kiln_sdk::{Batch, Context, Error, Output, Plugin, PluginInfo};
-use rustc_hash::FxHashMap;
+use kiln_sdk::{Batch, ColumnSpec, Context, Dictionary, Error, Output, Plugin, PluginInfo, ValueType, col};
 use serde::Deserialize;
 
 pub mod compute;
@@ -75,13 +74,18 @@ impl Plugin for Oee {
             )
             .param("min_planned_min", 0.0, "Leave out machines with less planned time than this, in minutes.")
             .dataset(TELEMETRY, &TELEMETRY_COLUMNS, "Daily planned and run time and unit counts per machine.")
-            .output("by_machine", "machine_id, enterprise_id, availability, performance, quality, oee; by machine_id.")
-            .output(
-                "by_enterprise",
-                "enterprise_id, machines, availability, performance, quality, oee; by enterprise_id.",
+            .table(
+                "by_machine",
+                "Each kept machine's OEE and its factors; by machine_id.",
+                &ratio_columns(&[col("machine_id", ValueType::String), col("enterprise_id", ValueType::String)]),
             )
-            .output("fleet_oee", "OEE of every machine kept, sums pooled.")
-            .output("machines", "Machines kept.")
+            .table(
+                "by_enterprise",
+                "Each enterprise's OEE over its kept machines, sums pooled; by enterprise_id.",
+                &ratio_columns(&[col("enterprise_id", ValueType::String), col("machines", ValueType::S64)]),
+            )
+            .metric("fleet_oee", "OEE of every machine kept, sums pooled.")
+            .metric("machines", "Machines kept.")
     }
 
     fn run(ctx: &mut Context, params: Params) -> Result<Output, Error> {
@@ -94,26 +98,26 @@ impl Plugin for Oee {
         let fleet = Fleet::read(ctx)?;
 
         // Kept machines in machine_id order.
-        let mut kept: Vec<u32> = (0..fleet.machine_ids.len() as u32)
-            .filter(|&m| fleet.totals[m as usize].planned_min >= params.min_planned_min)
-            .collect();
+        let seen: Vec<u32> =
+            (0..fleet.totals.len() as u32).filter(|&m| fleet.enterprise_of[m as usize].is_some()).collect();
+        let mut kept: Vec<u32> =
+            seen.iter().copied().filter(|&m| fleet.totals[m as usize].planned_min >= params.min_planned_min).collect();
         kept.sort_unstable_by(|&a, &b| fleet.machine_ids[a as usize].cmp(&fleet.machine_ids[b as usize]));
-        let left_out = fleet.machine_ids.len() - kept.len();
+        let left_out = seen.len() - kept.len();
         if left_out > 0 {
             ctx.info(format!("{left_out} machines with less than {} planned minutes left out", params.min_planned_min));
         }
 
         let machine_totals: Vec<Totals> = kept.iter().map(|&m| fleet.totals[m as usize]).collect();
-        let machine_enterprise: Vec<u32> = kept.iter().map(|&m| fleet.enterprise_of[m as usize]).collect();
+        let machine_enterprise: Vec<u32> = kept.iter().map(|&m| fleet.enterprise_of[m as usize].unwrap_or(0)).collect();
         let (enterprise_totals, enterprise_machines) =
             compute::roll_up(&machine_totals, &machine_enterprise, fleet.enterprise_ids.len());
         let fleet_oee = compute::oee(&compute::pooled(&machine_totals));
 
         let by_machine = ratios_table(
-            Batch::new().with_str("machine_id", kept.iter().map(|&m| fleet.machine_ids[m as usize].as_str())).with_str(
-                "enterprise_id",
-                machine_enterprise.iter().map(|&e| fleet.enterprise_ids[e as usize].as_str()),
-            ),
+            Batch::new()
+                .with_str("machine_id", kept.iter().map(|&m| &fleet.machine_ids[m as usize]))
+                .with_str("enterprise_id", machine_enterprise.iter().map(|&e| &fleet.enterprise_ids[e as usize])),
             machine_totals.iter().map(compute::oee).collect(),
         );
 
@@ -122,7 +126,7 @@ impl Plugin for Oee {
         enterprises.sort_unstable_by(|&a, &b| fleet.enterprise_ids[a as usize].cmp(&fleet.enterprise_ids[b as usize]));
         let by_enterprise = ratios_table(
             Batch::new()
-                .with_str("enterprise_id", enterprises.iter().map(|&e| fleet.enterprise_ids[e as usize].as_str()))
+                .with_str("enterprise_id", enterprises.iter().map(|&e| &fleet.enterprise_ids[e as usize]))
                 .with_s64("machines", enterprises.iter().map(|&e| enterprise_machines[e as usize]).collect()),
             enterprises.iter().map(|&e| compute::oee(&enterprise_totals[e as usize])).collect(),
         );
@@ -143,6 +147,13 @@ impl Plugin for Oee {
 
 kiln_sdk::export!(Oee);
 
+/// `keys` followed by the declarations of the columns [`ratios_table`] appends.
+fn ratio_columns(keys: &[ColumnSpec]) -> Vec<ColumnSpec> {
+    let mut columns = keys.to_vec();
+    columns.extend(["availability", "performance", "quality", "oee"].map(|name| col(name, ValueType::F64)));
+    columns
+}
+
 /// Appends the availability, performance, quality and oee columns to `keys`.
 fn ratios_table(keys: Batch, rows: Vec<Effectiveness>) -> Batch {
     keys.with_f64("availability", rows.iter().map(|o| o.availability).collect())
@@ -151,86 +162,67 @@ fn ratios_table(keys: Batch, rows: Vec<Effectiveness>) -> Batch {
         .with_f64("oee", rows.iter().map(|o| o.oee).collect())
 }
 
-/// Every machine's summed telemetry, machines and enterprises interned to dense indices.
+/// Every machine's summed telemetry. Machines and enterprises are numbered by their codes in
+/// the scan's dictionaries, so a row finds its machine without hashing its id.
 #[derive(Default)]
 struct Fleet {
-    /// machine_id by machine index, in order of first appearance.
-    machine_ids: Vec<String>,
-    /// Enterprise index by machine index.
-    enterprise_of: Vec<u32>,
+    /// machine_id by machine index: the scan's dictionary, which may hold machines seen only in
+    /// skipped rows (those have no enterprise).
+    machine_ids: Dictionary,
+    /// Enterprise index by machine index; `None` for a machine without a usable row.
+    enterprise_of: Vec<Option<u32>>,
     /// Summed telemetry by machine index.
     totals: Vec<Totals>,
-    /// enterprise_id by enterprise index.
-    enterprise_ids: Vec<String>,
-    /// machine_id → machine index.
-    machine_index: FxHashMap<String, u32>,
-    /// enterprise_id → enterprise index.
-    enterprise_index: FxHashMap<String, u32>,
+    /// enterprise_id by enterprise index: the scan's dictionary.
+    enterprise_ids: Dictionary,
 }
 
 impl Fleet {
-    /// Streams `equipment_telemetry`, summing each machine's rows.
+    /// Streams `equipment_telemetry`, summing each machine's rows; refuses a machine reported
+    /// under two enterprises.
     fn read(ctx: &mut Context) -> Result<Self, Error> {
         let mut fleet = Fleet::default();
         let mut skipped = 0_usize;
-        for batch in ctx.scan(TELEMETRY, &TELEMETRY_COLUMNS)? {
+        let mut scan = ctx.scan(TELEMETRY, &TELEMETRY_COLUMNS)?;
+        for batch in &mut scan {
             let batch = batch?;
             let usable = batch.rows_without_nulls(&TELEMETRY_COLUMNS)?;
-            let machines = batch.str("machine_id")?;
-            let enterprises = batch.str("enterprise_id")?;
+            let machines = batch.dict("machine_id")?;
+            let enterprises = batch.dict("enterprise_id")?;
+            fleet.enterprise_of.resize(machines.values().len(), None);
+            fleet.totals.resize(machines.values().len(), Totals::default());
             let planned = batch.f64("planned_min")?;
             let run = batch.f64("run_min")?;
             let cycle = batch.f64("ideal_cycle_s")?;
             let total = batch.s64("total_count")?;
             let good = batch.s64("good_count")?;
-            // Telemetry tends to come machine by machine: when a row repeats the previous
-            // row's ids, reuse its machine instead of looking it up again.
-            let mut previous: Option<(usize, u32)> = None;
-            for row in 0..batch.num_rows() {
+            for (row, (&machine, &enterprise)) in machines.codes().iter().zip(enterprises.codes()).enumerate() {
                 if !usable.as_ref().is_none_or(|u| u[row]) {
                     skipped += 1;
                     continue;
                 }
-                let machine = match previous {
-                    Some((p, m)) if machines[p] == machines[row] && enterprises[p] == enterprises[row] => m,
-                    _ => fleet.machine(&machines[row], &enterprises[row])?,
-                };
-                previous = Some((row, machine));
-                fleet.totals[machine as usize].add_row(planned[row], run[row], cycle[row], total[row], good[row]);
+                let m = machine as usize;
+                match fleet.enterprise_of[m] {
+                    Some(known) if known != enterprise => {
+                        return Err(Error::invalid_data(format!(
+                            "machine `{}` is reported under enterprises `{}` and `{}`",
+                            &machines.values()[m],
+                            &enterprises.values()[known as usize],
+                            &enterprises.values()[enterprise as usize],
+                        )));
+                    }
+                    Some(_) => {}
+                    None => fleet.enterprise_of[m] = Some(enterprise),
+                }
+                fleet.totals[m].add_row(planned[row], run[row], cycle[row], total[row], good[row]);
             }
         }
+        fleet.machine_ids = scan.dictionary("machine_id").unwrap_or_default();
+        fleet.enterprise_ids = scan.dictionary("enterprise_id").unwrap_or_default();
+        drop(scan);
         if skipped > 0 {
             ctx.info(format!("{skipped} telemetry rows with nulls skipped"));
         }
         Ok(fleet)
-    }
-
-    /// The index of `machine_id`, added on first sight; refuses a machine already seen under
-    /// another enterprise.
-    fn machine(&mut self, machine_id: &str, enterprise_id: &str) -> Result<u32, Error> {
-        if let Some(&m) = self.machine_index.get(machine_id) {
-            let known = &self.enterprise_ids[self.enterprise_of[m as usize] as usize];
-            if known != enterprise_id {
-                return Err(Error::invalid_data(format!(
-                    "machine `{machine_id}` is reported under enterprises `{known}` and `{enterprise_id}`"
-                )));
-            }
-            return Ok(m);
-        }
-        let enterprise = match self.enterprise_index.get(enterprise_id) {
-            Some(&e) => e,
-            None => {
-                let e = self.enterprise_ids.len() as u32;
-                self.enterprise_index.insert(enterprise_id.to_string(), e);
-                self.enterprise_ids.push(enterprise_id.to_string());
-                e
-            }
-        };
-        let m = self.machine_ids.len() as u32;
-        self.machine_index.insert(machine_id.to_string(), m);
-        self.machine_ids.push(machine_id.to_string());
-        self.enterprise_of.push(enterprise);
-        self.totals.push(Totals::default());
-        Ok(m)
     }
 }

@@ -228,7 +228,7 @@ fn generated(reverse: bool) -> Vec<(String, String, f64, f64, f64, i64, i64)> {
 }
 
 #[test]
-fn same_result_for_any_batch_size_and_row_order() {
+fn same_result_for_any_batch_size_row_order_or_string_encoding() {
     let owned = generated(false);
     let rows: Vec<Row> = owned.iter().map(|r| (r.0.as_str(), r.1.as_str(), r.2, r.3, r.4, r.5, r.6)).collect();
     let whole = run(&rows).run::<Oee>().unwrap();
@@ -238,4 +238,7 @@ fn same_result_for_any_batch_size_and_row_order() {
     let owned = generated(true);
     let reversed: Vec<Row> = owned.iter().map(|r| (r.0.as_str(), r.1.as_str(), r.2, r.3, r.4, r.5, r.6)).collect();
     assert_eq!(whole, run(&reversed).batch_rows(7).run::<Oee>().unwrap());
+    // Strings sent plain (a 0.1.0 host), or plain once a scan's dictionary passes 5 values.
+    assert_eq!(whole, run(&rows).dictionary_bound(0).run::<Oee>().unwrap());
+    assert_eq!(whole, run(&rows).batch_rows(3).dictionary_bound(5).run::<Oee>().unwrap());
 }

@@ -40,7 +40,7 @@
 //!   `mom_pct` f64 (nullable), `yoy_pct` f64 (nullable).
 //! - metric `groups`: distinct (level, group) pairs in the table.
 
-use kiln_sdk::{Batch, ColumnData, Context, Error, Output, Plugin, PluginInfo};
+use kiln_sdk::{Batch, ColumnData, Context, Dictionary, Error, Output, PerCode, Plugin, PluginInfo, ValueType, col};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
@@ -102,12 +102,19 @@ impl Plugin for OutputGrowth {
                 "Each enterprise's district, park and industry; only the chosen levels' columns are read.",
             )
             .dataset(MONTHLY, &MONTHLY_COLUMNS, "Monthly output value per enterprise.")
-            .output(
+            .table(
                 "growth",
-                "level, group, month, output_value, mom_pct, yoy_pct (null without a nonzero base); by level, \
-                 group, month.",
+                "Output value and its growth per group and month; by level, group, month.",
+                &[
+                    col("level", ValueType::String).doc("district, industry or park"),
+                    col("group", ValueType::String).doc("the group's key at that level"),
+                    col("month", ValueType::String).doc("YYYY-MM"),
+                    col("output_value", ValueType::F64).doc("10k CNY"),
+                    col("mom_pct", ValueType::F64).nullable().doc("null without a nonzero base"),
+                    col("yoy_pct", ValueType::F64).nullable().doc("null without a nonzero base"),
+                ],
             )
-            .output("groups", "Distinct (level, group) pairs in `growth`.")
+            .metric("groups", "Distinct (level, group) pairs in `growth`.")
     }
 
     fn run(ctx: &mut Context, params: Params) -> Result<Output, Error> {
@@ -115,27 +122,42 @@ impl Plugin for OutputGrowth {
         let directory = Directory::read(ctx, &levels)?;
         let contributions = read_contributions(ctx, &directory)?;
 
+        // Levels, groups and months repeat row after row: they go out as codes into
+        // dictionaries holding each once (a group's code is its index after the groups of the
+        // levels before it; a month's, its offset from the first month).
+        let rows: Vec<Vec<compute::Growth>> = levels
+            .iter()
+            .zip(&directory.group_names)
+            .zip(&contributions)
+            .map(|((_, names), contributions)| compute::growth(contributions, names.len(), directory.index.len()))
+            .collect();
+        let first_month = rows.iter().flatten().map(|g| g.month).min().unwrap_or(0);
+        let last_month = rows.iter().flatten().map(|g| g.month).max().unwrap_or(0);
+        let month_names: Dictionary = (first_month..=last_month).map(kiln_sdk::month::format).collect();
+        let level_names: Dictionary = levels.iter().map(|l| l.name).collect();
+        let group_names: Dictionary = directory.group_names.iter().flat_map(|names| names.iter()).collect();
+
         let (mut level_col, mut group_col, mut month_col) = (Vec::new(), Vec::new(), Vec::new());
         let (mut value_col, mut mom_col, mut yoy_col) = (Vec::new(), Vec::new(), Vec::new());
-        let mut groups = 0;
-        for ((level, names), contributions) in levels.iter().zip(&directory.group_names).zip(&contributions) {
-            let rows = compute::growth(contributions, names.len(), directory.index.len());
+        let (mut groups, mut group_base) = (0, 0);
+        for (level, (rows, names)) in rows.iter().zip(&directory.group_names).enumerate() {
             groups += rows.chunk_by(|a, b| a.group == b.group).count();
             for g in rows {
-                level_col.push(level.name);
-                group_col.push(names[g.group as usize].clone());
-                month_col.push(kiln_sdk::month::format(g.month));
+                level_col.push(level as u32);
+                group_col.push(group_base + g.group);
+                month_col.push(g.month - first_month);
                 value_col.push(g.output_value);
                 mom_col.push(g.mom_pct);
                 yoy_col.push(g.yoy_pct);
             }
+            group_base += names.len() as u32;
         }
         ctx.info(format!("{} group-months in {groups} groups", value_col.len()));
 
         let table = Batch::new()
-            .with_str("level", level_col)
-            .with_str("group", group_col)
-            .with_str("month", month_col)
+            .with_dict("level", level_names, level_col)
+            .with_dict("group", group_names, group_col)
+            .with_dict("month", month_names, month_col)
             .with_f64("output_value", value_col)
             .with_nullable("mom_pct", mom_col, ColumnData::F64)
             .with_nullable("yoy_pct", yoy_col, ColumnData::F64);
@@ -172,15 +194,17 @@ impl Directory {
         let mut columns = vec!["enterprise_id"];
         columns.extend(levels.iter().map(|l| l.key_column));
         let mut index: FxHashMap<String, u32> = FxHashMap::default();
-        let mut interners: Vec<FxHashMap<String, u32>> = vec![FxHashMap::default(); levels.len()];
-        let mut group_of: Vec<Vec<Option<u32>>> = vec![Vec::new(); levels.len()];
+        // By level, then enterprise index: the key's code in the scan's dictionary of the column.
+        let mut key_of: Vec<Vec<Option<u32>>> = vec![Vec::new(); levels.len()];
         let mut without_id = 0_usize;
 
-        for batch in ctx.scan(ENTERPRISES, &columns)? {
+        let mut scan = ctx.scan(ENTERPRISES, &columns)?;
+        for batch in &mut scan {
             let batch = batch?;
             let ids = batch.str("enterprise_id")?;
             let id_valid = batch.column("enterprise_id")?.validity.as_deref();
-            let keys = levels.iter().map(|l| batch.str(l.key_column)).collect::<Result<Vec<_>, _>>()?;
+            let keys =
+                levels.iter().map(|l| Ok(batch.dict(l.key_column)?.codes())).collect::<Result<Vec<_>, Error>>()?;
             let key_valid = levels
                 .iter()
                 .map(|l| Ok(batch.column(l.key_column)?.validity.as_deref()))
@@ -194,32 +218,32 @@ impl Directory {
                     return Err(Error::invalid_data(format!("enterprise `{id}` appears twice in `{ENTERPRISES}`")));
                 }
                 for l in 0..levels.len() {
-                    let group = key_valid[l].is_none_or(|v| v[row]).then(|| {
-                        let interner = &mut interners[l];
-                        let next = interner.len() as u32;
-                        *interner.entry(keys[l][row].to_string()).or_insert(next)
-                    });
-                    group_of[l].push(group);
+                    key_of[l].push(key_valid[l].is_none_or(|v| v[row]).then(|| keys[l][row]));
                 }
             }
         }
+        let dictionaries: Vec<Dictionary> =
+            levels.iter().map(|l| scan.dictionary(l.key_column).unwrap_or_default()).collect();
+        drop(scan);
         if without_id > 0 {
             ctx.warn(format!("{without_id} enterprises without enterprise_id left out"));
         }
 
-        // Renumber each level's groups in key order, so sorting by index sorts by key.
+        // Number each level's groups in key order, so sorting by index sorts by key. Only keys
+        // of enterprises kept count: the dictionary may also hold keys of rows left out.
+        let mut group_of = Vec::with_capacity(levels.len());
         let mut group_names = Vec::with_capacity(levels.len());
-        for (interner, groups) in interners.into_iter().zip(&mut group_of) {
-            let mut names: Vec<(String, u32)> = interner.into_iter().collect();
-            names.sort_unstable();
-            let mut rank = vec![0_u32; names.len()];
-            for (r, (_, i)) in names.iter().enumerate() {
-                rank[*i as usize] = r as u32;
+        for (keys, dictionary) in key_of.into_iter().zip(&dictionaries) {
+            let mut used = vec![false; dictionary.len()];
+            keys.iter().flatten().for_each(|&k| used[k as usize] = true);
+            let mut order: Vec<u32> = (0..dictionary.len() as u32).filter(|&k| used[k as usize]).collect();
+            order.sort_unstable_by(|&a, &b| dictionary[a as usize].cmp(&dictionary[b as usize]));
+            let mut rank = vec![0_u32; dictionary.len()];
+            for (r, &k) in order.iter().enumerate() {
+                rank[k as usize] = r as u32;
             }
-            for g in groups.iter_mut().flatten() {
-                *g = rank[*g as usize];
-            }
-            group_names.push(names.into_iter().map(|(name, _)| name).collect());
+            group_of.push(keys.into_iter().map(|k| k.map(|k| rank[k as usize])).collect());
+            group_names.push(order.iter().map(|&k| dictionary[k as usize].to_string()).collect());
         }
         Ok(Directory { index, group_of, group_names })
     }
@@ -229,22 +253,28 @@ impl Directory {
 fn read_contributions(ctx: &mut Context, directory: &Directory) -> Result<Vec<Vec<Contribution>>, Error> {
     let mut contributions = vec![Vec::new(); directory.group_of.len()];
     let (mut unusable, mut unknown) = (0_usize, 0_usize);
+    // Looked up and parsed once per distinct id and month, not once per row.
+    let mut enterprise_of: PerCode<Option<u32>> = PerCode::new();
+    let mut month_of: PerCode<Result<u32, Error>> = PerCode::new();
     for batch in ctx.scan(MONTHLY, &MONTHLY_COLUMNS)? {
         let batch = batch?;
         let usable = batch.rows_without_nulls(&MONTHLY_COLUMNS)?;
-        let ids = batch.str("enterprise_id")?;
-        let months = batch.str("month")?;
+        let ids = batch.dict("enterprise_id")?;
+        let months = batch.dict("month")?;
+        let enterprise_by_code = enterprise_of.update(ids, |id| Ok::<_, Error>(directory.index.get(id).copied()))?;
+        let month_by_code = month_of.update(months, |month| Ok::<_, Error>(kiln_sdk::month::parse(month)))?;
+        let (ids, months) = (ids.codes(), months.codes());
         let values = batch.f64("output_value")?;
         for row in 0..batch.num_rows() {
             if !usable.as_ref().is_none_or(|u| u[row]) {
                 unusable += 1;
                 continue;
             }
-            let Some(&enterprise) = directory.index.get(&ids[row]) else {
+            let Some(enterprise) = enterprise_by_code[ids[row] as usize] else {
                 unknown += 1;
                 continue;
             };
-            let month = kiln_sdk::month::parse(&months[row])?;
+            let month = month_by_code[months[row] as usize].clone()?;
             for (groups, contributions) in directory.group_of.iter().zip(&mut contributions) {
                 if let Some(group) = groups[enterprise as usize] {
                     contributions.push(Contribution { enterprise, group, month, value: values[row] });

@@ -226,7 +226,7 @@ fn generated(reverse: bool) -> (Batch, Batch) {
 }
 
 #[test]
-fn same_result_for_any_batch_size_and_row_order() {
+fn same_result_for_any_batch_size_row_order_or_string_encoding() {
     let (directory, rows) = generated(false);
     let run =
         |rows: Batch| TestRun::new().dataset("enterprises", directory.clone()).dataset("monthly_indicators", rows);
@@ -236,6 +236,10 @@ fn same_result_for_any_batch_size_and_row_order() {
     assert_eq!(whole, run(rows).batch_rows(3).run::<OutputGrowth>().unwrap());
     let (_, reversed) = generated(true);
     assert_eq!(whole, run(reversed).batch_rows(7).run::<OutputGrowth>().unwrap());
+    // Strings sent plain (a 0.1.0 host), or plain once a scan's dictionary passes 5 values.
+    let (_, rows) = generated(false);
+    assert_eq!(whole, run(rows.clone()).dictionary_bound(0).run::<OutputGrowth>().unwrap());
+    assert_eq!(whole, run(rows).batch_rows(3).dictionary_bound(5).run::<OutputGrowth>().unwrap());
 }
 
 #[test]

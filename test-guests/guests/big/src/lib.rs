@@ -10,7 +10,7 @@ impl Plugin for Big {
     type Params = ();
 
     fn info() -> PluginInfo {
-        PluginInfo::new("big", "0.1.0").description("Sums an embedded 1 MiB table.")
+        PluginInfo::new("big", "0.1.0").description("Sums an embedded 1 MiB table.").metric("sum", "The bytes' sum.")
     }
 
     fn run(_: &mut Context, _: ()) -> Result<Output, Error> {

@@ -11,7 +11,7 @@ impl Plugin for Roomy {
     type Params = ();
 
     fn info() -> PluginInfo {
-        PluginInfo::new("describe-memory", "0.1.0").output("size", "The scratch buffer's size.")
+        PluginInfo::new("describe-memory", "0.1.0").metric("size", "The scratch buffer's size.")
     }
 
     fn run(_: &mut Context, _: ()) -> Result<Output, Error> {

@@ -1,6 +1,6 @@
 //! A well-behaved plugin: sums one column of a dataset, counting rows and nulls.
 
-use kiln_sdk::{Batch, Context, Error, Output, Plugin, PluginInfo};
+use kiln_sdk::{Batch, Context, Error, Output, Plugin, PluginInfo, ValueType, col};
 use serde::Deserialize;
 
 struct Good;
@@ -22,8 +22,17 @@ impl Plugin for Good {
             .param("column", "value", "f64 column to sum.")
             .param("scale", 1.0, "Multiplier applied to the sum.")
             .dataset("readings", &["value"], "Any dataset with an f64 column.")
-            .output("summary", "Rows, nulls and the sum.")
-            .output("sum", "The scaled sum.")
+            .table(
+                "summary",
+                "Rows, nulls and the sum.",
+                &[
+                    col("rows", ValueType::S64),
+                    col("nulls", ValueType::S64),
+                    col("batches", ValueType::S64),
+                    col("sum", ValueType::F64),
+                ],
+            )
+            .metric("sum", "The scaled sum.")
     }
 
     fn run(ctx: &mut Context, p: Params) -> Result<Output, Error> {

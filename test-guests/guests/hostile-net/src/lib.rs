@@ -9,7 +9,9 @@ impl Plugin for Net {
     type Params = ();
 
     fn info() -> PluginInfo {
-        PluginInfo::new("hostile-net", "0.1.0").description("Connects to a database port.")
+        PluginInfo::new("hostile-net", "0.1.0")
+            .description("Connects to a database port.")
+            .metric("connected", "Set when the connection got through.")
     }
 
     fn run(_: &mut Context, _: ()) -> Result<Output, Error> {

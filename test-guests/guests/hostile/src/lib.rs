@@ -3,7 +3,7 @@
 use std::hint::black_box;
 use std::io::Write;
 
-use kiln_sdk::{Batch, Context, Error, Level, Output, Plugin, PluginInfo};
+use kiln_sdk::{Batch, Context, Error, Level, Output, Plugin, PluginInfo, ValueType, col};
 use serde::Deserialize;
 
 struct Hostile;
@@ -24,6 +24,13 @@ impl Plugin for Hostile {
             .param("attack", "none", "Which attack to run.")
             .param("mib", 8_i64, "Size of floods in MiB.")
             .dataset("readings", &["value"], "Used by the ungranted-data attacks.")
+            // Declared, so the host stops a flood for its size rather than for its schema.
+            .table("flood", "The output flood.", &[col("blob", ValueType::String)])
+            .metric("x", "What `spin` computed.")
+            .metric("depth", "How deep `recursion` went.")
+            .metric("escaped", "Set when `file` got through.")
+            .metric("env_vars", "Environment variables seen.")
+            .metric("args", "Arguments seen.")
     }
 
     fn run(ctx: &mut Context, p: Params) -> Result<Output, Error> {

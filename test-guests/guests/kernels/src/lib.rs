@@ -4,7 +4,7 @@
 //!
 //! The benchmark's native reference runs the same code through `kiln_sdk::native`.
 
-use kiln_sdk::{Batch, Context, Error, Output, Plugin, PluginInfo};
+use kiln_sdk::{Batch, Context, Error, Output, Plugin, PluginInfo, ValueType, col};
 use serde::Deserialize;
 
 /// The kernels plugin.
@@ -31,6 +31,14 @@ impl Plugin for Kernels {
             .param("dataset", "numbers", "Dataset for `scan`.")
             .param("columns", "key,value", "Comma-separated columns for `scan`.")
             .dataset("numbers", &["key", "value"], "key s64 in [0, 2^20), value f64.")
+            .metric("sum", "`sum`: the sum of `value`.")
+            .table(
+                "sums",
+                "`groupby`: the sum of `value` per `key`.",
+                &[col("key", ValueType::S64), col("sum", ValueType::F64)],
+            )
+            .metric("rows", "`scan`: rows read.")
+            .metric("string_bytes", "`scan`: bytes of the string columns' rows.")
     }
 
     fn run(ctx: &mut Context, p: Params) -> Result<Output, Error> {
@@ -67,7 +75,8 @@ impl Plugin for Kernels {
                     let batch = batch?;
                     rows += batch.num_rows();
                     for column in batch.columns() {
-                        if let kiln_sdk::ColumnData::String(values) = &column.data {
+                        // Packed or dictionary-encoded alike: each row's string, read in place.
+                        if let Some(values) = column.data.strs() {
                             bytes += values.iter().map(str::len).sum::<usize>();
                         }
                     }

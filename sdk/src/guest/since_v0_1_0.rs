@@ -1,0 +1,229 @@
+//! The glue for the frozen contract `kiln:plugin@0.1.0` (feature `contract-v0_1_0`): what the
+//! SDK was before 0.2.0, so test guests built with it stand for plugins already published.
+//!
+//! 0.1.0 has no dictionary columns and no output schemas: input strings arrive plain (the
+//! SDK's scan encodes them on demand), dictionary output columns are expanded to strings, and
+//! the declared outputs' kinds are dropped from `describe()`.
+
+/// Generated bindings for `kiln:plugin@0.1.0`. Plumbing for the `export!` macro, not API.
+#[allow(missing_docs)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../wit/since_v0.1.0",
+        world: "plugin",
+        pub_export_macro: true,
+        export_macro_name: "__export_plugin_world",
+        default_bindings_module: "::kiln_sdk::__private::bindings",
+        runtime_path: "::kiln_sdk::__private::wit_bindgen::rt",
+    });
+}
+
+use crate::context::{Backend, BatchSource};
+use crate::{
+    Batch, Column, ColumnData, Context, Error, Grant, Level, Output, Plugin, PluginInfo, Strings, Value, ValueType,
+};
+use bindings::exports::kiln::plugin::guest as wit_guest;
+use bindings::kiln::plugin::{data as wit_data, log as wit_log, types as wit};
+
+/// The export implementation the macro instantiates for a plugin type.
+pub fn describe<P: Plugin>() -> wit_guest::PluginInfo {
+    info_to_wit(P::info())
+}
+
+/// Runs plugin `P` under the Wasm host.
+pub fn run<P: Plugin>(params: Vec<wit_guest::Param>) -> Result<wit_guest::Output, wit_guest::PluginError> {
+    let given = params.into_iter().map(|p| (p.name, value_from_wit(p.value))).collect();
+    let result = crate::params::parse::<P::Params>(&P::info(), given)
+        .and_then(|params| P::run(&mut Context::new(&mut WitBackend), params));
+    match result {
+        Ok(output) => Ok(output_to_wit(output)),
+        Err(Error::InvalidParams(m)) => Err(wit_guest::PluginError::InvalidParams(m)),
+        Err(Error::InvalidData(m)) => Err(wit_guest::PluginError::InvalidData(m)),
+        Err(Error::Failed(m)) => Err(wit_guest::PluginError::Failed(m)),
+    }
+}
+
+struct WitBackend;
+
+impl Backend for WitBackend {
+    fn grants(&mut self) -> Vec<Grant> {
+        wit_data::grants()
+            .into_iter()
+            .map(|g| Grant {
+                dataset: g.dataset,
+                columns: g.columns.into_iter().map(|c| (c.name, type_from_wit(c.type_))).collect(),
+            })
+            .collect()
+    }
+
+    fn open(&mut self, dataset: &str, columns: &[String]) -> Result<Box<dyn BatchSource + '_>, Error> {
+        Ok(Box::new(WitScan(wit_data::Scan::new(dataset, columns))))
+    }
+
+    fn log(&mut self, level: Level, message: &str) {
+        let level = match level {
+            Level::Trace => wit_log::Level::Trace,
+            Level::Debug => wit_log::Level::Debug,
+            Level::Info => wit_log::Level::Info,
+            Level::Warn => wit_log::Level::Warn,
+            Level::Error => wit_log::Level::Error,
+        };
+        wit_log::write(level, message);
+    }
+}
+
+struct WitScan(wit_data::Scan);
+
+impl BatchSource for WitScan {
+    fn next_batch(&mut self) -> Result<Option<Batch>, Error> {
+        match self.0.next() {
+            Ok(Some(batch)) => batch_from_wit(batch).map(Some),
+            Ok(None) => Ok(None),
+            Err(wit_data::DataError::Io(m)) => Err(Error::msg(format!("reading data: {m}"))),
+            Err(wit_data::DataError::Invalid(m)) => Err(Error::invalid_data(m)),
+        }
+    }
+}
+
+fn batch_from_wit(batch: wit::Batch) -> Result<Batch, Error> {
+    let columns = batch
+        .columns
+        .into_iter()
+        .map(|c| {
+            let data = match c.data {
+                wit::ColumnData::F64(v) => ColumnData::F64(v),
+                wit::ColumnData::S64(v) => ColumnData::S64(v),
+                wit::ColumnData::String(v) => ColumnData::String(
+                    Strings::from_parts(v.offsets, v.bytes)
+                        .map_err(|e| Error::invalid_data(format!("column `{}`: {e}", c.name)))?,
+                ),
+                wit::ColumnData::Bool(v) => ColumnData::Bool(v),
+                wit::ColumnData::Timestamp(v) => ColumnData::Timestamp(v),
+            };
+            Ok(Column { name: c.name, validity: c.validity, data })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Batch::from_columns(columns)
+}
+
+fn batch_to_wit(batch: Batch) -> wit::Batch {
+    let rows = batch.num_rows() as u32;
+    let columns = batch
+        .into_columns()
+        .into_iter()
+        .map(|c| wit::Column {
+            name: c.name,
+            validity: c.validity,
+            data: match c.data {
+                ColumnData::F64(v) => wit::ColumnData::F64(v),
+                ColumnData::S64(v) => wit::ColumnData::S64(v),
+                ColumnData::String(v) => {
+                    let (offsets, bytes) = v.into_parts();
+                    wit::ColumnData::String(wit::Strings { offsets, bytes })
+                }
+                ColumnData::Bool(v) => wit::ColumnData::Bool(v),
+                ColumnData::Timestamp(v) => wit::ColumnData::Timestamp(v),
+                // 0.1.0 has no dictionary columns: the table carries the strings themselves.
+                ColumnData::Dict(v) => {
+                    let (offsets, bytes) = v.to_strings().into_parts();
+                    wit::ColumnData::String(wit::Strings { offsets, bytes })
+                }
+            },
+        })
+        .collect();
+    wit::Batch { rows, columns }
+}
+
+fn output_to_wit(output: Output) -> wit_guest::Output {
+    wit_guest::Output {
+        tables: output
+            .tables
+            .into_iter()
+            .map(|t| wit_guest::Table { name: t.name, data: batch_to_wit(t.data) })
+            .collect(),
+        metrics: output
+            .metrics
+            .into_iter()
+            .map(|m| wit_guest::Metric { name: m.name, value: m.value, unit: m.unit })
+            .collect(),
+    }
+}
+
+fn type_from_wit(ty: wit::ValueType) -> ValueType {
+    match ty {
+        wit::ValueType::F64 => ValueType::F64,
+        wit::ValueType::S64 => ValueType::S64,
+        wit::ValueType::String => ValueType::String,
+        wit::ValueType::Bool => ValueType::Bool,
+        wit::ValueType::Timestamp => ValueType::Timestamp,
+    }
+}
+
+fn type_to_wit(ty: ValueType) -> wit::ValueType {
+    match ty {
+        ValueType::F64 => wit::ValueType::F64,
+        ValueType::S64 => wit::ValueType::S64,
+        ValueType::String => wit::ValueType::String,
+        ValueType::Bool => wit::ValueType::Bool,
+        ValueType::Timestamp => wit::ValueType::Timestamp,
+    }
+}
+
+fn value_from_wit(value: wit::Value) -> Value {
+    match value {
+        wit::Value::F64(v) => Value::F64(v),
+        wit::Value::S64(v) => Value::S64(v),
+        wit::Value::String(v) => Value::String(v),
+        wit::Value::Bool(v) => Value::Bool(v),
+        wit::Value::Timestamp(v) => Value::Timestamp(v),
+    }
+}
+
+fn value_to_wit(value: Value) -> wit::Value {
+    match value {
+        Value::F64(v) => wit::Value::F64(v),
+        Value::S64(v) => wit::Value::S64(v),
+        Value::String(v) => wit::Value::String(v),
+        Value::Bool(v) => wit::Value::Bool(v),
+        Value::Timestamp(v) => wit::Value::Timestamp(v),
+    }
+}
+
+fn info_to_wit(info: PluginInfo) -> wit_guest::PluginInfo {
+    wit_guest::PluginInfo {
+        name: info.name,
+        version: info.version,
+        description: info.description,
+        params: info
+            .params
+            .into_iter()
+            .map(|p| wit_guest::ParamSpec {
+                name: p.name,
+                type_: type_to_wit(p.ty),
+                default: p.default.map(value_to_wit),
+                doc: p.doc,
+            })
+            .collect(),
+        datasets: info
+            .datasets
+            .into_iter()
+            .map(|d| wit_guest::DatasetSpec { name: d.name, columns: d.columns, doc: d.doc })
+            .collect(),
+        // 0.1.0 declares outputs by name only; their kinds and schemas stay behind.
+        outputs: info.outputs.into_iter().map(|o| wit_guest::OutputSpec { name: o.name, doc: o.doc }).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dictionary;
+
+    #[test]
+    fn output_dicts_are_expanded_to_strings() {
+        let table = Batch::new().with_dict("id", ["a", "b"].into_iter().collect::<Dictionary>(), vec![1, 1, 0]);
+        let wit = batch_to_wit(table);
+        let wit::ColumnData::String(strings) = &wit.columns[0].data else { panic!("not strings") };
+        assert_eq!((&strings.offsets[..], &strings.bytes[..]), (&[0, 1, 2, 3][..], &b"bba"[..]));
+    }
+}
