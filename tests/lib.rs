@@ -44,7 +44,12 @@ impl Backend for NativeBackend {
         if let Some(c) = columns.iter().find(|c| !self.grants.allows_column(dataset, c)) {
             return Err(Error::invalid_data(format!("`{dataset}.{c}` is not granted")));
         }
-        let stream = self.source.scan(dataset, columns, self.batch_rows).map_err(|e| Error::msg(e.to_string()))?;
+        // Dictionary-encoded as a 0.2.0 guest receives them, so both sides decode alike.
+        let stream = self
+            .source
+            .scan_with_dictionaries(dataset, columns, self.batch_rows)
+            .map_err(|e| Error::msg(e.to_string()))?;
+        let stream = kiln_host::data::encode_dictionaries(stream);
         Ok(Box::new(Stream(stream)))
     }
 
@@ -71,8 +76,7 @@ pub fn sdk_column(c: kiln_host::Column) -> Result<Column, Error> {
         kiln_host::ColumnData::Bool(v) => ColumnData::Bool(v),
         kiln_host::ColumnData::Timestamp(v) => ColumnData::Timestamp(v),
         kiln_host::ColumnData::Dict(d) => {
-            let v = kiln_host::strings::expand(&d);
-            ColumnData::String(Strings::from_parts(v.offsets, v.bytes)?)
+            ColumnData::Dict(kiln_sdk::Dict::delta(d.base, Strings::from_parts(d.values.offsets, d.values.bytes)?, d.codes))
         }
     };
     Ok(Column { name: c.name, data, validity: c.validity })
