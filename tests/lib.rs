@@ -75,9 +75,11 @@ pub fn sdk_column(c: kiln_host::Column) -> Result<Column, Error> {
         kiln_host::ColumnData::String(v) => ColumnData::String(Strings::from_parts(v.offsets, v.bytes)?),
         kiln_host::ColumnData::Bool(v) => ColumnData::Bool(v),
         kiln_host::ColumnData::Timestamp(v) => ColumnData::Timestamp(v),
-        kiln_host::ColumnData::Dict(d) => {
-            ColumnData::Dict(kiln_sdk::Dict::delta(d.base, Strings::from_parts(d.values.offsets, d.values.bytes)?, d.codes))
-        }
+        kiln_host::ColumnData::Dict(d) => ColumnData::Dict(kiln_sdk::Dict::delta(
+            d.base,
+            Strings::from_parts(d.values.offsets, d.values.bytes)?,
+            d.codes,
+        )),
     };
     Ok(Column { name: c.name, data, validity: c.validity })
 }

@@ -40,10 +40,10 @@ pub(crate) fn check_interfaces(engine: &Engine, component: &Component) -> Result
     let ty = component.component_type();
     let imports: Vec<String> = ty.imports(engine).map(|(name, _)| name.to_string()).collect();
     let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
-    // Imports outside every contract and WASI's allow-list are named first: they are what
-    // matters most about a component, whatever it exports.
-    let in_some_contract = |name: &str| [Version::V0_1_0, Version::V0_2_0].iter().any(|v| import_allowed(name, *v));
-    if let Some(bad) = imports.iter().find(|name| !in_some_contract(name)) {
+    // Imports outside the contract and WASI's allow-list are named first: they are what
+    // matters most about a component, whatever contract it names.
+    let contract = |name: &str| name.starts_with("kiln:plugin/");
+    if let Some(bad) = imports.iter().find(|name| !contract(name) && !import_allowed(name, Version::V0_1_0)) {
         return Err(LoadError::ForbiddenImport(bad.clone()));
     }
     let version = contract_version(&exports)?;

@@ -227,7 +227,10 @@ async fn anomaly_finds_the_injected_anomalies_and_matches_native_reference() {
 #[tokio::test]
 async fn output_growth_matches_native_reference() {
     let grants = Grants::none().dataset("monthly_indicators").dataset("enterprises");
-    let output = run(kiln_test_guests::OUTPUT_GROWTH, grants, &[("level", "district")]).await.unwrap();
+    let output = run(kiln_test_guests::OUTPUT_GROWTH, grants.clone(), &[("level", "district")]).await.unwrap();
+    // Built against the frozen 0.1.0 contract (plain strings in, no schema), it gives the same.
+    let old = run(kiln_test_guests::OUTPUT_GROWTH_V0_1_0, grants, &[("level", "district")]).await.unwrap();
+    assert_eq!(old, output, "the 0.1.0 build differs from the 0.2.0 build");
     let m = &xian().tables.monthly_indicators;
     let district = enterprise_attr("district_id");
     let mut sums: BTreeMap<(String, String), f64> = BTreeMap::new();

@@ -7,8 +7,16 @@ use kiln_host::{Limits, LogSource, RunError, RunReport};
 
 use crate::common::*;
 
+/// The hostile guest built on the current contract and on the frozen 0.1.0 one: the core
+/// attacks (time, CPU, memory, ungranted data) are made by both.
+const BOTH_CONTRACTS: [&str; 2] = [kiln_test_guests::HOSTILE, kiln_test_guests::HOSTILE_V0_1_0];
+
 async fn attack(name: &str, mib: i64, limits: Limits) -> RunReport {
-    let hostile = load(kiln_test_guests::HOSTILE).await;
+    attack_with(kiln_test_guests::HOSTILE, name, mib, limits).await
+}
+
+async fn attack_with(wasm: &str, name: &str, mib: i64, limits: Limits) -> RunReport {
+    let hostile = load(wasm).await;
     let mib = mib.to_string();
     let report = run_on_readings(&hostile, 100, &[("attack", name), ("mib", &mib)], limits).await;
     good_still_works().await;
@@ -17,26 +25,32 @@ async fn attack(name: &str, mib: i64, limits: Limits) -> RunReport {
 
 #[tokio::test]
 async fn infinite_loop_times_out() {
-    let limits = Limits { timeout: Duration::from_millis(200), ..Limits::default() };
-    let report = attack("loop", 0, limits).await;
-    assert_eq!(report.result.unwrap_err(), RunError::Timeout(Duration::from_millis(200)));
-    assert!(report.usage.wall_us >= 200_000);
+    for wasm in BOTH_CONTRACTS {
+        let limits = Limits { timeout: Duration::from_millis(200), ..Limits::default() };
+        let report = attack_with(wasm, "loop", 0, limits).await;
+        assert_eq!(report.result.unwrap_err(), RunError::Timeout(Duration::from_millis(200)), "{wasm}");
+        assert!(report.usage.wall_us >= 200_000);
+    }
 }
 
 #[tokio::test]
 async fn fuel_burn_hits_the_cpu_limit() {
-    let limits = Limits { fuel: 50_000_000, ..Limits::default() };
-    let report = attack("spin", 0, limits).await;
-    assert_eq!(report.result.unwrap_err(), RunError::Cpu(50_000_000));
-    assert_eq!(report.usage.fuel, 50_000_000);
+    for wasm in BOTH_CONTRACTS {
+        let limits = Limits { fuel: 50_000_000, ..Limits::default() };
+        let report = attack_with(wasm, "spin", 0, limits).await;
+        assert_eq!(report.result.unwrap_err(), RunError::Cpu(50_000_000), "{wasm}");
+        assert_eq!(report.usage.fuel, 50_000_000);
+    }
 }
 
 #[tokio::test]
 async fn memory_bomb_hits_the_memory_limit() {
-    let limits = Limits { memory_bytes: 64 << 20, ..Limits::default() };
-    let report = attack("memory", 0, limits).await;
-    assert_eq!(report.result.unwrap_err(), RunError::Memory(64 << 20));
-    assert!(report.usage.peak_memory_bytes <= 64 << 20);
+    for wasm in BOTH_CONTRACTS {
+        let limits = Limits { memory_bytes: 64 << 20, ..Limits::default() };
+        let report = attack_with(wasm, "memory", 0, limits).await;
+        assert_eq!(report.result.unwrap_err(), RunError::Memory(64 << 20), "{wasm}");
+        assert!(report.usage.peak_memory_bytes <= 64 << 20);
+    }
 }
 
 #[tokio::test]
@@ -95,15 +109,20 @@ async fn guest_abort_is_a_trap() {
 
 #[tokio::test]
 async fn ungranted_dataset_is_refused() {
-    let report = attack("ungranted-dataset", 0, Limits::default()).await;
-    assert_eq!(report.result.unwrap_err(), RunError::Ungranted("dataset `payroll`".into()));
+    for wasm in BOTH_CONTRACTS {
+        let report = attack_with(wasm, "ungranted-dataset", 0, Limits::default()).await;
+        assert_eq!(report.result.unwrap_err(), RunError::Ungranted("dataset `payroll`".into()), "{wasm}");
+    }
 }
 
 #[tokio::test]
 async fn ungranted_column_is_refused() {
-    let report = attack("ungranted-column", 0, Limits::default()).await;
-    assert_eq!(report.result.unwrap_err(), RunError::Ungranted("column `secret` of dataset `readings`".into()));
-    assert_eq!(report.usage.rows_read, 0);
+    for wasm in BOTH_CONTRACTS {
+        let report = attack_with(wasm, "ungranted-column", 0, Limits::default()).await;
+        let expected = RunError::Ungranted("column `secret` of dataset `readings`".into());
+        assert_eq!(report.result.unwrap_err(), expected, "{wasm}");
+        assert_eq!(report.usage.rows_read, 0);
+    }
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 mod amplify;
 mod common;
+mod contracts;
 mod deadlines;
 mod examples;
 mod good;
