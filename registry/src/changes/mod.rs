@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::store::plugins::{Status, VersionRecord};
 
-pub use outputs::{ColumnChange, ColumnType, OutputSchemaDelta, Shape};
+pub use outputs::{ColumnChange, ColumnType, OutputSchemaDelta, Shape, declared_shape};
 
 /// Names added, removed and changed between two lists of named items.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -61,8 +61,9 @@ pub struct OutputSchemaDelta {
     pub changed: Vec<ColumnChange>,
 }
 
-/// An output's declared shape and, for a table, its columns in order.
-fn shape(output: &Value) -> (Shape, Vec<(String, ColumnType)>) {
+/// An output's declared shape and, for a table, its columns in order, read from one item of a
+/// stored `describe()`'s `outputs` (anything unreadable as a 0.2.0 `kind` is `Undeclared`).
+pub fn declared_shape(output: &Value) -> (Shape, Vec<(String, ColumnType)>) {
     match output.get("kind") {
         Some(Value::String(s)) if s == "Metric" => (Shape::Metric, Vec::new()),
         Some(Value::Object(o)) if o.contains_key("Table") => {
@@ -88,8 +89,8 @@ pub fn schema_changes(new: &BTreeMap<String, &Value>, old: &BTreeMap<String, &Va
     let mut out = Vec::new();
     for (name, item) in new {
         let Some(was) = old.get(name) else { continue };
-        let (after, columns) = shape(item);
-        let (before, was_columns) = shape(was);
+        let (after, columns) = declared_shape(item);
+        let (before, was_columns) = declared_shape(was);
         let find = |list: &[(String, ColumnType)], n: &str| list.iter().find(|(c, _)| c == n).map(|(_, t)| t.clone());
         let added = columns.iter().filter(|(c, _)| find(&was_columns, c).is_none()).map(|(c, _)| c.clone()).collect();
         let removed = was_columns.iter().filter(|(c, _)| find(&columns, c).is_none()).map(|(c, _)| c.clone()).collect();
