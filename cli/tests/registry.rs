@@ -305,6 +305,9 @@ fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
     assert!(none.starts_with("error: no-matching-version (404): "), "{none}");
     let versions = text_ok(kiln(&url, Some(&maker)).args(["plugin", "versions", "acme/good"]));
     assert!(versions.contains("approved, yanked"), "{versions}");
+    // The listing says which contract the registry recorded for the version.
+    let contract = published["contract"].as_str().expect("a publish answers with the version's contract");
+    assert!(versions.contains(&format!("contract {contract}")), "{versions}");
 
     // Every change is in the audit log, and the chain verifies.
     let audit = json_ok(kiln(&url, Some(&op)).args(["audit", "list", "--json"]));

@@ -16,7 +16,7 @@ test("the operator approves the pending version from the review desk and the aud
   await page.goto(at("/review"));
   const item = page.getByTestId("review-item").first();
   // Everything a reviewer decides on is on the card.
-  for (const part of ["review-params", "review-datasets", "review-outputs", "review-sha256", "review-key", "review-changes"]) {
+  for (const part of ["review-contract", "review-params", "review-datasets", "review-outputs", "review-sha256", "review-key", "review-changes"]) {
     await expect(item.getByTestId(part)).toBeVisible();
   }
   await shot(page, "review-desk");

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use kiln_host::{Plugin, Value, ValueType};
+use kiln_registry::changes::{Shape, declared_shape};
 use serde_json::json;
 
 /// Arguments of `kiln plugin inspect`.
@@ -86,8 +87,51 @@ fn print_text(plugin: &Plugin) {
     for d in &info.datasets {
         println!("  {} [{}]: {}", d.name, d.columns.join(", "), d.doc);
     }
-    println!("outputs");
-    for o in &info.outputs {
-        println!("  {}: {}", o.name, o.doc);
+    print!("{}", outputs_text(&serde_json::to_value(info).unwrap_or_default()));
+}
+
+/// The `outputs` section of a describe() document as text: each table with its columns' types
+/// and nullability, each metric marked as one, and a 0.1.0 plugin's outputs (which declare no
+/// schema) by name. Read from the describe()'s JSON, the form the registry stores, so it reads
+/// a version of either contract alike.
+fn outputs_text(describe: &serde_json::Value) -> String {
+    let mut out = String::from("outputs\n");
+    for o in describe["outputs"].as_array().into_iter().flatten() {
+        let (name, doc) = (o["name"].as_str().unwrap_or_default(), o["doc"].as_str().unwrap_or_default());
+        let (shape, columns) = declared_shape(o);
+        let kind = match shape {
+            Shape::Table => " (table)",
+            Shape::Metric => " (metric)",
+            Shape::Undeclared => "",
+        };
+        out.push_str(&format!("  {name}{kind}: {doc}\n"));
+        for (column, ty) in columns {
+            let nulls = if ty.nullable { ", nullable" } else { "" };
+            out.push_str(&format!("    {column} ({}{nulls})\n", ty.type_));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_show_table_columns_metrics_and_undeclared_0_1_0_outputs() {
+        let describe = json!({"outputs": [
+            {"name": "by_id", "doc": "rows", "kind": {"Table": [
+                {"name": "id", "type_": "String", "nullable": false, "doc": ""},
+                {"name": "kwh", "type_": "F64", "nullable": true, "doc": ""}
+            ]}},
+            {"name": "total", "doc": "kWh", "kind": "Metric"},
+            {"name": "legacy", "doc": "stored before schemas"},
+            {"name": "nulled", "doc": "", "kind": null}
+        ]});
+        assert_eq!(
+            outputs_text(&describe),
+            "outputs\n  by_id (table): rows\n    id (string)\n    kwh (f64, nullable)\n  total (metric): kWh\n  \
+             legacy: stored before schemas\n  nulled: \n"
+        );
     }
 }

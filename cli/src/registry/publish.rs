@@ -69,7 +69,7 @@ pub fn run(args: PublishArgs) -> anyhow::Result<ExitCode> {
     };
     let record: VersionRecord = client.post(&path, &body)?;
     emit(args.remote.json, &record, |v| {
-        println!("published {} ({} bytes, sha256 {})", v.subject(), v.size, v.sha256);
+        println!("published {} (contract {}, {} bytes, sha256 {})", v.subject(), v.contract, v.size, v.sha256);
         println!("signed with key {}; status {}: an operator reviews it next", v.key_id, version_state(v));
     })
 }

@@ -90,9 +90,10 @@ pub fn run(cmd: ReviewCommand) -> anyhow::Result<ExitCode> {
                 }
                 for v in versions {
                     println!(
-                        "{:<32} {:<10}  sha256 {}  by {} {}",
+                        "{:<32} {:<10}  contract {}  sha256 {}  by {} {}",
                         v.subject(),
                         version_state(v),
+                        v.contract,
                         short_sha(&v.sha256),
                         v.published_by,
                         when(v.published_at)

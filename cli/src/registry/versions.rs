@@ -56,9 +56,10 @@ pub fn list(args: VersionsArgs) -> anyhow::Result<ExitCode> {
         }
         for v in versions {
             println!(
-                "{:<12} {:<24}  sha256 {}  by {} {}",
+                "{:<12} {:<24}  contract {}  sha256 {}  by {} {}",
                 v.version,
                 version_state(v),
+                v.contract,
                 short_sha(&v.sha256),
                 v.published_by,
                 when(v.published_at)
@@ -72,7 +73,9 @@ pub fn resolve(args: ResolveArgs) -> anyhow::Result<ExitCode> {
     let mut path = args.plugin.plugin_path();
     path.push("resolve");
     let version: VersionRecord = args.remote.client()?.get_query(&path, &ResolveQuery { req: args.req.clone() })?;
-    emit(args.remote.json, &version, |v| println!("{}  sha256 {}  {} bytes", v.subject(), v.sha256, v.size))
+    emit(args.remote.json, &version, |v| {
+        println!("{}  contract {}  sha256 {}  {} bytes", v.subject(), v.contract, v.sha256, v.size)
+    })
 }
 
 /// Yanks (or with `yank == false` unyanks) a version.

@@ -149,6 +149,7 @@ pub async fn publish(
         manifest: serde_json::to_value(m).unwrap_or_default(),
         describe: serde_json::to_value(plugin.info()).unwrap_or_default(),
         imports: Some(plugin.interfaces().imports.clone()),
+        contract: plugin.wit_version().to_string(),
         signature: req.signature.clone(),
         key_id: key.id.clone(),
         status: Status::Pending,

@@ -79,6 +79,10 @@ pub struct VersionRecord {
     /// The interfaces the component imports (the plugin contract's and WASI's), recorded at
     /// publish; null for versions published before imports were recorded.
     pub imports: Option<Vec<String>>,
+    /// The plugin contract the component was built against (`kiln:plugin@<contract>`), as the
+    /// host found it at publish: `0.1.0` or `0.2.0`. Versions published before contracts were
+    /// recorded are `0.1.0`, the only one there was.
+    pub contract: String,
     /// ed25519 signature, hex.
     pub signature: String,
     /// The key that signed it.
@@ -131,6 +135,7 @@ fn version(row: &sqlx::any::AnyRow) -> Result<VersionRecord, StoreError> {
         manifest: stored_json("version manifest", &manifest)?,
         describe: stored_json("version describe", &describe)?,
         imports: imports.map(|i| stored_json("version imports", &i)).transpose()?,
+        contract: row.try_get("contract")?,
         signature: row.try_get("signature")?,
         key_id: row.try_get("key_id")?,
         status: stored_enum("version status", &status, Status::parse)?,
@@ -176,7 +181,8 @@ pub async fn insert_version(tx: &mut WriteTx, p: &PluginRecord, v: &VersionRecor
     .await?;
     sqlx::query(
         "INSERT INTO versions (namespace, name, version, sha256, size, manifest, describe, signature, key_id, status, \
-         yanked, published_by, published_at, imports) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13)",
+         yanked, published_by, published_at, imports, contract) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13, $14)",
     )
     .bind(&v.namespace)
     .bind(&v.name)
@@ -191,6 +197,7 @@ pub async fn insert_version(tx: &mut WriteTx, p: &PluginRecord, v: &VersionRecor
     .bind(&v.published_by)
     .bind(v.published_at)
     .bind(v.imports.as_ref().map(|i| serde_json::Value::from(i.clone()).to_string()))
+    .bind(&v.contract)
     .execute(&mut *tx.tx)
     .await
     .map_err(conflict(format!("version {}", v.subject())))?;

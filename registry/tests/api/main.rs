@@ -8,6 +8,7 @@ mod audit;
 mod authz;
 mod concurrent;
 mod console;
+mod contracts;
 mod corrupt;
 mod crash;
 mod edge;

@@ -961,7 +961,10 @@ export interface components {
         };
         /** @description An item in both versions whose declaration differs. */
         Changed: {
-            /** @description Which of its fields differ: `type`, `default`, `doc`, `columns`. */
+            /**
+             * @description Which of its fields differ: `type`, `default`, `doc`, `columns`, `kind` (an output's
+             *     declared shape; [`Changes::output_schemas`] tells how).
+             */
             fields: string[];
             /** @description The parameter, dataset or output. */
             name: string;
@@ -979,6 +982,8 @@ export interface components {
             base_status?: null | components["schemas"]["Status"];
             /** @description Column changes of the datasets in both versions. */
             columns: components["schemas"]["ColumnDelta"][];
+            /** @description The plugin contract the component was built against. */
+            contract: components["schemas"]["ContractDelta"];
             /** @description Datasets read (changed fields: `columns`, `doc`). */
             datasets: components["schemas"]["Delta"];
             /** @description Whether the description differs. */
@@ -986,7 +991,13 @@ export interface components {
             imports?: null | components["schemas"]["SetDelta"];
             /** @description Whether the signing key differs from the base's. */
             key_changed: boolean;
-            /** @description Outputs (changed fields: `doc`). */
+            /**
+             * @description How the declared schema of each output in both versions changed (columns added,
+             *     removed or retyped; a table that became a metric; a schema declared where a 0.1.0 base
+             *     declared none). Outputs whose schema is the same are left out.
+             */
+            output_schemas: components["schemas"]["OutputSchemaDelta"][];
+            /** @description Outputs (changed fields: `doc`, `kind`). */
             outputs: components["schemas"]["Delta"];
             /** @description Parameters (changed fields: `type`, `default`, `doc`). */
             params: components["schemas"]["Delta"];
@@ -1002,6 +1013,15 @@ export interface components {
             /** @description one of "f64", "s64", "string", "bool", "timestamp" */
             type: string;
         };
+        /** @description A column in both versions' declaration of a table whose type or nullability differs. */
+        ColumnChange: {
+            /** @description As this version declares it. */
+            after: components["schemas"]["ColumnType"];
+            /** @description As the base declared it. */
+            before: components["schemas"]["ColumnType"];
+            /** @description The column. */
+            name: string;
+        };
         /** @description Columns added to or removed from a dataset both versions read. */
         ColumnDelta: {
             /** @description Columns the new version reads and the base did not. */
@@ -1010,6 +1030,20 @@ export interface components {
             dataset: string;
             /** @description Columns the base read and the new version does not. */
             removed: string[];
+        };
+        /** @description A declared column of an output table, as the change report shows it. */
+        ColumnType: {
+            /** @description Whether it may hold nulls. */
+            nullable: boolean;
+            /** @description Its values' type as the contract spells it: `f64`, `s64`, `string`, `bool`, `timestamp`. */
+            type: string;
+        };
+        /** @description The contract version, before and after. */
+        ContractDelta: {
+            /** @description This version's contract. */
+            after: string;
+            /** @description The base version's contract; null without a base. */
+            before?: string | null;
         };
         /** @description A namespace to create. */
         CreateNamespace: {
@@ -1406,6 +1440,24 @@ export interface components {
              * @description Its value; null when not finite.
              */
             value?: number | null;
+        };
+        /** @description How one output's declared schema changed. */
+        OutputSchemaDelta: {
+            /**
+             * @description Columns this version's table declares and the base's did not (every column, when the
+             *     output was not a declared table before).
+             */
+            added: string[];
+            /** @description What this version declares it as. */
+            after: components["schemas"]["Shape"];
+            /** @description What the base declared it as. */
+            before: components["schemas"]["Shape"];
+            /** @description Columns in both with a different type or nullability. */
+            changed: components["schemas"]["ColumnChange"][];
+            /** @description The output. */
+            output: string;
+            /** @description Columns the base's table declared and this version's does not. */
+            removed: string[];
         };
         /** @description One table of an output. */
         OutputTable: {
@@ -2110,6 +2162,11 @@ export interface components {
             /** @description In the base version only. */
             removed: string[];
         };
+        /**
+         * @description What an output is declared as.
+         * @enum {string}
+         */
+        Shape: "undeclared" | "table" | "metric";
         /** @description What to sign in with: exactly one of a token or a sign-in link's secret. */
         SignIn: {
             /** @description The secret of a one-time sign-in link (the `link=` part of its fragment). */
@@ -2320,6 +2377,12 @@ export interface components {
         };
         /** @description A published version. */
         VersionRecord: {
+            /**
+             * @description The plugin contract the component was built against (`kiln:plugin@<contract>`), as the
+             *     host found it at publish: `0.1.0` or `0.2.0`. Versions published before contracts were
+             *     recorded are `0.1.0`, the only one there was.
+             */
+            contract: string;
             /** @description What the component's describe() returned at publish. */
             describe: Record<string, never>;
             /**

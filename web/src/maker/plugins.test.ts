@@ -11,6 +11,7 @@ function version(name: string, v: string, over: Partial<Version> = {}): Version 
     size: 1,
     manifest: {},
     describe: {},
+    contract: "0.1.0",
     signature: "",
     key_id: "k",
     status: "pending",

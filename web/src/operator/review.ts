@@ -2,6 +2,7 @@
 // outputs) out of the JSON the registry stores, and what changed since the previous version
 // when the service reports it. Plain functions, tested without a browser.
 import type { Schema } from "../api/client";
+import { readOutputs, type DeclaredOutput } from "../contract";
 
 /** A published version, as the review queue lists it. */
 export type Version = Schema<"VersionRecord">;
@@ -11,6 +12,12 @@ export type Delta = Schema<"Delta">;
 
 /** What changed since the previous version. */
 export type Changes = Schema<"Changes">;
+
+/** How one output's declared schema changed. */
+export type OutputSchemaDelta = Schema<"OutputSchemaDelta">;
+
+/** A declared column's type and nullability, as a change report gives them. */
+export type ColumnType = Schema<"ColumnType">;
 
 /** One item of the queue: the version, and its changes when the service reports them. */
 export interface Entry {
@@ -46,11 +53,8 @@ export interface DatasetUse {
   doc: string;
 }
 
-/** An output a plugin writes. */
-export interface Output {
-  name: string;
-  doc: string;
-}
+/** An output a plugin writes, with its declared schema. */
+export type Output = DeclaredOutput;
 
 /** describe(), read defensively: whatever is missing or malformed is left out. */
 export interface Described {
@@ -101,13 +105,46 @@ export function described(describe: unknown): Described {
       columns: Array.isArray(x.columns) ? x.columns.map(str) : [],
       doc: str(x.doc),
     })),
-    outputs: list(d.outputs).map((o) => ({ name: str(o.name), doc: str(o.doc) })),
+    outputs: readOutputs(d),
   };
 }
 
 /** `ns/name@version`, as the audit log names a version. */
 export function subjectOf(v: Pick<Version, "namespace" | "name" | "version">): string {
   return `${v.namespace}/${v.name}@${v.version}`;
+}
+
+/** A column type as the desk writes it: `f64`, or `f64?` when it may hold nulls. */
+export function columnTypeText(c: ColumnType): string {
+  return c.nullable ? `${c.type}?` : c.type;
+}
+
+/** One output's schema change as the desk lists it. */
+export interface SchemaLine {
+  output: string;
+  /** The shapes before and after, when the output changed what it is (a table became a metric). */
+  shape: { before: OutputSchemaDelta["before"]; after: OutputSchemaDelta["after"] } | null;
+  added: string[];
+  removed: string[];
+  /** `column: before → after` for each retyped column. */
+  changed: string[];
+}
+
+/** The output schema changes of a report, one line per output. */
+export function schemaLines(c: Changes): SchemaLine[] {
+  return (c.output_schemas ?? []).map((d) => ({
+    output: d.output,
+    shape: d.before === d.after ? null : { before: d.before, after: d.after },
+    added: d.added,
+    removed: d.removed,
+    changed: d.changed.map((x) => `${x.name}: ${columnTypeText(x.before)} → ${columnTypeText(x.after)}`),
+  }));
+}
+
+/** The contract change of a report (`[before, after]`), or null when the contract is the same or there is no base. */
+export function contractChange(c: Changes): [string, string] | null {
+  const before = c.contract?.before;
+  return before && before !== c.contract.after ? [before, c.contract.after] : null;
 }
 
 /** Whether a change report has nothing to say. */
@@ -119,6 +156,8 @@ export function noChanges(c: Changes): boolean {
     empty(c.params) &&
     empty(c.datasets) &&
     empty(c.outputs) &&
+    !(c.output_schemas ?? []).length &&
+    !contractChange(c) &&
     c.columns.every((x) => !x.added.length && !x.removed.length) &&
     (!c.imports || (!c.imports.added.length && !c.imports.removed.length)) &&
     (c.size.delta ?? 0) === 0

@@ -1,5 +1,6 @@
 // A plugin's describe() as the registry stores it (VersionRecord.describe is untyped JSON):
 // read defensively into the shape the pages show, so a malformed record shows less, not a crash.
+import { readOutputs, type DeclaredOutput } from "../contract";
 
 /** A parameter type, as the host's contract names it. */
 export type ParamType = "F64" | "S64" | "String" | "Bool" | "Timestamp";
@@ -23,11 +24,8 @@ export interface DatasetSpec {
   doc: string;
 }
 
-/** One output (a table or a metric). */
-export interface OutputSpec {
-  name: string;
-  doc: string;
-}
+/** One output (a table with its columns, a metric, or a 0.1.0 plugin's bare name). */
+export type OutputSpec = DeclaredOutput;
 
 /** What a version's describe() said. */
 export interface Describe {
@@ -83,6 +81,6 @@ export function readDescribe(raw: unknown): Describe {
       columns: Array.isArray(x.columns) ? x.columns.filter((c): c is string => typeof c === "string") : [],
       doc: str(x.doc),
     })),
-    outputs: list(d.outputs).map((o) => ({ name: str(o.name), doc: str(o.doc) })),
+    outputs: readOutputs(d),
   };
 }

@@ -1,8 +1,10 @@
 //! What changed between two versions of a plugin, for the review desk: parameters, datasets
-//! and their columns, outputs, imports and size, read from what each version's `describe()`
-//! returned at publish and what was recorded of its component.
+//! and their columns, outputs and their declared schemas, imports, contract and size, read from
+//! what each version's `describe()` returned at publish and what was recorded of its component.
 //!
 //! Pure: no IO. [`base`] picks the version to compare with; [`changes`] compares.
+
+mod outputs;
 
 use std::collections::BTreeMap;
 
@@ -10,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::store::plugins::{Status, VersionRecord};
+
+pub use outputs::{ColumnChange, ColumnType, OutputSchemaDelta, Shape, declared_shape};
 
 /// Names added, removed and changed between two lists of named items.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -27,7 +31,8 @@ pub struct Delta {
 pub struct Changed {
     /// The parameter, dataset or output.
     pub name: String,
-    /// Which of its fields differ: `type`, `default`, `doc`, `columns`.
+    /// Which of its fields differ: `type`, `default`, `doc`, `columns`, `kind` (an output's
+    /// declared shape; [`Changes::output_schemas`] tells how).
     pub fields: Vec<String>,
 }
 
@@ -62,6 +67,15 @@ pub struct SizeDelta {
     pub delta: Option<i64>,
 }
 
+/// The contract version, before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ContractDelta {
+    /// The base version's contract; null without a base.
+    pub before: Option<String>,
+    /// This version's contract.
+    pub after: String,
+}
+
 /// What changed in a version since its base. Without a base (a plugin's first version),
 /// everything it declares is `added`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -79,11 +93,17 @@ pub struct Changes {
     pub datasets: Delta,
     /// Column changes of the datasets in both versions.
     pub columns: Vec<ColumnDelta>,
-    /// Outputs (changed fields: `doc`).
+    /// Outputs (changed fields: `doc`, `kind`).
     pub outputs: Delta,
+    /// How the declared schema of each output in both versions changed (columns added,
+    /// removed or retyped; a table that became a metric; a schema declared where a 0.1.0 base
+    /// declared none). Outputs whose schema is the same are left out.
+    pub output_schemas: Vec<OutputSchemaDelta>,
     /// Imports of the component; null when either version's imports were not recorded
     /// (versions published before imports were).
     pub imports: Option<SetDelta>,
+    /// The plugin contract the component was built against.
+    pub contract: ContractDelta,
     /// Size of the component.
     pub size: SizeDelta,
     /// Whether the signing key differs from the base's.
@@ -126,28 +146,34 @@ fn field_name(key: &str) -> String {
     key.trim_end_matches('_').to_string()
 }
 
+/// A field of a describe() item, a null one read as absent: fields added to the contract
+/// later are missing from versions stored before them and null in those stored after.
+fn field<'a>(item: &'a Value, key: &str) -> Option<&'a Value> {
+    item.get(key).filter(|v| !v.is_null())
+}
+
 fn delta(new: &Value, old: Option<&Value>, list: &str) -> Delta {
     let after = items(new, list);
     let before = old.map(|o| items(o, list)).unwrap_or_default();
     let mut d = Delta::default();
     for (name, item) in &after {
-        match before.get(name) {
-            None => d.added.push(name.clone()),
-            Some(was) if was != item => {
-                let keys: std::collections::BTreeSet<&String> = item
-                    .as_object()
-                    .into_iter()
-                    .flat_map(|o| o.keys())
-                    .chain(was.as_object().into_iter().flat_map(|o| o.keys()))
-                    .collect();
-                let fields = keys
-                    .into_iter()
-                    .filter(|k| *k != "name" && item.get(*k) != was.get(*k))
-                    .map(|k| field_name(k))
-                    .collect();
-                d.changed.push(Changed { name: name.clone(), fields });
-            }
-            Some(_) => {}
+        let Some(was) = before.get(name) else {
+            d.added.push(name.clone());
+            continue;
+        };
+        let keys: std::collections::BTreeSet<&String> = item
+            .as_object()
+            .into_iter()
+            .flat_map(|o| o.keys())
+            .chain(was.as_object().into_iter().flat_map(|o| o.keys()))
+            .collect();
+        let fields: Vec<String> = keys
+            .into_iter()
+            .filter(|k| *k != "name" && field(item, k) != field(was, k))
+            .map(|k| field_name(k))
+            .collect();
+        if !fields.is_empty() {
+            d.changed.push(Changed { name: name.clone(), fields });
         }
     }
     d.removed = before.keys().filter(|name| !after.contains_key(*name)).cloned().collect();
@@ -194,7 +220,11 @@ pub fn changes(v: &VersionRecord, base: Option<&VersionRecord>) -> Changes {
         datasets,
         columns,
         outputs: delta(&v.describe, old, "outputs"),
+        output_schemas: old
+            .map(|o| outputs::schema_changes(&items(&v.describe, "outputs"), &items(o, "outputs")))
+            .unwrap_or_default(),
         imports,
+        contract: ContractDelta { before: base.map(|b| b.contract.clone()), after: v.contract.clone() },
         size: SizeDelta { before: base.map(|b| b.size), after: v.size, delta: base.map(|b| v.size - b.size) },
         key_changed: base.is_some_and(|b| b.key_id != v.key_id),
     }
@@ -215,6 +245,7 @@ mod tests {
             manifest: json!({}),
             describe,
             imports: imports.map(|i| i.iter().map(|s| s.to_string()).collect()),
+            contract: "0.1.0".into(),
             signature: String::new(),
             key_id: "k1".into(),
             status,
@@ -294,6 +325,39 @@ mod tests {
         assert_eq!(c.size.delta, None);
         let legacy = version("0.0.9", Status::Approved, d, None, 10);
         assert_eq!(changes(&first, Some(&legacy)).imports, None, "the base's imports were never recorded");
+    }
+
+    #[test]
+    fn a_move_to_contract_0_2_0_reports_the_contract_and_each_newly_declared_schema() {
+        // As stored before contracts had schemas: no `kind` at all.
+        let old = describe(json!([]), json!([]), json!([{"name": "t", "doc": "x"}, {"name": "m", "doc": ""}]));
+        let old = version("0.1.0", Status::Approved, old, None, 10);
+        let columns = json!([{"name": "id", "type_": "String", "nullable": false, "doc": ""}]);
+        let outputs =
+            json!([{"name": "t", "doc": "x", "kind": {"Table": columns}}, {"name": "m", "doc": "", "kind": "Metric"}]);
+        let mut new = version("0.2.0", Status::Pending, describe(json!([]), json!([]), outputs), None, 10);
+        new.contract = "0.2.0".into();
+        let c = changes(&new, Some(&old));
+        assert_eq!(c.contract, ContractDelta { before: Some("0.1.0".into()), after: "0.2.0".into() });
+        assert_eq!(
+            c.outputs.changed.iter().map(|x| (x.name.as_str(), x.fields.clone())).collect::<Vec<_>>(),
+            [("m", vec!["kind".to_string()]), ("t", vec!["kind".to_string()])]
+        );
+        let shapes: Vec<_> = c.output_schemas.iter().map(|d| (d.output.as_str(), d.before, d.after)).collect();
+        assert_eq!(shapes, [("m", Shape::Undeclared, Shape::Metric), ("t", Shape::Undeclared, Shape::Table)]);
+        assert_eq!(c.output_schemas[1].added, ["id"]);
+    }
+
+    #[test]
+    fn an_output_stored_with_a_null_kind_equals_one_stored_without() {
+        let without = describe(json!([]), json!([]), json!([{"name": "t", "doc": ""}]));
+        let with_null = describe(json!([]), json!([]), json!([{"name": "t", "doc": "", "kind": null}]));
+        let c = changes(
+            &version("0.1.1", Status::Pending, with_null, None, 1),
+            Some(&version("0.1.0", Status::Approved, without, None, 1)),
+        );
+        assert_eq!((c.outputs, c.output_schemas), (Delta::default(), vec![]));
+        assert_eq!(c.contract.before.as_deref(), Some("0.1.0"));
     }
 
     #[test]
