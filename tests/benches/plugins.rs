@@ -5,6 +5,15 @@
 //! `DataSource` in the same batch size, so data decoding is on both sides and the ratio is the
 //! cost of the sandbox: lowering batches into the guest, Wasm code, instantiation. The 10M-row
 //! kernels add a third column: a plain loop over the values already in memory.
+//!
+//! A second table compares Kiln with wasmtime alone (`raw`, see `plugins/raw.rs`) on a warm
+//! invoke of the no-op plugin and on the 10M-row sum: the same components on the same engine,
+//! timed alternately run by run so that load on the machine falls on both alike.
+//! `KILN_BENCH_RAW_ONLY=1` runs that table alone (for profiling); criterion's filter argument
+//! (`-- none`) skips its own sampling while the tables still print.
+
+#[path = "plugins/raw.rs"]
+mod raw;
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -174,6 +183,10 @@ fn main() {
         },
     ];
 
+    // `KILN_BENCH_RAW_ONLY=1` runs the Kiln ÷ raw table alone: for profiling the warm invoke.
+    if std::env::var_os("KILN_BENCH_RAW_ONLY").is_some() {
+        cases.clear();
+    }
     let mut rows = Vec::new();
     for case in &mut cases {
         let plugin = rt.block_on(host.load(&kiln_test_guests::bytes(case.wasm))).expect("plugin loads");
@@ -237,5 +250,86 @@ fn main() {
             unmetered / native
         );
     }
+
+    let (noop_kiln, noop_raw, sum_kiln, sum_raw, version) = kiln_vs_raw(&rt, &host);
+    println!("\n| Kiln ÷ raw wasmtime (contract {version}) | Kiln | raw | Kiln ÷ raw |");
+    println!("|---|---|---|---|");
+    println!(
+        "| warm invoke, no-op (µs, median of {NOOP_RUNS}) | {:.1} | {:.1} | {:.2}× |",
+        noop_kiln * 1e6,
+        noop_raw * 1e6,
+        noop_kiln / noop_raw
+    );
+    println!(
+        "| 10M f64 sum (ms, median of {SUM_RUNS}) | {:.2} | {:.2} | {:.2}× |",
+        sum_kiln * 1e3,
+        sum_raw * 1e3,
+        sum_kiln / sum_raw
+    );
     criterion.final_summary();
+}
+
+const NOOP_RUNS: usize = 4001;
+const SUM_RUNS: usize = 15;
+
+/// Medians of alternate runs, `a` then `b`, so drift and load on the machine hit both alike.
+fn alternate(runs: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
+    let (mut ta, mut tb) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    for _ in 0..runs {
+        let start = Instant::now();
+        a();
+        ta.push(start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        b();
+        tb.push(start.elapsed().as_secs_f64());
+    }
+    (median(ta), median(tb))
+}
+
+/// Kiln and raw wasmtime on the no-op and the 10M sum: (no-op Kiln, no-op raw, sum Kiln, sum
+/// raw, the contract version the guests were linked as), in seconds.
+fn kiln_vs_raw(rt: &tokio::runtime::Runtime, host: &Host) -> (f64, f64, f64, f64, &'static str) {
+    let engine = host.engine();
+    let noop_bytes = kiln_test_guests::bytes(kiln_test_guests::NOOP);
+    let noop = rt.block_on(host.load(&noop_bytes)).expect("noop loads");
+    let noop_raw = raw::Raw::load(engine, &noop_bytes).expect("noop links raw");
+    let run_kiln = || {
+        black_box(rt.block_on(host.run(&noop, RunRequest::default())).result.expect("noop runs"));
+    };
+    let run_raw = || {
+        black_box(rt.block_on(noop_raw.run(engine, None, &[])).expect("raw noop runs"));
+    };
+    // Warm both paths (pool slots, caches) before timing.
+    for _ in 0..200 {
+        run_kiln();
+        run_raw();
+    }
+    let (noop_kiln, noop_raw_time) = alternate(NOOP_RUNS, run_kiln, run_raw);
+
+    let kernels_bytes = kiln_test_guests::bytes(kiln_test_guests::KERNELS);
+    let kernels = rt.block_on(host.load(&kernels_bytes)).expect("kernels load");
+    let kernels_raw = raw::Raw::load(engine, &kernels_bytes).expect("kernels link raw");
+    let text: Vec<(String, String)> = [("kernel", "sum"), ("dataset", "numbers"), ("columns", "value")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let params = kiln_host::params_from_text(kernels.info(), &text).expect("params");
+    let source = numbers_source();
+    let request = RunRequest { params, data: Some((source, Grants::none().dataset("numbers"))), ..Default::default() };
+    let numbers = raw::Numbers { values: Arc::new(numbers().1), batch_rows: host.config().batch_rows };
+    let kiln_sum = || {
+        let output = rt.block_on(host.run(&kernels, request.clone())).result.expect("kiln sum runs");
+        black_box(output.metrics[0].value)
+    };
+    let raw_sum = || {
+        let sum = rt.block_on(kernels_raw.run(engine, Some(numbers.clone()), &text)).expect("raw sum runs");
+        black_box(sum.expect("a sum metric"))
+    };
+    assert_eq!(kiln_sum(), raw_sum(), "Kiln and raw wasmtime agree on the sum");
+    let (sum_kiln, sum_raw) = alternate(SUM_RUNS, || {
+        kiln_sum();
+    }, || {
+        raw_sum();
+    });
+    (noop_kiln, noop_raw_time, sum_kiln, sum_raw, kernels_raw.version())
 }
