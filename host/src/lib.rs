@@ -37,6 +37,7 @@ mod run;
 mod state;
 pub mod strings;
 mod validate;
+mod wasi;
 
 pub use bindings::v0_1_0::{
     Batch, Column, ColumnData, Metric, Output, Param, PluginInfo, Strings, Table, Value, ValueType,

@@ -3,20 +3,21 @@
 use std::sync::Arc;
 
 use wasmtime::component::{Resource, ResourceTable};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{WasiCtxView, WasiView};
 
 use crate::bindings::v0_1_0::{self as v, data, log, types};
 use crate::data::{BatchStream, DataSource, Grants};
 use crate::error::Abort;
 use crate::limits::{Limits, StoreLimiter};
 use crate::log::{LogSource, SharedLog};
+use crate::wasi::LazyWasi;
 
 /// The most scans a run may hold open at once.
 const MAX_OPEN_SCANS: usize = 64;
 
 /// Everything one run's store holds.
 pub(crate) struct RunState {
-    pub(crate) wasi: WasiCtx,
+    pub(crate) wasi: LazyWasi,
     pub(crate) table: ResourceTable,
     pub(crate) limiter: StoreLimiter,
     pub(crate) log: SharedLog,
@@ -42,16 +43,8 @@ pub struct ScanState {
 impl RunState {
     pub(crate) fn new(limits: &Limits, access: Option<DataAccess>) -> Self {
         let log = SharedLog::new(limits.log_bytes);
-        // No preopens, no env, no args, no network: the defaults, made explicit here.
-        let wasi = wasmtime_wasi::WasiCtxBuilder::new()
-            .stdout(log.pipe(0))
-            .stderr(log.pipe(1))
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
         RunState {
-            wasi,
+            wasi: LazyWasi::new(log.clone()),
             table: ResourceTable::new(),
             limiter: StoreLimiter::new(limits),
             log,
@@ -106,7 +99,7 @@ fn data_error(e: crate::data::DataError) -> v::DataError {
 
 impl WasiView for RunState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView { ctx: self.wasi.get(), table: &mut self.table }
     }
 }
 

@@ -9,7 +9,8 @@
 //! A second table compares Kiln with wasmtime alone (`raw`, see `plugins/raw.rs`) on a warm
 //! invoke of the no-op plugin and on the 10M-row sum: the same components on the same engine,
 //! timed alternately run by run so that load on the machine falls on both alike.
-//! `KILN_BENCH_RAW_ONLY=1` runs that table alone (for profiling); criterion's filter argument
+//! `KILN_BENCH_RAW_ONLY=1` runs that table alone (`=noop`: its first row alone; for profiling,
+//! with `KILN_BENCH_NOOP_RUNS` to set how many runs); criterion's filter argument
 //! (`-- none`) skips its own sampling while the tables still print.
 
 #[path = "plugins/raw.rs"]
@@ -106,6 +107,21 @@ fn main() {
     let host = Host::new(HostConfig::default()).expect("host");
     let unmetered = Host::new(HostConfig { fuel: false, ..HostConfig::default() }).expect("host");
     let batch_rows = host.config().batch_rows;
+    // `KILN_BENCH_DUMP_CWASM=file` writes the kernels guest as this engine compiles it (an ELF
+    // file: `objdump -d` shows whether its loads carry bounds checks).
+    if let Some(path) = std::env::var_os("KILN_BENCH_DUMP_CWASM") {
+        let compiled = host
+            .engine()
+            .precompile_component(&kiln_test_guests::bytes(kiln_test_guests::KERNELS))
+            .expect("kernels compile");
+        std::fs::write(path, compiled).expect("write the compiled kernels");
+        return;
+    }
+    // `KILN_BENCH_RAW_ONLY=1` runs the Kiln ÷ raw table alone: for profiling the warm invoke.
+    if std::env::var_os("KILN_BENCH_RAW_ONLY").is_some() {
+        print_kiln_vs_raw(&rt, &host);
+        return;
+    }
 
     let data_dir = tempfile::tempdir().expect("tempdir");
     kiln_datagen::write_parquet(data_dir.path(), &kiln_datagen::Options::default(), &mut |_, _, _| {})
@@ -183,10 +199,6 @@ fn main() {
         },
     ];
 
-    // `KILN_BENCH_RAW_ONLY=1` runs the Kiln ÷ raw table alone: for profiling the warm invoke.
-    if std::env::var_os("KILN_BENCH_RAW_ONLY").is_some() {
-        cases.clear();
-    }
     let mut rows = Vec::new();
     for case in &mut cases {
         let plugin = rt.block_on(host.load(&kiln_test_guests::bytes(case.wasm))).expect("plugin loads");
@@ -251,11 +263,18 @@ fn main() {
         );
     }
 
-    let (noop_kiln, noop_raw, sum_kiln, sum_raw, version) = kiln_vs_raw(&rt, &host);
+    print_kiln_vs_raw(&rt, &host);
+    criterion.final_summary();
+}
+
+/// Prints the Kiln ÷ raw table.
+fn print_kiln_vs_raw(rt: &tokio::runtime::Runtime, host: &Host) {
+    let (noop_kiln, noop_raw, sum_kiln, sum_raw, version) = kiln_vs_raw(rt, host);
     println!("\n| Kiln ÷ raw wasmtime (contract {version}) | Kiln | raw | Kiln ÷ raw |");
     println!("|---|---|---|---|");
     println!(
-        "| warm invoke, no-op (µs, median of {NOOP_RUNS}) | {:.1} | {:.1} | {:.2}× |",
+        "| warm invoke, no-op (µs, median of {}) | {:.1} | {:.1} | {:.2}× |",
+        noop_runs(),
         noop_kiln * 1e6,
         noop_raw * 1e6,
         noop_kiln / noop_raw
@@ -266,10 +285,14 @@ fn main() {
         sum_raw * 1e3,
         sum_kiln / sum_raw
     );
-    criterion.final_summary();
 }
 
 const NOOP_RUNS: usize = 4001;
+
+/// [`NOOP_RUNS`], or `KILN_BENCH_NOOP_RUNS` (fewer for callgrind, which runs ~50× slower).
+fn noop_runs() -> usize {
+    std::env::var("KILN_BENCH_NOOP_RUNS").ok().and_then(|n| n.parse().ok()).unwrap_or(NOOP_RUNS)
+}
 const SUM_RUNS: usize = 15;
 
 /// Medians of alternate runs, `a` then `b`, so drift and load on the machine hit both alike.
@@ -304,7 +327,10 @@ fn kiln_vs_raw(rt: &tokio::runtime::Runtime, host: &Host) -> (f64, f64, f64, f64
         run_kiln();
         run_raw();
     }
-    let (noop_kiln, noop_raw_time) = alternate(NOOP_RUNS, run_kiln, run_raw);
+    let (noop_kiln, noop_raw_time) = alternate(noop_runs(), run_kiln, run_raw);
+    if std::env::var("KILN_BENCH_RAW_ONLY").is_ok_and(|v| v == "noop") {
+        return (noop_kiln, noop_raw_time, f64::NAN, f64::NAN, noop_raw.version());
+    }
 
     let kernels_bytes = kiln_test_guests::bytes(kiln_test_guests::KERNELS);
     let kernels = rt.block_on(host.load(&kernels_bytes)).expect("kernels load");
@@ -326,10 +352,14 @@ fn kiln_vs_raw(rt: &tokio::runtime::Runtime, host: &Host) -> (f64, f64, f64, f64
         black_box(sum.expect("a sum metric"))
     };
     assert_eq!(kiln_sum(), raw_sum(), "Kiln and raw wasmtime agree on the sum");
-    let (sum_kiln, sum_raw) = alternate(SUM_RUNS, || {
-        kiln_sum();
-    }, || {
-        raw_sum();
-    });
+    let (sum_kiln, sum_raw) = alternate(
+        SUM_RUNS,
+        || {
+            kiln_sum();
+        },
+        || {
+            raw_sum();
+        },
+    );
     (noop_kiln, noop_raw_time, sum_kiln, sum_raw, kernels_raw.version())
 }
