@@ -45,3 +45,16 @@ fn build(log: &SharedLog) -> WasiCtx {
         .allow_ip_name_lookup(false)
         .build()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_context_is_built_only_when_first_asked_for() {
+        let mut wasi = LazyWasi::new(SharedLog::new(1 << 10));
+        assert!(!wasi.is_built());
+        wasi.get();
+        assert!(wasi.is_built());
+    }
+}

@@ -11,7 +11,8 @@
 //! timed alternately run by run so that load on the machine falls on both alike.
 //! `KILN_BENCH_RAW_ONLY=1` runs that table alone (`=noop`: its first row alone; for profiling,
 //! with `KILN_BENCH_NOOP_RUNS` to set how many runs); criterion's filter argument
-//! (`-- none`) skips its own sampling while the tables still print.
+//! (`-- none`) skips its own sampling while the tables still print. `KILN_BENCH_BATCH_ROWS`
+//! sets the host's batch size (the native side reads in the same size).
 
 #[path = "plugins/raw.rs"]
 mod raw;
@@ -104,8 +105,13 @@ fn main() {
     let mut criterion =
         Criterion::default().sample_size(10).measurement_time(Duration::from_secs(4)).configure_from_args();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let host = Host::new(HostConfig::default()).expect("host");
-    let unmetered = Host::new(HostConfig { fuel: false, ..HostConfig::default() }).expect("host");
+    // `KILN_BENCH_BATCH_ROWS` sets the batch size (for both sides), to measure that lever.
+    let mut config = HostConfig::default();
+    if let Some(rows) = std::env::var("KILN_BENCH_BATCH_ROWS").ok().and_then(|n| n.parse().ok()) {
+        config.batch_rows = rows;
+    }
+    let host = Host::new(config.clone()).expect("host");
+    let unmetered = Host::new(HostConfig { fuel: false, ..config }).expect("host");
     let batch_rows = host.config().batch_rows;
     // `KILN_BENCH_DUMP_CWASM=file` writes the kernels guest as this engine compiles it (an ELF
     // file: `objdump -d` shows whether its loads carry bounds checks).
