@@ -77,6 +77,7 @@ macro_rules! raw_contract {
             pub struct Pre(generated::PluginPre<RawState>);
 
             impl Pre {
+                /// Links `component` to this version's raw host (WASI plus the minimal `data` and `log`).
                 pub fn new(engine: &Engine, component: &Component) -> wasmtime::Result<Self> {
                     let mut linker = Linker::new(engine);
                     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
