@@ -41,6 +41,7 @@ mod run;
 mod state;
 pub mod strings;
 mod validate;
+mod wasi;
 mod wit;
 
 pub use cache::{CacheOutcome, CompileCache, fingerprint, sha256_hex};

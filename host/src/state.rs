@@ -4,20 +4,21 @@
 use std::sync::Arc;
 
 use wasmtime::component::{Resource, ResourceTable};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{WasiCtxView, WasiView};
 
 use crate::data::{BatchStream, DataSource, DictBudget, Grants};
 use crate::error::Abort;
 use crate::limits::{Limits, StoreLimiter};
 use crate::log::SharedLog;
 use crate::model::{Batch, Grant, ReadError};
+use crate::wasi::LazyWasi;
 
 /// The most scans a run may hold open at once.
 const MAX_OPEN_SCANS: usize = 64;
 
 /// Everything one run's store holds.
 pub(crate) struct RunState {
-    pub(crate) wasi: WasiCtx,
+    pub(crate) wasi: LazyWasi,
     pub(crate) table: ResourceTable,
     pub(crate) limiter: StoreLimiter,
     pub(crate) log: SharedLog,
@@ -45,16 +46,8 @@ pub struct ScanState {
 impl RunState {
     pub(crate) fn new(limits: &Limits, access: Option<DataAccess>) -> Self {
         let log = SharedLog::new(limits.log_bytes);
-        // No preopens, no env, no args, no network: the defaults, made explicit here.
-        let wasi = wasmtime_wasi::WasiCtxBuilder::new()
-            .stdout(log.pipe(0))
-            .stderr(log.pipe(1))
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
         RunState {
-            wasi,
+            wasi: LazyWasi::new(log.clone()),
             table: ResourceTable::new(),
             limiter: StoreLimiter::new(limits),
             log,
@@ -180,6 +173,6 @@ fn data_error(e: crate::data::DataError) -> ReadError {
 
 impl WasiView for RunState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView { ctx: self.wasi.get(), table: &mut self.table }
     }
 }

@@ -5,6 +5,17 @@
 //! `DataSource` in the same batch size, so data decoding is on both sides and the ratio is the
 //! cost of the sandbox: lowering batches into the guest, Wasm code, instantiation. The 10M-row
 //! kernels add a third column: a plain loop over the values already in memory.
+//!
+//! A second table compares Kiln with wasmtime alone (`raw`, see `plugins/raw.rs`) on a warm
+//! invoke of the no-op plugin and on the 10M-row sum: the same components on the same engine,
+//! timed alternately run by run so that load on the machine falls on both alike.
+//! `KILN_BENCH_RAW_ONLY=1` runs that table alone (`=noop`: its first row alone; for profiling,
+//! with `KILN_BENCH_NOOP_RUNS` to set how many runs); criterion's filter argument
+//! (`-- none`) skips its own sampling while the tables still print. `KILN_BENCH_BATCH_ROWS`
+//! sets the host's batch size (the native side reads in the same size).
+
+#[path = "plugins/raw.rs"]
+mod raw;
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -94,9 +105,29 @@ fn main() {
     let mut criterion =
         Criterion::default().sample_size(10).measurement_time(Duration::from_secs(4)).configure_from_args();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let host = Host::new(HostConfig::default()).expect("host");
-    let unmetered = Host::new(HostConfig { fuel: false, ..HostConfig::default() }).expect("host");
+    // `KILN_BENCH_BATCH_ROWS` sets the batch size (for both sides), to measure that lever.
+    let mut config = HostConfig::default();
+    if let Some(rows) = std::env::var("KILN_BENCH_BATCH_ROWS").ok().and_then(|n| n.parse().ok()) {
+        config.batch_rows = rows;
+    }
+    let host = Host::new(config.clone()).expect("host");
+    let unmetered = Host::new(HostConfig { fuel: false, ..config }).expect("host");
     let batch_rows = host.config().batch_rows;
+    // `KILN_BENCH_DUMP_CWASM=file` writes the kernels guest as this engine compiles it (an ELF
+    // file: `objdump -d` shows whether its loads carry bounds checks).
+    if let Some(path) = std::env::var_os("KILN_BENCH_DUMP_CWASM") {
+        let compiled = host
+            .engine()
+            .precompile_component(&kiln_test_guests::bytes(kiln_test_guests::KERNELS))
+            .expect("kernels compile");
+        std::fs::write(path, compiled).expect("write the compiled kernels");
+        return;
+    }
+    // `KILN_BENCH_RAW_ONLY=1` runs the Kiln ÷ raw table alone: for profiling the warm invoke.
+    if std::env::var_os("KILN_BENCH_RAW_ONLY").is_some() {
+        print_kiln_vs_raw(&rt, &host);
+        return;
+    }
 
     let data_dir = tempfile::tempdir().expect("tempdir");
     kiln_datagen::write_parquet(data_dir.path(), &kiln_datagen::Options::default(), &mut |_, _, _| {})
@@ -237,5 +268,104 @@ fn main() {
             unmetered / native
         );
     }
+
+    print_kiln_vs_raw(&rt, &host);
     criterion.final_summary();
+}
+
+/// Prints the Kiln ÷ raw table.
+fn print_kiln_vs_raw(rt: &tokio::runtime::Runtime, host: &Host) {
+    let (noop_kiln, noop_raw, sum_kiln, sum_raw, version) = kiln_vs_raw(rt, host);
+    println!("\n| Kiln ÷ raw wasmtime (contract {version}) | Kiln | raw | Kiln ÷ raw |");
+    println!("|---|---|---|---|");
+    println!(
+        "| warm invoke, no-op (µs, median of {}) | {:.1} | {:.1} | {:.2}× |",
+        noop_runs(),
+        noop_kiln * 1e6,
+        noop_raw * 1e6,
+        noop_kiln / noop_raw
+    );
+    println!(
+        "| 10M f64 sum (ms, median of {SUM_RUNS}) | {:.2} | {:.2} | {:.2}× |",
+        sum_kiln * 1e3,
+        sum_raw * 1e3,
+        sum_kiln / sum_raw
+    );
+}
+
+const NOOP_RUNS: usize = 4001;
+
+/// [`NOOP_RUNS`], or `KILN_BENCH_NOOP_RUNS` (fewer for callgrind, which runs ~50× slower).
+fn noop_runs() -> usize {
+    std::env::var("KILN_BENCH_NOOP_RUNS").ok().and_then(|n| n.parse().ok()).unwrap_or(NOOP_RUNS)
+}
+const SUM_RUNS: usize = 15;
+
+/// Medians of alternate runs, `a` then `b`, so drift and load on the machine hit both alike.
+fn alternate(runs: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
+    let (mut ta, mut tb) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    for _ in 0..runs {
+        let start = Instant::now();
+        a();
+        ta.push(start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        b();
+        tb.push(start.elapsed().as_secs_f64());
+    }
+    (median(ta), median(tb))
+}
+
+/// Kiln and raw wasmtime on the no-op and the 10M sum: (no-op Kiln, no-op raw, sum Kiln, sum
+/// raw, the contract version the guests were linked as), in seconds.
+fn kiln_vs_raw(rt: &tokio::runtime::Runtime, host: &Host) -> (f64, f64, f64, f64, &'static str) {
+    let engine = host.engine();
+    let noop_bytes = kiln_test_guests::bytes(kiln_test_guests::NOOP);
+    let noop = rt.block_on(host.load(&noop_bytes)).expect("noop loads");
+    let noop_raw = raw::Raw::load(engine, &noop_bytes).expect("noop links raw");
+    let run_kiln = || {
+        black_box(rt.block_on(host.run(&noop, RunRequest::default())).result.expect("noop runs"));
+    };
+    let run_raw = || {
+        black_box(rt.block_on(noop_raw.run(engine, None, &[])).expect("raw noop runs"));
+    };
+    // Warm both paths (pool slots, caches) before timing.
+    for _ in 0..200 {
+        run_kiln();
+        run_raw();
+    }
+    let (noop_kiln, noop_raw_time) = alternate(noop_runs(), run_kiln, run_raw);
+    if std::env::var("KILN_BENCH_RAW_ONLY").is_ok_and(|v| v == "noop") {
+        return (noop_kiln, noop_raw_time, f64::NAN, f64::NAN, noop_raw.version());
+    }
+
+    let kernels_bytes = kiln_test_guests::bytes(kiln_test_guests::KERNELS);
+    let kernels = rt.block_on(host.load(&kernels_bytes)).expect("kernels load");
+    let kernels_raw = raw::Raw::load(engine, &kernels_bytes).expect("kernels link raw");
+    let text: Vec<(String, String)> = [("kernel", "sum"), ("dataset", "numbers"), ("columns", "value")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let params = kiln_host::params_from_text(kernels.info(), &text).expect("params");
+    let source = numbers_source();
+    let request = RunRequest { params, data: Some((source, Grants::none().dataset("numbers"))), ..Default::default() };
+    let numbers = raw::Numbers { values: Arc::new(numbers().1), batch_rows: host.config().batch_rows };
+    let kiln_sum = || {
+        let output = rt.block_on(host.run(&kernels, request.clone())).result.expect("kiln sum runs");
+        black_box(output.metrics[0].value)
+    };
+    let raw_sum = || {
+        let sum = rt.block_on(kernels_raw.run(engine, Some(numbers.clone()), &text)).expect("raw sum runs");
+        black_box(sum.expect("a sum metric"))
+    };
+    assert_eq!(kiln_sum(), raw_sum(), "Kiln and raw wasmtime agree on the sum");
+    let (sum_kiln, sum_raw) = alternate(
+        SUM_RUNS,
+        || {
+            kiln_sum();
+        },
+        || {
+            raw_sum();
+        },
+    );
+    (noop_kiln, noop_raw_time, sum_kiln, sum_raw, kernels_raw.version())
 }
