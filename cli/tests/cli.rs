@@ -59,7 +59,7 @@ fn new_plugin_builds_tests_and_runs_on_csv_data() {
     assert_eq!(run["usage"]["rows_read"], 4);
 
     let inspect = json_stdout(kiln().args(["plugin", "inspect", "--json", &wasm]));
-    assert_eq!(inspect["wit_version"], "0.1.0");
+    assert_eq!(inspect["wit_version"], "0.2.0", "the scaffold targets the SDK's contract");
     assert_eq!(inspect["describe"]["name"], "demo");
 }
 
