@@ -55,7 +55,12 @@ fn values_size(data: &ColumnData) -> u64 {
 
 /// What `output` will cost the host once its dictionary columns are expanded.
 pub fn expanded_size(output: &Output) -> u64 {
-    let dicts: u64 = output
+    output_size(output) + dictionary_growth(output)
+}
+
+/// How many bytes expanding `output`'s dictionary columns adds to its charge.
+fn dictionary_growth(output: &Output) -> u64 {
+    output
         .tables
         .iter()
         .flat_map(|t| &t.data.columns)
@@ -66,8 +71,7 @@ pub fn expanded_size(output: &Output) -> u64 {
             }
             _ => 0,
         })
-        .sum();
-    output_size(output) + dicts
+        .sum()
 }
 
 /// Checks `output` against `limits`, the contract and the `declared` outputs: within
@@ -135,7 +139,8 @@ pub fn check(output: Output, declared: &[OutputSpec], limits: &Limits) -> Result
             return Err(RunError::InvalidOutput(format!("metric `{}` is not declared as a metric", escape(&m.name))));
         }
     }
-    let expanded = expanded_size(&output);
+    // `size` was charged before the checks; only the expansion's growth is new.
+    let expanded = size + dictionary_growth(&output);
     if expanded > limits.output_bytes {
         return Err(RunError::OutputSize { size: Some(expanded), limit: limits.output_bytes });
     }
