@@ -27,6 +27,10 @@ pub struct WorkerArgs {
     /// How long a claimed run stays this worker's without renewal, e.g. `30s`.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     lease: Duration,
+    /// How long runs in hand may go on after SIGTERM or Ctrl-C, e.g. `30s`; those still running
+    /// then are handed back to the queue for another worker.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    grace: Duration,
     /// This worker's name in leases (default: a random one).
     #[arg(long)]
     id: Option<String>,
@@ -41,15 +45,15 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
     };
     let mut worker =
-        WorkerConfig { concurrency: args.concurrency.max(1), lease: args.lease, ..WorkerConfig::default() };
+        WorkerConfig { concurrency: args.concurrency.max(1), lease: args.lease, grace: args.grace, ..WorkerConfig::default() };
     if let Some(id) = args.id {
         worker.id = id;
     }
     eprintln!("kiln worker {} working the queue ({} at a time); Ctrl-C stops it", worker.id, worker.concurrency);
     let stats = crate::runtime()?.block_on(kiln_registry::work(&config, worker, crate::serve::shutdown_signal()))?;
     eprintln!(
-        "kiln worker stopped: {} claimed, {} recorded, {} superseded",
-        stats.claimed, stats.recorded, stats.superseded
+        "kiln worker stopped: {} claimed, {} recorded, {} superseded, {} handed back",
+        stats.claimed, stats.recorded, stats.superseded, stats.handed_back
     );
     Ok(ExitCode::SUCCESS)
 }

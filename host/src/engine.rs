@@ -38,6 +38,9 @@ pub struct HostConfig {
     /// Meter CPU with fuel, enforcing [`Limits::fuel`]. Metering instruments every basic
     /// block; without it CPU is bounded by the deadline alone (see `docs/benchmarks.md`).
     pub fuel: bool,
+    /// Write `/tmp/perf-PID.map`, naming each compiled guest function for `perf report`
+    /// (profiling only: the file grows with every component compiled).
+    pub perf_map: bool,
 }
 
 impl Default for HostConfig {
@@ -51,6 +54,7 @@ impl Default for HostConfig {
             max_wasm_stack: 512 << 10,
             describe_timeout: Duration::from_secs(5),
             fuel: true,
+            perf_map: false,
         }
     }
 }
@@ -111,6 +115,9 @@ impl Host {
             .consume_fuel(config.fuel)
             .max_wasm_stack(config.max_wasm_stack)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        if config.perf_map {
+            wasm.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&wasm).map_err(err)?;
 
         let mut linker = Linker::new(&engine);

@@ -20,10 +20,15 @@ pub fn len(s: &Strings) -> usize {
 
 /// String `i`, or `""` if `s` is malformed there (call [`check`] on untrusted input first).
 pub fn get(s: &Strings, i: usize) -> &str {
+    std::str::from_utf8(bytes_at(s, i)).unwrap_or("")
+}
+
+/// String `i`'s bytes, or none if `s` is malformed there.
+fn bytes_at(s: &Strings, i: usize) -> &[u8] {
     let (Some(&start), Some(&end)) = (s.offsets.get(i), s.offsets.get(i + 1)) else {
-        return "";
+        return &[];
     };
-    s.bytes.get(start as usize..end as usize).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
+    s.bytes.get(start as usize..end as usize).unwrap_or(&[])
 }
 
 /// The strings in order.
@@ -32,13 +37,14 @@ pub fn iter(s: &Strings) -> impl Iterator<Item = &str> {
 }
 
 /// A standalone dictionary column's strings, one per code; a code past the dictionary gives
-/// `""` (callers that must refuse those check first).
+/// `""`. The values' bytes are copied as they are, so callers [`check`] untrusted values first
+/// (and refuse codes past them); each value is then validated once, not once per row.
 pub fn expand(dict: &Dict) -> Strings {
     let mut offsets = Vec::with_capacity(dict.codes.len() + 1);
     offsets.push(0);
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(usize::try_from(expanded_len(dict)).unwrap_or(0));
     for &code in &dict.codes {
-        bytes.extend_from_slice(get(&dict.values, code as usize).as_bytes());
+        bytes.extend_from_slice(bytes_at(&dict.values, code as usize));
         offsets.push(bytes.len() as u32);
     }
     Strings { offsets, bytes }
@@ -46,7 +52,7 @@ pub fn expand(dict: &Dict) -> Strings {
 
 /// The bytes [`expand`] would produce for `dict`, summed without expanding it.
 pub fn expanded_len(dict: &Dict) -> u64 {
-    dict.codes.iter().map(|&code| get(&dict.values, code as usize).len() as u64).sum()
+    dict.codes.iter().map(|&code| bytes_at(&dict.values, code as usize).len() as u64).sum()
 }
 
 /// Rows `start..end` as a new packed column.
@@ -100,5 +106,14 @@ mod tests {
             assert!(check(s, s.offsets.len() - 1).is_err(), "case {i} accepted");
         }
         assert!(check(&pack(["a"]), 2).is_err());
+    }
+
+    #[test]
+    fn a_dictionary_expands_to_its_values_row_by_row() {
+        let dict = Dict { base: 0, values: pack(["西安", "", "C31"]), codes: vec![2, 0, 0, 1, 7] };
+        let expanded = expand(&dict);
+        assert_eq!(iter(&expanded).collect::<Vec<_>>(), ["C31", "西安", "西安", "", ""]);
+        assert_eq!(check(&expanded, 5), Ok(()));
+        assert_eq!(expanded_len(&dict), expanded.bytes.len() as u64);
     }
 }

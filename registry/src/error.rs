@@ -79,6 +79,7 @@ problems! {
     not_runnable => CONFLICT, "not-runnable", "The enablement is suspended or disabled";
     not_finished => CONFLICT, "run-not-finished", "The run has no output (yet)";
     busy => SERVICE_UNAVAILABLE, "busy", "The service is at capacity; retry shortly";
+    not_ready => SERVICE_UNAVAILABLE, "not-ready", "The database or the blob store does not answer";
     integrity => INTERNAL_SERVER_ERROR, "integrity", "Stored bytes do not match their hash";
     internal => INTERNAL_SERVER_ERROR, "internal", "Internal error";
 }

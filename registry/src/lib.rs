@@ -62,11 +62,19 @@ pub fn default_db_url(data_dir: &Path) -> String {
 
 /// Connects the database (migrating it), the blob store and a validating host.
 pub async fn state(config: &ServeConfig) -> anyhow::Result<AppState> {
+    let blob_url = config.blobs.clone().unwrap_or_else(|| config.data_dir.join("blobs").display().to_string());
+    let blobs = blobs::Blobs::open(&blob_url).with_context(|| format!("opening the blob store {blob_url}"))?;
+    state_on(config, blobs).await
+}
+
+/// [`state`] on a blob store already opened (`config.blobs` is not read).
+pub async fn state_on(config: &ServeConfig, blobs: blobs::Blobs) -> anyhow::Result<AppState> {
     std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+    // A store that does not answer is a configuration error, said at start rather than at the
+    // first publish.
+    blobs.ping().await.with_context(|| format!("the blob store {} is unreachable", blobs.location()))?;
     let db = config.db.clone().unwrap_or_else(|| default_db_url(&config.data_dir));
     let store = store::Store::connect(&db).await.with_context(|| format!("opening database {db}"))?;
-    let blob_url = config.blobs.clone().unwrap_or_else(|| config.data_dir.join("blobs").display().to_string());
-    let blobs = blobs::Blobs::open(&blob_url)?;
     let limits = ServiceLimits::default();
     let host = Arc::new(Host::new(HostConfig {
         cache_dir: Some(config.data_dir.join("cache")),
@@ -81,7 +89,12 @@ pub async fn state(config: &ServeConfig) -> anyhow::Result<AppState> {
     if cleaned.removed > 0 {
         tracing::info!(removed = cleaned.removed, "removed scratch files a stopped process left behind");
     }
-    let runner = Arc::new(runner::Runner::new(blobs.clone(), host.clone(), config.data_dir.join("cache"))?);
+    let caps = runner::BlobCaps {
+        component: limits.max_component_bytes as u64,
+        dataset: limits.ingest.max_output_bytes,
+        output: results::max_document_bytes(limits.run_cap.output_bytes),
+    };
+    let runner = Arc::new(runner::Runner::new(blobs.clone(), host.clone(), config.data_dir.join("cache"), caps)?);
     let shares = Arc::new(state::Shares::for_host(&host));
     Ok(AppState {
         store,

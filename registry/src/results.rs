@@ -36,6 +36,14 @@ fn type_name(data: &ColumnData) -> &'static str {
     }
 }
 
+/// The most bytes the JSON document of an output within `output_bytes` can take. Against what
+/// `output_bytes` charges a value, JSON spends at most ten times as much: `[false],` for a
+/// one-byte bool row is 8, a `\u00XX`-escaped string byte is 6, an f64 is at most 25 for 8; the
+/// constant covers names and framing.
+pub fn max_document_bytes(output_bytes: u64) -> u64 {
+    output_bytes.saturating_mul(10).saturating_add(1 << 16)
+}
+
 /// An output as its stored JSON document:
 /// `{"tables": [{"name", "columns": [{"name", "type"}], "rows": [[...]]}], "metrics": [{"name", "value", "unit"}]}`.
 /// Each table's `name` comes before its `rows`, which [`table_csv`] relies on.

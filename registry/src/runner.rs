@@ -21,15 +21,28 @@ pub struct Runner {
     blobs: Blobs,
     host: Arc<Host>,
     dataset_dir: PathBuf,
+    caps: BlobCaps,
     plugins: Mutex<HashMap<String, Arc<Plugin>>>,
 }
 
+/// The most bytes a runner reads for each kind of blob: what the service lets in, so a blob
+/// that grew in the store is refused before it is read.
+#[derive(Debug, Clone, Copy)]
+pub struct BlobCaps {
+    /// A component.
+    pub component: u64,
+    /// A stored (ingested) dataset version.
+    pub dataset: u64,
+    /// An output document.
+    pub output: u64,
+}
+
 impl Runner {
-    /// A runner reading blobs from `blobs`, caching dataset files under `cache_dir`.
-    pub fn new(blobs: Blobs, host: Arc<Host>, cache_dir: PathBuf) -> std::io::Result<Self> {
+    /// A runner reading blobs from `blobs` within `caps`, caching dataset files under `cache_dir`.
+    pub fn new(blobs: Blobs, host: Arc<Host>, cache_dir: PathBuf, caps: BlobCaps) -> std::io::Result<Self> {
         let dataset_dir = cache_dir.join("datasets");
         std::fs::create_dir_all(&dataset_dir)?;
-        Ok(Runner { blobs, host, dataset_dir, plugins: Mutex::new(HashMap::new()) })
+        Ok(Runner { blobs, host, dataset_dir, caps, plugins: Mutex::new(HashMap::new()) })
     }
 
     /// Runs `run` and says how it ended, waiting for an instance slot if all are taken. Never
@@ -72,6 +85,11 @@ impl Runner {
             Ok(output) => {
                 let document = serde_json::to_vec(&OutputDocument(&output))
                     .map_err(|e| ("internal", format!("encoding the output: {e}")))?;
+                if document.len() as u64 > self.caps.output {
+                    // Unreachable while the host holds outputs to `output_bytes`
+                    // (results::max_document_bytes); kept so what is stored stays readable.
+                    return Err(("internal", format!("the output document is over {} bytes", self.caps.output)));
+                }
                 let sha = kiln_host::sha256_hex(&document);
                 self.blobs
                     .put(&sha, document.into())
@@ -95,10 +113,15 @@ impl Runner {
         if let Some(found) = self.plugins.lock().unwrap_or_else(|p| p.into_inner()).get(sha256) {
             return Ok(found.clone());
         }
-        let bytes = self.blobs.get(sha256).await.map_err(|e| ("integrity", e.to_string()))?;
+        let bytes = self.blobs.get(sha256, self.caps.component).await.map_err(|e| ("integrity", e.to_string()))?;
         let plugin = Arc::new(self.host.load(&bytes).await.map_err(|e| ("invalid-component", e.to_string()))?);
         self.plugins.lock().unwrap_or_else(|p| p.into_inner()).insert(sha256.to_string(), plugin.clone());
         Ok(plugin)
+    }
+
+    /// The most bytes read for a kind of blob.
+    pub fn caps(&self) -> BlobCaps {
+        self.caps
     }
 
     /// The local copy of a dataset blob, fetched (and hash-checked) on first use.
@@ -107,11 +130,12 @@ impl Runner {
         if path.exists() {
             return Ok(path);
         }
-        let bytes = self.blobs.get(sha256).await.map_err(|e| ("integrity", e.to_string()))?;
-        // Written aside and renamed, so a concurrent reader never sees half a file.
-        let partial = self.dataset_dir.join(format!(".{sha256}.{}", crate::store::new_id()));
-        tokio::fs::write(&partial, &bytes).await.map_err(|e| ("internal", format!("caching dataset: {e}")))?;
-        tokio::fs::rename(&partial, &path).await.map_err(|e| ("internal", format!("caching dataset: {e}")))?;
+        // Streamed, hashed, and renamed into place whole, so a concurrent reader never sees half a
+        // file and a large dataset never sits in memory.
+        self.blobs.get_to_file(sha256, &path, self.caps.dataset).await.map_err(|e| match e {
+            crate::blobs::BlobError::Io(e) => ("internal", format!("caching dataset: {e}")),
+            other => ("integrity", other.to_string()),
+        })?;
         Ok(path)
     }
 }

@@ -1,8 +1,10 @@
 //! `kiln worker`: claims queued runs from the database, holds a renewable lease on each while
 //! it executes, and records each result exactly once. Any number of workers may share a
 //! database; a worker that dies simply stops renewing, and its runs are claimed again once
-//! their leases end.
+//! their leases end. A worker told to stop claims nothing more, lets its runs finish for a
+//! grace period, and hands back the rest at once.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +27,9 @@ pub struct WorkerConfig {
     pub poll: Duration,
     /// Claims of one run before it is failed as `lost`.
     pub max_attempts: i64,
+    /// How long runs in hand may go on after the worker is told to stop; those still running
+    /// then are handed back to the queue.
+    pub grace: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -35,6 +40,7 @@ impl Default for WorkerConfig {
             lease: Duration::from_secs(30),
             poll: Duration::from_millis(250),
             max_attempts: 3,
+            grace: Duration::from_secs(30),
         }
     }
 }
@@ -48,10 +54,13 @@ pub struct WorkerStats {
     pub recorded: u64,
     /// Results dropped because the run was no longer this worker's.
     pub superseded: u64,
+    /// Runs handed back to the queue unfinished when the worker stopped.
+    pub handed_back: u64,
 }
 
-/// Works the queue until `shutdown` resolves, then lets the runs in hand finish. Dropping the
-/// returned future instead abandons them mid-run, as a crash would: their leases run out.
+/// Works the queue until `shutdown` resolves, then lets the runs in hand finish within
+/// `config.grace` and hands the others back. Dropping the returned future instead abandons
+/// them mid-run, as a crash would: their leases run out.
 pub async fn work(
     store: Store,
     runner: Arc<Runner>,
@@ -60,13 +69,20 @@ pub async fn work(
 ) -> Result<WorkerStats, crate::store::StoreError> {
     let mut stats = WorkerStats::default();
     let mut running: JoinSet<bool> = JoinSet::new();
+    // Which run (and attempt) each task executes, to hand back what is unfinished at the end.
+    let mut in_hand: HashMap<tokio::task::Id, (String, i64)> = HashMap::new();
     // Ending runs that are out of attempts only matters once their lease has run out, so it is
     // done once per renewal interval, not before every claim.
     let mut next_expiry = tokio::time::Instant::now();
     tokio::pin!(shutdown);
     loop {
-        while let Some(done) = running.try_join_next() {
-            count(&mut stats, done);
+        // Checked before every claim, not only when idle: a busy queue must not keep a
+        // stopping worker claiming.
+        if futures::poll!(&mut shutdown).is_ready() {
+            break;
+        }
+        while let Some(done) = running.try_join_next_with_id() {
+            count(&mut stats, &mut in_hand, done);
         }
         let mut claimed = None;
         if running.len() < config.concurrency.max(1) {
@@ -81,27 +97,58 @@ pub async fn work(
             Some(run) => {
                 stats.claimed += 1;
                 tracing::info!(run = %run.id, attempt = run.attempt, plugin = %run.plugin, "claimed");
-                running.spawn(execute(store.clone(), runner.clone(), config.clone(), run));
+                let held = (run.id.clone(), run.attempt);
+                let task = running.spawn(execute(store.clone(), runner.clone(), config.clone(), run));
+                in_hand.insert(task.id(), held);
             }
             None => {
                 tokio::select! {
                     _ = &mut shutdown => break,
-                    Some(done) = running.join_next(), if !running.is_empty() => count(&mut stats, done),
+                    Some(done) = running.join_next_with_id(), if !running.is_empty() => count(&mut stats, &mut in_hand, done),
                     _ = tokio::time::sleep(config.poll) => {}
                 }
             }
         }
     }
-    while let Some(done) = running.join_next().await {
-        count(&mut stats, done);
+    tracing::info!(worker = %config.id, running = running.len(), grace = ?config.grace, "stopping: no more claims");
+    let drained = tokio::time::timeout(config.grace, async {
+        while let Some(done) = running.join_next_with_id().await {
+            count(&mut stats, &mut in_hand, done);
+        }
+    });
+    if drained.await.is_err() {
+        running.abort_all();
+        while let Some(done) = running.join_next_with_id().await {
+            count(&mut stats, &mut in_hand, done);
+        }
+    }
+    // What is left in hand was aborted (or its task failed) before recording a result.
+    for (id, attempt) in in_hand.into_values() {
+        match runs::release(&store.pool, &id, &config.id, attempt).await {
+            Ok(true) => {
+                stats.handed_back += 1;
+                tracing::info!(run = %id, "handed back to the queue");
+            }
+            Ok(false) => {}
+            // Not released: its lease runs out and it is claimed again, as after a crash.
+            Err(e) => tracing::warn!(run = %id, error = %e, "handing the run back failed"),
+        }
     }
     Ok(stats)
 }
 
-fn count(stats: &mut WorkerStats, done: Result<bool, tokio::task::JoinError>) {
+type Done = Result<(tokio::task::Id, bool), tokio::task::JoinError>;
+
+fn count(stats: &mut WorkerStats, in_hand: &mut HashMap<tokio::task::Id, (String, i64)>, done: Done) {
     match done {
-        Ok(true) => stats.recorded += 1,
-        Ok(false) => stats.superseded += 1,
+        Ok((id, recorded)) => {
+            in_hand.remove(&id);
+            match recorded {
+                true => stats.recorded += 1,
+                false => stats.superseded += 1,
+            }
+        }
+        Err(e) if e.is_cancelled() => {}
         Err(e) => tracing::error!(error = %e, "a run task failed"),
     }
 }

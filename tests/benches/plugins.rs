@@ -106,7 +106,8 @@ fn main() {
         Criterion::default().sample_size(10).measurement_time(Duration::from_secs(4)).configure_from_args();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     // `KILN_BENCH_BATCH_ROWS` sets the batch size (for both sides), to measure that lever.
-    let mut config = HostConfig::default();
+    // `KILN_BENCH_PERF_MAP=1` names the guests' compiled functions for `perf report`.
+    let mut config = HostConfig { perf_map: std::env::var_os("KILN_BENCH_PERF_MAP").is_some(), ..HostConfig::default() };
     if let Some(rows) = std::env::var("KILN_BENCH_BATCH_ROWS").ok().and_then(|n| n.parse().ok()) {
         config.batch_rows = rows;
     }
@@ -205,6 +206,13 @@ fn main() {
         },
     ];
 
+    // `KILN_BENCH_CASE=text` keeps only the cases whose name contains it, and
+    // `KILN_BENCH_ITERATIONS=n` times each side n times: for profiling one case.
+    let only = std::env::var("KILN_BENCH_CASE").ok();
+    if let Some(only) = &only {
+        cases.retain(|case| case.name.contains(only.as_str()));
+    }
+    let iterations_override = std::env::var("KILN_BENCH_ITERATIONS").ok().and_then(|n| n.parse().ok());
     let mut rows = Vec::new();
     for case in &mut cases {
         let plugin = rt.block_on(host.load(&kiln_test_guests::bytes(case.wasm))).expect("plugin loads");
@@ -242,7 +250,7 @@ fn main() {
         group.bench_function("native", |b| b.iter(run_native));
         group.finish();
 
-        let iterations = if case.raw.is_some() { 7 } else { 15 };
+        let iterations = iterations_override.unwrap_or(if case.raw.is_some() { 7 } else { 15 });
         let wasm = time(iterations, run_wasm);
         let unmetered = time(iterations, run_unmetered);
         let native = time(iterations, run_native);
@@ -269,7 +277,9 @@ fn main() {
         );
     }
 
-    print_kiln_vs_raw(&rt, &host);
+    if only.is_none() {
+        print_kiln_vs_raw(&rt, &host);
+    }
     criterion.final_summary();
 }
 

@@ -138,9 +138,9 @@ pub async fn upload(
     }
 
     // Bytes first, row second, as for components: a crash leaves an unreferenced blob only.
-    let bytes = tokio::fs::read(&parquet).await.map_err(io_error("reading the ingested dataset"))?;
-    let sha256 = kiln_host::sha256_hex(&bytes);
-    state.blobs.put(&sha256, bytes.into()).await.map_err(|e| {
+    // Streamed from the file (as a multipart upload when large), never held whole.
+    let sha256 = crate::blobs::sha256_file(&parquet).await.map_err(io_error("reading the ingested dataset"))?;
+    state.blobs.put_file(&sha256, &parquet).await.map_err(|e| {
         tracing::error!(error = %e, "blob write failed");
         ApiError::internal("storing the dataset failed")
     })?;

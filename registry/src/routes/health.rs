@@ -27,10 +27,15 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The database answers.
-#[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, description = "ready", content_type = "text/plain", body = String), (status = 500, body = crate::error::Problem)))]
+/// The database and the blob store answer.
+#[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, description = "ready", content_type = "text/plain", body = String),
+    (status = 503, body = crate::error::Problem, description = "`not-ready`: the detail names what does not answer")))]
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<&'static str> {
-    state.store.ping().await.map_err(|_| ApiError::internal("database not reachable"))?;
+    state.store.ping().await.map_err(|_| ApiError::not_ready("the database does not answer"))?;
+    state.blobs.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "readiness: blob store");
+        ApiError::not_ready(format!("the blob store {} does not answer", state.blobs.location()))
+    })?;
     Ok("ready")
 }
 

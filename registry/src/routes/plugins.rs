@@ -296,7 +296,7 @@ pub async fn download(
             v.takedown_reason.unwrap_or_default()
         )));
     }
-    let bytes = state.blobs.get(&v.sha256).await.map_err(|e| {
+    let bytes = state.blobs.get(&v.sha256, state.runner.caps().component).await.map_err(|e| {
         tracing::error!(error = %e, subject = %v.subject(), "blob read failed");
         ApiError::integrity(format!("the stored bytes of {} could not be read intact", v.subject()))
     })?;

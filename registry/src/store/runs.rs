@@ -368,6 +368,22 @@ pub async fn renew(
     })
 }
 
+/// Hands attempt `attempt` of run `id` back to the queue, if `worker` still holds it: a worker
+/// stopping before the run finished releases it at once instead of leaving its lease to run out.
+/// The attempt is given back too, since the run did not fail. Returns whether it was handed back.
+pub async fn release(pool: &AnyPool, id: &str, worker: &str, attempt: i64) -> Result<bool, StoreError> {
+    let released = sqlx::query(
+        "UPDATE runs SET state = 'queued', attempt = attempt - 1, lease_owner = NULL, lease_until = NULL \
+         WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'",
+    )
+    .bind(id)
+    .bind(worker)
+    .bind(attempt)
+    .execute(pool)
+    .await?;
+    Ok(released.rows_affected() == 1)
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finish {

@@ -66,8 +66,17 @@ where
     F: FnOnce(TestApp) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
+    run_on(TestApp::new(backend).await, case).await;
+}
+
+/// Runs `case` with `app`, dropping its PostgreSQL database afterwards (even when the case
+/// panics; the panic is then resumed).
+pub async fn run_on<F, Fut>(app: TestApp, case: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     use futures::FutureExt as _;
-    let app = TestApp::new(backend).await;
     let pg_db = app.pg_db.clone();
     let outcome = std::panic::AssertUnwindSafe(case(app)).catch_unwind().await;
     if let Some(name) = pg_db {
@@ -216,6 +225,8 @@ pub struct TestApp {
     /// Erin, an enterprise admin of tenant `t1`.
     pub enterprise: Actor,
     pg_db: Option<String>,
+    /// The blob store, when not the data directory's (S3).
+    blobs: Option<kiln_registry::blobs::Blobs>,
     counter: AtomicU64,
 }
 
@@ -224,6 +235,11 @@ impl TestApp {
     pub const SETUP_AUDIT_ENTRIES: i64 = 8;
 
     pub async fn new(backend: Backend) -> Self {
+        Self::on_blobs(backend, None).await
+    }
+
+    /// [`TestApp::new`] storing its blobs in `blobs` rather than in its data directory.
+    pub async fn on_blobs(backend: Backend, blobs: Option<kiln_registry::blobs::Blobs>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let (db_url, pg_db) = match backend {
             Backend::Sqlite => (kiln_registry::default_db_url(dir.path()), None),
@@ -232,7 +248,7 @@ impl TestApp {
                 (format!("{PG_BASE}/{name}"), Some(name))
             }
         };
-        let state = Self::state_for(dir.path(), &db_url).await;
+        let state = Self::state_for(dir.path(), &db_url, blobs.as_ref()).await;
         let db = AnyPool::connect(&db_url).await.unwrap();
         let router = kiln_registry::routes::router(state.clone());
 
@@ -253,6 +269,7 @@ impl TestApp {
             other: Maker { actor: other, ..placeholder },
             enterprise,
             pg_db,
+            blobs,
             counter: AtomicU64::new(0),
         };
         app.post("/v1/namespaces", &app.maker.token, json!({"name": "acme"})).await.expect(201);
@@ -261,19 +278,22 @@ impl TestApp {
         app
     }
 
-    async fn state_for(dir: &std::path::Path, db_url: &str) -> AppState {
+    async fn state_for(dir: &std::path::Path, db_url: &str, blobs: Option<&kiln_registry::blobs::Blobs>) -> AppState {
         let config = ServeConfig {
             data_dir: dir.to_path_buf(),
             db: Some(db_url.to_string()),
             blobs: Some(dir.join("blobs").display().to_string()),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         };
-        kiln_registry::state(&config).await.unwrap()
+        match blobs {
+            Some(blobs) => kiln_registry::state_on(&config, blobs.clone()).await.unwrap(),
+            None => kiln_registry::state(&config).await.unwrap(),
+        }
     }
 
     /// A new state and router on the same database and directory, as after a restart.
     pub async fn restart(&mut self) {
-        self.state = Self::state_for(self.dir.path(), &self.db_url).await;
+        self.state = Self::state_for(self.dir.path(), &self.db_url, self.blobs.as_ref()).await;
         self.router = kiln_registry::routes::router(self.state.clone());
     }
 
@@ -445,11 +465,52 @@ impl TestApp {
             lease: std::time::Duration::from_millis(lease_ms),
             poll: std::time::Duration::from_millis(20),
             max_attempts: 5,
+            grace: std::time::Duration::from_secs(30),
         };
         let (store, runner) = (self.state.store.clone(), self.state.runner.clone());
         tokio::spawn(async move {
             kiln_registry::worker::work(store, runner, config, std::future::pending()).await.unwrap()
         })
+    }
+
+    /// Starts a worker that stops, with `grace` for its runs in hand, when the sender is sent
+    /// to (or dropped): as `kiln worker` does on SIGTERM.
+    pub fn stoppable_worker(
+        &self,
+        id: &str,
+        grace: std::time::Duration,
+    ) -> (tokio::task::JoinHandle<kiln_registry::worker::WorkerStats>, tokio::sync::oneshot::Sender<()>) {
+        let config = kiln_registry::worker::WorkerConfig {
+            id: id.to_string(),
+            concurrency: 2,
+            lease: std::time::Duration::from_secs(30),
+            poll: std::time::Duration::from_millis(20),
+            max_attempts: 5,
+            grace,
+        };
+        let (store, runner) = (self.state.store.clone(), self.state.runner.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            kiln_registry::worker::work(store, runner, config, shutdown).await.unwrap()
+        });
+        (handle, stop)
+    }
+
+    /// Waits until run `id` of `admin`'s tenant is in `state`; returns its record.
+    pub async fn reaches(&self, admin: &Actor, id: &str, state: kiln_registry::store::runs::RunState) -> RunRecord {
+        let tenant = admin.tenant.as_deref().unwrap();
+        for _ in 0..3000 {
+            let run: RunRecord =
+                self.get(&format!("/v1/tenants/{tenant}/runs/{id}"), &admin.token).await.expect(200).read();
+            if run.state == state {
+                return run;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("run {id} never reached {state:?}");
     }
 
     /// Waits until run `id` of `admin`'s tenant is final; returns its record.

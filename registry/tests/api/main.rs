@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, reason = "test helpers fail the test on any unexpected error")]
 
 mod common;
+#[path = "../support/moto.rs"]
+mod moto;
 
 mod audit;
 mod authz;
@@ -23,6 +25,8 @@ mod principals;
 mod publish;
 mod quotas;
 mod recovery;
+mod s3;
 mod session;
+mod stopping;
 mod types;
 mod uploads;
