@@ -23,6 +23,7 @@ mod principals;
 mod publish;
 mod quotas;
 mod recovery;
+mod schedules;
 mod session;
 mod types;
 mod uploads;
