@@ -47,6 +47,9 @@ enum Command {
     /// Submit runs of enablements, follow them, fetch results, cancel.
     #[command(subcommand)]
     Job(registry::runs::JobCommand),
+    /// Recurring runs of an enablement on a cron expression: create, list, pause, resume, delete.
+    #[command(subcommand)]
+    Schedule(registry::schedules::ScheduleCommand),
     /// Regional rollups of opted-in tenants' monthly reports (operators).
     #[command(subcommand)]
     Monitor(registry::monitor::MonitorCommand),
@@ -99,6 +102,7 @@ fn main() -> ExitCode {
         Command::Tenant(cmd) => registry::tenants::run(cmd),
         Command::Enable(args) => registry::runs::enable(args),
         Command::Job(cmd) => registry::runs::run(cmd),
+        Command::Schedule(cmd) => registry::schedules::run(cmd),
         Command::Monitor(cmd) => registry::monitor::run(cmd),
         Command::Keygen(args) => keygen::run(args),
         Command::Key(cmd) => registry::keys::run(cmd),

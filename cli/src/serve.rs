@@ -3,9 +3,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Args;
 use kiln_registry::ServeConfig;
+use kiln_registry::schedules::SchedulerConfig;
 use serde_json::json;
 
 /// Arguments of `kiln serve`.
@@ -23,6 +25,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// How often to look for due schedules, e.g. `5s`. Every server looks; each tick fires once.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::units::parse_duration)]
+    schedule_every: Duration,
     /// Print one JSON document (where it listens) instead of text.
     #[arg(long)]
     json: bool,
@@ -39,7 +44,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if args.listen.port() == 0 {
         eprintln!("note: port 0 lets the system pick; the log line `kiln registry listening` names it");
     }
-    let config = ServeConfig { data_dir: args.data_dir, db: args.db, blobs: args.blobs, listen: args.listen };
+    let config = ServeConfig {
+        data_dir: args.data_dir,
+        db: args.db,
+        blobs: args.blobs,
+        listen: args.listen,
+        scheduler: SchedulerConfig::every(args.schedule_every.max(Duration::from_millis(100))),
+    };
     crate::runtime()?.block_on(kiln_registry::serve(config, shutdown_signal()))?;
     Ok(ExitCode::SUCCESS)
 }

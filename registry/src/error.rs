@@ -74,6 +74,8 @@ problems! {
     invalid_grant => UNPROCESSABLE_ENTITY, "invalid-grant", "A grant names data the tenant does not have";
     invalid_params => UNPROCESSABLE_ENTITY, "invalid-params", "The parameters do not match the plugin's describe()";
     limit_too_high => UNPROCESSABLE_ENTITY, "limit-too-high", "A limit is above the operator's cap";
+    invalid_cron => UNPROCESSABLE_ENTITY, "invalid-cron", "Not a usable five-field cron expression";
+    unknown_zone => UNPROCESSABLE_ENTITY, "unknown-zone", "Not an IANA time zone";
     quota_exceeded => TOO_MANY_REQUESTS, "quota-exceeded", "The tenant's quota is used up";
     in_use => CONFLICT, "in-use", "Unfinished runs still use it";
     not_runnable => CONFLICT, "not-runnable", "The enablement is suspended or disabled";
@@ -93,6 +95,11 @@ impl ApiError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// What happened this time.
+    pub fn detail(&self) -> &str {
+        &self.detail
     }
 }
 

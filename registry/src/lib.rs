@@ -28,9 +28,11 @@ pub mod quota;
 pub mod results;
 pub mod routes;
 pub mod runner;
+pub mod schedules;
 pub mod scratch;
 pub mod state;
 pub mod store;
+pub mod submission;
 pub mod worker;
 
 use std::net::SocketAddr;
@@ -53,6 +55,8 @@ pub struct ServeConfig {
     pub blobs: Option<String>,
     /// Address to listen on.
     pub listen: SocketAddr,
+    /// How `kiln serve` fires schedules.
+    pub scheduler: schedules::SchedulerConfig,
 }
 
 /// The embedded database URL for a data directory.
@@ -120,8 +124,15 @@ pub async fn serve(
         tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     tracing::info!(addr = %listener.local_addr()?, "kiln registry listening");
     let recovery = tokio::spawn(recover_forever(state.store.clone(), state.limits.sync_timeout));
+    // Every server fires schedules; each tick is fired by exactly one of them.
+    let scheduler = tokio::spawn(schedules::fire::fire_forever(
+        state.store.clone(),
+        state.limits.clone(),
+        config.scheduler.clone(),
+    ));
     let served = axum::serve(listener, routes::router(state)).with_graceful_shutdown(shutdown).await;
     recovery.abort();
+    scheduler.abort();
     Ok(served?)
 }
 

@@ -12,6 +12,7 @@ pub mod namespaces;
 pub mod publish;
 pub mod review;
 pub mod runs;
+pub mod schedules;
 pub mod tenants;
 pub mod tokens;
 pub mod versions;

@@ -59,6 +59,7 @@ const BODY_PROPERTIES: &[(&str, &str, StringRule)] = &[
     ("TenantUpdate", "industry", TEXT),
     ("Manifest", "namespace", NAME),
     ("Manifest", "name", NAME),
+    ("NewSchedule", "enablement", ID),
 ];
 
 /// Declares the bounds of every parameter and request property the service checks.

@@ -45,6 +45,7 @@ pub mod places;
 pub mod plugins;
 pub mod review;
 pub mod runs;
+pub mod schedules;
 pub mod session;
 pub mod tenants;
 pub mod tokens;
@@ -78,6 +79,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(datasets::router())
         .merge(enablements::router())
         .merge(runs::router())
+        .merge(schedules::router())
         .merge(monitoring::router())
         .merge(places::router())
         .merge(overview::router())

@@ -10,18 +10,14 @@ use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use std::time::Duration;
-
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Page, Paged, Path, Query};
-use crate::quota;
 use crate::results::table_csv;
-use crate::routes::enablements::limits_within;
 use crate::state::AppState;
-use crate::store::enablements::{self, EnablementStatus};
-use crate::store::runs::{self, RunDataset, RunRecord, RunState};
-use crate::store::{StoreError, datasets, new_id, now_ms};
+use crate::store::runs::{self, RunRecord, RunState};
+use crate::store::{StoreError, now_ms};
+use crate::submission::{self, Requester};
 
 /// Routes ([`super`] tells how to add one).
 pub fn router() -> OpenApiRouter<AppState> {
@@ -77,42 +73,11 @@ pub async fn submit(
             .map_err(|e| ApiError::invalid_request(format!("run request: {e}")))?
             .mode
     };
-    let enablement = enablements::get(&state.store.pool, &tenant, &id).await?;
-    if enablement.status != EnablementStatus::Active {
-        let why = enablement.status_reason.clone().unwrap_or_default();
-        return Err(ApiError::not_runnable(format!("enablement {id} is {:?}: {why}", enablement.status)));
-    }
-    let version = crate::store::plugins::get_version(
-        &state.store.pool,
-        &enablement.namespace,
-        &enablement.plugin,
-        &enablement.version,
-    )
-    .await?;
-    if version.taken_down {
-        return Err(ApiError::unavailable(format!("{} was taken down", version.subject())));
-    }
-    let mut data = Vec::new();
-    for grant in &enablement.grants {
-        let latest = datasets::get(&state.store.pool, &tenant, &grant.dataset, None).await.map_err(|e| match e {
-            StoreError::NotFound(_) => ApiError::invalid_grant(format!(
-                "granted dataset `{}` no longer exists; upload it again",
-                grant.dataset
-            )),
-            other => other.into(),
-        })?;
-        data.push(RunDataset {
-            name: grant.dataset.clone(),
-            version: latest.version,
-            sha256: latest.sha256,
-            columns: grant.columns.clone(),
-        });
-    }
     let sync = mode == Mode::Sync;
-    let mut limits = limits_within(&enablement.limits, &state.limits.run_cap)?;
-    if sync {
-        limits.timeout = limits.timeout.min(state.limits.sync_timeout);
-    }
+    let prepared = {
+        let mut conn = state.store.pool.acquire().await.map_err(StoreError::from)?;
+        submission::prepare(&mut conn, &state.limits, &tenant, &id, sync).await?
+    };
     // A synchronous run needs one of this process's instance slots now, within the tenant's
     // share of them; without one it is refused as `busy` before anything is recorded.
     let slot = match sync {
@@ -123,48 +88,9 @@ pub async fn submit(
         }
         false => None,
     };
-    let now = now_ms();
-    // Quotas are checked inside the write, which holds the audit head's lock: two submissions
-    // cannot both take the last slot, nor the last CPU. The run reserves its timeout's worth of
-    // CPU (cut to what is left today, and its timeout with it) until it finishes.
     let mut tx = state.store.write().await?;
-    let reserved = quota::admit_run(&mut tx, &tenant, now, limits.timeout).await?;
-    limits.timeout = limits.timeout.min(Duration::from_millis(reserved.unsigned_abs()));
-    // Synchronous runs are held by this process under a lease covering their whole deadline; if
-    // the process dies, a worker picks them up like any other.
-    let lease_owner = sync.then(|| format!("api-{}", new_id()));
-    let mut run = RunRecord {
-        id: new_id(),
-        tenant: tenant.clone(),
-        enablement: id.clone(),
-        namespace: enablement.namespace.clone(),
-        plugin: enablement.plugin.clone(),
-        version: enablement.version.clone(),
-        sha256: version.sha256.clone(),
-        datasets: data,
-        params: enablement.params.clone(),
-        limits: serde_json::to_value(limits).map_err(|e| ApiError::internal(format!("encoding limits: {e}")))?,
-        mode: if sync { "sync" } else { "queued" }.into(),
-        state: if sync { RunState::Running } else { RunState::Queued },
-        attempt: i64::from(sync),
-        lease_owner,
-        lease_until: sync.then(|| now + limits.timeout.as_millis() as i64 + 60_000),
-        cancel_requested: false,
-        error_kind: None,
-        error: None,
-        usage: None,
-        log: None,
-        output_sha256: None,
-        cpu_ms: reserved,
-        created_by: who.name.clone(),
-        created_at: now,
-        started_at: sync.then_some(now),
-        finished_at: None,
-    };
-    runs::insert(&mut tx, &run).await?;
-    let details = json!({"enablement": id, "plugin": format!("{}/{}@{}", run.namespace, run.plugin, run.version),
-                         "mode": run.mode, "datasets": run.datasets});
-    tx.record(&who.name, "run.submit", &format!("{tenant}/run:{}", run.id), details).await?;
+    let by = Requester { name: &who.name, details: json!({}) };
+    let mut run = submission::admit(&mut tx, prepared, &by, now_ms()).await?;
     tx.commit().await?;
 
     let Some((share, slot)) = slot else {

@@ -82,8 +82,14 @@ pub async fn insert(tx: &mut WriteTx, d: &DatasetVersion) -> Result<i64, StoreEr
     Ok(version)
 }
 
-/// A version of a live dataset; `None` means the newest.
-pub async fn get(pool: &AnyPool, tenant: &str, name: &str, version: Option<i64>) -> Result<DatasetVersion, StoreError> {
+/// A version of a live dataset; `None` means the newest. On the pool or inside a write
+/// (`&mut *tx.tx`).
+pub async fn get<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    tenant: &str,
+    name: &str,
+    version: Option<i64>,
+) -> Result<DatasetVersion, StoreError> {
     let row = match version {
         Some(v) => {
             sqlx::query(
@@ -92,7 +98,7 @@ pub async fn get(pool: &AnyPool, tenant: &str, name: &str, version: Option<i64>)
             .bind(tenant)
             .bind(name)
             .bind(v)
-            .fetch_optional(pool)
+            .fetch_optional(db)
             .await?
         }
         None => {
@@ -102,7 +108,7 @@ pub async fn get(pool: &AnyPool, tenant: &str, name: &str, version: Option<i64>)
             )
             .bind(tenant)
             .bind(name)
-            .fetch_optional(pool)
+            .fetch_optional(db)
             .await?
         }
     };

@@ -172,12 +172,17 @@ pub async fn update(tx: &mut WriteTx, e: &EnablementRecord) -> Result<(), StoreE
     Ok(())
 }
 
-/// One of a tenant's enablements (another tenant's is "not found").
-pub async fn get(pool: &AnyPool, tenant: &str, id: &str) -> Result<EnablementRecord, StoreError> {
+/// One of a tenant's enablements (another tenant's is "not found"), on the pool or inside a
+/// write (`&mut *tx.tx`).
+pub async fn get<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    tenant: &str,
+    id: &str,
+) -> Result<EnablementRecord, StoreError> {
     let row = sqlx::query("SELECT * FROM enablements WHERE id = $1 AND tenant = $2")
         .bind(id)
         .bind(tenant)
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await?;
     row.as_ref().map(record).transpose()?.ok_or_else(|| StoreError::NotFound(format!("enablement {id}")))
 }

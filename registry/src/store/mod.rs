@@ -11,6 +11,7 @@ pub mod places;
 pub mod plugins;
 pub mod principals;
 pub mod runs;
+pub mod schedules;
 pub mod sessions;
 pub mod tenants;
 pub mod tokens;

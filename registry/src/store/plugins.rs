@@ -204,10 +204,15 @@ pub async fn insert_version(tx: &mut WriteTx, p: &PluginRecord, v: &VersionRecor
     Ok(())
 }
 
-/// One version.
-pub async fn get_version(pool: &AnyPool, ns: &str, name: &str, ver: &str) -> Result<VersionRecord, StoreError> {
+/// One version, on the pool or inside a write (`&mut *tx.tx`).
+pub async fn get_version<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    ns: &str,
+    name: &str,
+    ver: &str,
+) -> Result<VersionRecord, StoreError> {
     let sql = format!("{VERSION_SELECT} WHERE v.namespace = $1 AND v.name = $2 AND v.version = $3");
-    let row = sqlx::query(&sql).bind(ns).bind(name).bind(ver).fetch_optional(pool).await?;
+    let row = sqlx::query(&sql).bind(ns).bind(name).bind(ver).fetch_optional(db).await?;
     row.as_ref().map(version).transpose()?.ok_or_else(|| StoreError::NotFound(format!("version {ns}/{name}@{ver}")))
 }
 

@@ -55,8 +55,10 @@ enum Fx {
     /// In tenant `t1`: datasets `readings` (`{dsversion}`) and `{spare}`, an enablement
     /// `{enablement}` of `acme/good`, a succeeded run `{run}` and a queued run `{queued}`.
     Tenant,
+    /// In tenant `t1`: an enablement `{enablement}` of `acme/good` and a schedule `{schedule}` of it.
+    Scheduled,
 }
-use Fx::{Approved, EmptyNs, MakerKey, MakerToken, Pending, Shared, Tenant};
+use Fx::{Approved, EmptyNs, MakerKey, MakerToken, Pending, Scheduled, Shared, Tenant};
 
 /// The callers, one column each.
 const CALLERS: [&str; 6] = ["anonymous", "operator", "maker", "maker/read", "other maker", "enterprise"];
@@ -213,6 +215,20 @@ const MATRIX: &[Row] = &[
                                                                     [U, F,   F,   F, F,   OK]),
     row("POST /v1/tenants/{tenant}/runs/{id}/cancel", "/v1/tenants/t1/runs/{queued}/cancel", None, Tenant,
                                                                     [U, F,   F,   F, F,   E::Ok(202)]),
+    row("POST /v1/tenants/{tenant}/schedules", "/v1/tenants/t1/schedules", Some(r#"{"enablement":"{enablement}","cron":"0 8 2 * *"}"#), Scheduled,
+                                                                    [U, F,   F,   F, F,   NEW]),
+    row("GET /v1/tenants/{tenant}/schedules", "/v1/tenants/t1/schedules", None, Scheduled,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("GET /v1/tenants/{tenant}/schedules/{id}", "/v1/tenants/t1/schedules/{schedule}", None, Scheduled,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("DELETE /v1/tenants/{tenant}/schedules/{id}", "/v1/tenants/t1/schedules/{schedule}", None, Scheduled,
+                                                                    [U, F,   F,   F, F,   GONE]),
+    row("POST /v1/tenants/{tenant}/schedules/{id}/pause", "/v1/tenants/t1/schedules/{schedule}/pause", None, Scheduled,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("POST /v1/tenants/{tenant}/schedules/{id}/resume", "/v1/tenants/t1/schedules/{schedule}/resume", None, Scheduled,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("GET /v1/tenants/{tenant}/schedules/{id}/ticks", "/v1/tenants/t1/schedules/{schedule}/ticks", None, Scheduled,
+                                                                    [U, F,   F,   F, F,   OK]),
 
     // Regional statistics are the operators'.
     row("GET /v1/monitoring/months", "/v1/monitoring/months", None, Shared,
@@ -350,6 +366,17 @@ async fn prepare(app: &TestApp, fx: Fx, good: &[u8]) -> Vec<(&'static str, Strin
                 ("{run}", run),
                 ("{queued}", queued),
             ]
+        }
+        Scheduled => {
+            let erin = &app.enterprise;
+            app.upload_csv(erin, "readings", "value\n1.5\n2.5\n").await.expect(201);
+            let enablement = app.enable(erin, "good", json!({})).await;
+            let body = json!({"enablement": enablement, "cron": "0 8 2 * *"});
+            let schedule = app.post("/v1/tenants/t1/schedules", &erin.token, body).await.expect(201).json()["id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            vec![("{ns}", "acme".into()), ("{enablement}", enablement), ("{schedule}", schedule)]
         }
         EmptyNs | Pending | Approved => {
             let ns = app.unique("fx");

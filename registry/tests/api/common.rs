@@ -284,11 +284,18 @@ impl TestApp {
             db: Some(db_url.to_string()),
             blobs: Some(dir.join("blobs").display().to_string()),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            scheduler: Default::default(),
         };
         match blobs {
             Some(blobs) => kiln_registry::state_on(&config, blobs.clone()).await.unwrap(),
             None => kiln_registry::state(&config).await.unwrap(),
         }
+    }
+
+    /// A second server's state on the same database and blobs, as another `kiln serve` process
+    /// would have: its own pool, host and caches.
+    pub async fn another_server(&self) -> AppState {
+        Self::state_for(self.dir.path(), &self.db_url).await
     }
 
     /// A new state and router on the same database and directory, as after a restart.

@@ -26,6 +26,7 @@ mod publish;
 mod quotas;
 mod recovery;
 mod s3;
+mod schedules;
 mod session;
 mod stopping;
 mod types;

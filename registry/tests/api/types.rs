@@ -12,6 +12,7 @@ use kiln_registry::routes::datasets::Preview;
 use kiln_registry::routes::monitoring::Month;
 use kiln_registry::routes::review::ReviewItem;
 use kiln_registry::routes::runs::RunOutput;
+use kiln_registry::routes::schedules::Schedule;
 use kiln_registry::routes::tenants::Usage;
 use kiln_registry::routes::tokens::{CreateToken, CreatedToken};
 use kiln_registry::store::audit::AuditEntry;
@@ -21,6 +22,7 @@ use kiln_registry::store::keys::SigningKey;
 use kiln_registry::store::namespaces::Namespace;
 use kiln_registry::store::plugins::{PluginRecord, VersionRecord};
 use kiln_registry::store::runs::RunRecord;
+use kiln_registry::store::schedules::TickRecord;
 use kiln_registry::store::tenants::TenantRecord;
 use kiln_registry::store::tokens::TokenRecord;
 use serde::Serialize;
@@ -82,6 +84,12 @@ async fn round_trips(app: TestApp) {
     round_trip::<Preview>("a preview", app.get("/v1/tenants/t1/datasets/readings/preview", erin).await.expect(200));
     round_trip::<Vec<EnablementRecord>>("enablements", app.get("/v1/tenants/t1/enablements", erin).await.expect(200));
     round_trip::<Paged<RunRecord>>("runs", app.get("/v1/tenants/t1/runs", erin).await.expect(200));
+    let body = json!({"enablement": enablement, "cron": "0 8 2 * *"});
+    let schedule: Schedule =
+        round_trip("a schedule", app.post("/v1/tenants/t1/schedules", erin, body).await.expect(201));
+    round_trip::<Vec<Schedule>>("schedules", app.get("/v1/tenants/t1/schedules", erin).await.expect(200));
+    let ticks = format!("/v1/tenants/t1/schedules/{}/ticks", schedule.id);
+    round_trip::<Paged<TickRecord>>("ticks", app.get(&ticks, erin).await.expect(200));
     let path = format!("/v1/tenants/t1/runs/{}/result", run.id);
     let output: RunOutput = round_trip("a run's output", app.get(&path, erin).await.expect(200));
     assert!(!output.tables.is_empty(), "{output:?}");

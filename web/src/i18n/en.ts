@@ -78,6 +78,8 @@ const common: Omit<Messages, keyof typeof operator.zh | keyof typeof tenant.zh> 
   "problem.invalid-grant": "A grant names data the tenant does not have",
   "problem.invalid-params": "The parameters do not match the plugin",
   "problem.limit-too-high": "A limit is above the operator's cap",
+  "problem.invalid-cron": "Not a usable five-field cron expression",
+  "problem.unknown-zone": "Not an IANA time zone",
   "problem.quota-exceeded": "The tenant's quota is used up",
   "problem.in-use": "Unfinished runs still use it",
   "problem.not-runnable": "The enablement is suspended or disabled",

@@ -78,6 +78,8 @@ const common = {
   "problem.invalid-grant": "授权的数据不属于本企业",
   "problem.invalid-params": "参数与插件声明不符",
   "problem.limit-too-high": "限额高于运营设定的上限",
+  "problem.invalid-cron": "不是可用的五段式 cron 表达式",
+  "problem.unknown-zone": "不是 IANA 时区名",
   "problem.quota-exceeded": "企业配额已用完",
   "problem.in-use": "仍有未完成的运行在使用",
   "problem.not-runnable": "该启用已暂停或停用",

@@ -1,0 +1,144 @@
+//! Submitting a run: the checks and the write every run goes through, whoever asks for it — a
+//! tenant's admin through `POST .../runs`, or a schedule's tick ([`crate::schedules`]).
+//!
+//! [`prepare`] reads what the run will use (the enablement, which must be active; its pinned
+//! version, which must not be taken down; the newest version of each granted dataset) and its
+//! limits; [`admit`] then checks the tenant's quotas inside the write that consumes them,
+//! inserts the run and appends its `run.submit` audit entry.
+
+use std::time::Duration;
+
+use kiln_host::Limits;
+use serde_json::{Value, json};
+use sqlx::AnyConnection;
+
+use crate::error::{ApiError, ApiResult};
+use crate::quota;
+use crate::routes::enablements::limits_within;
+use crate::state::ServiceLimits;
+use crate::store::enablements::{self, EnablementRecord, EnablementStatus};
+use crate::store::runs::{self, RunDataset, RunRecord, RunState};
+use crate::store::{StoreError, WriteTx, datasets, new_id, plugins};
+
+/// A run about to be admitted: everything it will run with, read and checked.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The enablement it runs under.
+    pub enablement: EnablementRecord,
+    /// sha256 of the pinned version's component.
+    pub sha256: String,
+    /// The dataset versions it will read.
+    pub datasets: Vec<RunDataset>,
+    /// Its limits (for a synchronous run, the timeout already cut to the sync cap).
+    pub limits: Limits,
+    /// Whether it runs synchronously, in the API process.
+    pub sync: bool,
+}
+
+/// Reads and checks what a run of enablement `id` of `tenant` would run with, on `conn` (the
+/// pool, or the write that then admits it). Refuses an enablement that is not active
+/// (`not-runnable`), a taken-down version (`taken-down`), a granted dataset that is gone
+/// (`invalid-grant`) and limits above the operator's cap.
+pub async fn prepare(
+    conn: &mut AnyConnection,
+    caps: &ServiceLimits,
+    tenant: &str,
+    id: &str,
+    sync: bool,
+) -> ApiResult<Prepared> {
+    let enablement = enablements::get(&mut *conn, tenant, id).await?;
+    if enablement.status != EnablementStatus::Active {
+        let why = enablement.status_reason.clone().unwrap_or_default();
+        return Err(ApiError::not_runnable(format!("enablement {id} is {:?}: {why}", enablement.status)));
+    }
+    let version =
+        plugins::get_version(&mut *conn, &enablement.namespace, &enablement.plugin, &enablement.version).await?;
+    if version.taken_down {
+        return Err(ApiError::unavailable(format!("{} was taken down", version.subject())));
+    }
+    let mut data = Vec::new();
+    for grant in &enablement.grants {
+        let latest = datasets::get(&mut *conn, tenant, &grant.dataset, None).await.map_err(|e| match e {
+            StoreError::NotFound(_) => ApiError::invalid_grant(format!(
+                "granted dataset `{}` no longer exists; upload it again",
+                grant.dataset
+            )),
+            other => other.into(),
+        })?;
+        data.push(RunDataset {
+            name: grant.dataset.clone(),
+            version: latest.version,
+            sha256: latest.sha256,
+            columns: grant.columns.clone(),
+        });
+    }
+    let mut limits = limits_within(&enablement.limits, &caps.run_cap)?;
+    if sync {
+        limits.timeout = limits.timeout.min(caps.sync_timeout);
+    }
+    Ok(Prepared { enablement, sha256: version.sha256, datasets: data, limits, sync })
+}
+
+/// Who asks for a run, as its record and audit entry name them.
+#[derive(Debug, Clone)]
+pub struct Requester<'a> {
+    /// The run's `created_by` and the audit entry's actor: a principal's name, or
+    /// `schedule:<id>` for a scheduled run.
+    pub name: &'a str,
+    /// More audit details (a schedule's id and tick), merged into the entry's.
+    pub details: Value,
+}
+
+/// Admits `p` at `now` inside `tx`: checks the tenant's quotas (`quota-exceeded`), reserves
+/// the run's CPU (cutting its timeout to what is left of the day's quota), inserts it —
+/// queued, or running under this process's lease for a synchronous one — and appends the
+/// `run.submit` audit entry. The caller commits.
+pub async fn admit(tx: &mut WriteTx, p: Prepared, by: &Requester<'_>, now: i64) -> ApiResult<RunRecord> {
+    let Prepared { enablement, sha256, datasets, mut limits, sync } = p;
+    let tenant = enablement.tenant.clone();
+    // Quotas are checked inside the write, which holds the audit head's lock: two submissions
+    // cannot both take the last slot, nor the last CPU. The run reserves its timeout's worth of
+    // CPU (cut to what is left today, and its timeout with it) until it finishes.
+    let reserved = quota::admit_run(tx, &tenant, now, limits.timeout).await?;
+    limits.timeout = limits.timeout.min(Duration::from_millis(reserved.unsigned_abs()));
+    // Synchronous runs are held by this process under a lease covering their whole deadline; if
+    // the process dies, `kiln serve`'s recovery ends them.
+    let lease_owner = sync.then(|| format!("api-{}", new_id()));
+    let run = RunRecord {
+        id: new_id(),
+        tenant: tenant.clone(),
+        enablement: enablement.id.clone(),
+        namespace: enablement.namespace.clone(),
+        plugin: enablement.plugin.clone(),
+        version: enablement.version.clone(),
+        sha256,
+        datasets,
+        params: enablement.params.clone(),
+        limits: serde_json::to_value(limits).map_err(|e| ApiError::internal(format!("encoding limits: {e}")))?,
+        mode: if sync { "sync" } else { "queued" }.into(),
+        state: if sync { RunState::Running } else { RunState::Queued },
+        attempt: i64::from(sync),
+        lease_owner,
+        lease_until: sync.then(|| now + limits.timeout.as_millis() as i64 + 60_000),
+        cancel_requested: false,
+        error_kind: None,
+        error: None,
+        usage: None,
+        log: None,
+        output_sha256: None,
+        cpu_ms: reserved,
+        created_by: by.name.to_string(),
+        created_at: now,
+        started_at: sync.then_some(now),
+        finished_at: None,
+    };
+    runs::insert(tx, &run).await?;
+    let mut details = json!({"enablement": run.enablement,
+                             "plugin": format!("{}/{}@{}", run.namespace, run.plugin, run.version),
+                             "mode": run.mode, "datasets": run.datasets});
+    if let (Some(details), Value::Object(more)) = (details.as_object_mut(), &by.details) {
+        details.extend(more.clone());
+    }
+    tx.record(by.name, "run.submit", &format!("{tenant}/run:{}", run.id), details).await?;
+    Ok(run)
+}
