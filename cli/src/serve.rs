@@ -1,4 +1,4 @@
-//! `kiln serve`: run the registry service until Ctrl-C or SIGTERM.
+//! `kiln serve`: run the registry service, over HTTP or HTTPS, until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use kiln_registry::ServeConfig;
+use kiln_registry::tls::TlsFiles;
 use serde_json::json;
 
 /// Arguments of `kiln serve`.
@@ -23,6 +24,13 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key. The console's
+    /// session cookie is then `Secure`.
+    #[arg(long, env = "KILN_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "KILN_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Print one JSON document (where it listens) instead of text.
     #[arg(long)]
     json: bool,
@@ -30,7 +38,11 @@ pub struct ServeArgs {
 
 /// Serves until a shutdown signal, then finishes in-flight requests.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let url = format!("http://{}", args.listen);
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        _ => None,
+    };
+    let url = format!("{}://{}", if tls.is_some() { "https" } else { "http" }, args.listen);
     if args.json {
         println!("{}", serde_json::to_string(&json!({"url": url, "data_dir": args.data_dir}))?);
     } else {
@@ -39,7 +51,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if args.listen.port() == 0 {
         eprintln!("note: port 0 lets the system pick; the log line `kiln registry listening` names it");
     }
-    let config = ServeConfig { data_dir: args.data_dir, db: args.db, blobs: args.blobs, listen: args.listen };
+    let config = ServeConfig { data_dir: args.data_dir, db: args.db, blobs: args.blobs, listen: args.listen, tls };
     crate::runtime()?.block_on(kiln_registry::serve(config, shutdown_signal()))?;
     Ok(ExitCode::SUCCESS)
 }

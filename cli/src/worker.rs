@@ -39,6 +39,7 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         db: args.db,
         blobs: args.blobs,
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        tls: None,
     };
     let mut worker =
         WorkerConfig { concurrency: args.concurrency.max(1), lease: args.lease, ..WorkerConfig::default() };

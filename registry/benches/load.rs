@@ -71,6 +71,7 @@ async fn load(o: Options) -> anyhow::Result<()> {
         db: None,
         blobs: None,
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        tls: None,
     };
     let state = kiln_registry::state(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

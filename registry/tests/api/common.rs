@@ -267,6 +267,7 @@ impl TestApp {
             db: Some(db_url.to_string()),
             blobs: Some(dir.join("blobs").display().to_string()),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: None,
         };
         kiln_registry::state(&config).await.unwrap()
     }
