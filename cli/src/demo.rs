@@ -114,8 +114,15 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
     // The service, in-process: the same router `kiln serve` runs, on our listener.
     reset_platform(&platform)?;
-    let config =
-        ServeConfig { data_dir: platform.clone(), db: None, blobs: None, listen: addr, scheduler: Default::default() };
+    // Plain HTTP on loopback: the demo is one machine, and its sign-in links open as typed.
+    let config = ServeConfig {
+        data_dir: platform.clone(),
+        db: None,
+        blobs: None,
+        listen: addr,
+        scheduler: Default::default(),
+        tls: None,
+    };
     let state = runtime.block_on(kiln_registry::state(&config)).context("starting the service")?;
     let (stop_server, server_stopping) = watch::channel(false);
     let router = kiln_registry::routes::router(state.clone());

@@ -61,6 +61,11 @@ enum Command {
     /// Register, list and revoke your signing keys on a registry.
     #[command(subcommand)]
     Key(registry::keys::KeyCommand),
+    /// Save a registry's URL and token as a profile (checked with the registry first), so other
+    /// commands need neither --registry nor --token. The token is read from standard input.
+    Login(registry::login::LoginArgs),
+    /// Revoke a profile's token on its registry and remove the profile.
+    Logout(registry::login::LogoutArgs),
     /// Create, list and revoke registry API tokens.
     #[command(subcommand)]
     Token(registry::tokens::TokenCommand),
@@ -106,6 +111,8 @@ fn main() -> ExitCode {
         Command::Monitor(cmd) => registry::monitor::run(cmd),
         Command::Keygen(args) => keygen::run(args),
         Command::Key(cmd) => registry::keys::run(cmd),
+        Command::Login(args) => registry::login::login(args),
+        Command::Logout(args) => registry::login::logout(args),
         Command::Token(cmd) => registry::tokens::run(cmd),
         Command::Namespace(cmd) => registry::namespaces::run(cmd),
         Command::Review(cmd) => registry::review::run(cmd),

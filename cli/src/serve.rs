@@ -1,4 +1,4 @@
-//! `kiln serve`: run the registry service until Ctrl-C or SIGTERM.
+//! `kiln serve`: run the registry service, over HTTP or HTTPS, until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::Args;
 use kiln_registry::ServeConfig;
 use kiln_registry::schedules::SchedulerConfig;
+use kiln_registry::tls::TlsFiles;
 use serde_json::json;
 
 /// Arguments of `kiln serve`.
@@ -28,6 +29,13 @@ pub struct ServeArgs {
     /// How often to look for due schedules, e.g. `5s`. Every server looks; each tick fires once.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::units::parse_duration)]
     schedule_every: Duration,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key. The console's
+    /// session cookie is then `Secure`.
+    #[arg(long, env = "KILN_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "KILN_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Print one JSON document (where it listens) instead of text.
     #[arg(long)]
     json: bool,
@@ -35,7 +43,11 @@ pub struct ServeArgs {
 
 /// Serves until a shutdown signal, then finishes in-flight requests.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let url = format!("http://{}", args.listen);
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        _ => None,
+    };
+    let url = format!("{}://{}", if tls.is_some() { "https" } else { "http" }, args.listen);
     if args.json {
         println!("{}", serde_json::to_string(&json!({"url": url, "data_dir": args.data_dir}))?);
     } else {
@@ -50,6 +62,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         blobs: args.blobs,
         listen: args.listen,
         scheduler: SchedulerConfig::every(args.schedule_every.max(Duration::from_millis(100))),
+        tls,
     };
     crate::runtime()?.block_on(kiln_registry::serve(config, shutdown_signal()))?;
     Ok(ExitCode::SUCCESS)

@@ -44,6 +44,7 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         blobs: args.blobs,
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         scheduler: Default::default(),
+        tls: None,
     };
     let mut worker =
         WorkerConfig { concurrency: args.concurrency.max(1), lease: args.lease, grace: args.grace, ..WorkerConfig::default() };

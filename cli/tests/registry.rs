@@ -90,6 +90,10 @@ fn kiln(url: &str, token: Option<&str>) -> Command {
     let mut cmd = Command::cargo_bin("kiln").expect("kiln binary built");
     cmd.env("KILN_CACHE_DIR", Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/kiln-cache"))
         .env("KILN_REGISTRY", url)
+        // No `kiln login` profile of the user's may fill in what a test leaves out.
+        .env("KILN_CONFIG_DIR", Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/kiln-test-no-config"))
+        .env_remove("KILN_PROFILE")
+        .env_remove("KILN_CA_CERT")
         .env_remove("KILN_TOKEN")
         .env_remove("KILN_DB");
     if let Some(token) = token {

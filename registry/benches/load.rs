@@ -72,6 +72,7 @@ async fn load(o: Options) -> anyhow::Result<()> {
         blobs: None,
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         scheduler: Default::default(),
+        tls: None,
     };
     let state = kiln_registry::state(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

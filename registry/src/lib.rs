@@ -33,6 +33,7 @@ pub mod scratch;
 pub mod state;
 pub mod store;
 pub mod submission;
+pub mod tls;
 pub mod worker;
 
 use std::net::SocketAddr;
@@ -57,6 +58,8 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     /// How `kiln serve` fires schedules.
     pub scheduler: schedules::SchedulerConfig,
+    /// Serve HTTPS with this certificate and key; plain HTTP without.
+    pub tls: Option<tls::TlsFiles>,
 }
 
 /// The embedded database URL for a data directory.
@@ -111,6 +114,7 @@ pub async fn state_on(config: &ServeConfig, blobs: blobs::Blobs) -> anyhow::Resu
         rollups: Default::default(),
         metrics: Default::default(),
         shares,
+        https: config.tls.is_some(),
     })
 }
 
@@ -119,10 +123,12 @@ pub async fn serve(
     config: ServeConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // Before the database is opened: a bad certificate or key stops the start, naming the file.
+    let tls = config.tls.as_ref().map(tls::server_config).transpose()?;
     let state = state(&config).await?;
     let listener =
         tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
-    tracing::info!(addr = %listener.local_addr()?, "kiln registry listening");
+    tracing::info!(addr = %listener.local_addr()?, tls = tls.is_some(), "kiln registry listening");
     let recovery = tokio::spawn(recover_forever(state.store.clone(), state.limits.sync_timeout));
     // Every server fires schedules; each tick is fired by exactly one of them.
     let scheduler = tokio::spawn(schedules::fire::fire_forever(
@@ -130,7 +136,14 @@ pub async fn serve(
         state.limits.clone(),
         config.scheduler.clone(),
     ));
-    let served = axum::serve(listener, routes::router(state)).with_graceful_shutdown(shutdown).await;
+    let router = routes::router(state);
+    // One `axum::serve` either way, so graceful shutdown is the same over TLS.
+    let served = match tls {
+        None => axum::serve(listener, router).with_graceful_shutdown(shutdown).await,
+        Some(config) => {
+            axum::serve(tls::TlsListener::new(listener, config)?, router).with_graceful_shutdown(shutdown).await
+        }
+    };
     recovery.abort();
     scheduler.abort();
     Ok(served?)

@@ -67,6 +67,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Each tenant's and maker's share of this process's instance slots.
     pub shares: Arc<Shares>,
+    /// Whether this process serves HTTPS: the console's session cookie is then `Secure`.
+    /// (`kiln demo` and plain `kiln serve` speak HTTP on loopback, where a `Secure` cookie
+    /// would never be sent back.)
+    pub https: bool,
 }
 
 /// The fair shares of this process's host: synchronous runs per tenant, publishes per maker.

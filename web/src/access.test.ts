@@ -3,7 +3,7 @@ import { mayOpen } from "./access";
 import type { Session } from "./session";
 
 function as(role: "operator" | "maker" | "enterprise-admin", tenant: string | null = null): Session {
-  return { principal: { id: "p", name: "n", role, tenant }, scopes: [], via: "session", csrf_token: "c", expires_at: 0 };
+  return { principal: { id: "p", name: "n", role, tenant }, scopes: [], via: "session", token_id: "t", csrf_token: "c", expires_at: 0 };
 }
 
 test("a tenant admin opens only its own tenant's pages", () => {

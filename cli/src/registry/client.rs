@@ -1,9 +1,12 @@
-//! A small blocking HTTP client for the registry API: bearer auth, JSON in and out, and
-//! problem+json errors turned into one line such as `forbidden (403): ...`.
+//! A small blocking HTTP client for the registry API: bearer auth, JSON in and out, HTTPS
+//! with the system's roots (plus a private CA on request), and problem+json errors turned into
+//! one line such as `forbidden (403): ...`.
 
+use std::fmt;
+use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{Context as _, bail};
 use kiln_registry::error::{PROBLEM_BASE, Problem};
 use kiln_registry::extract::Paged;
 use reqwest::Method;
@@ -26,17 +29,28 @@ pub struct Client {
 impl Client {
     /// A client for the registry at `registry`; `token` is needed by every API call.
     pub fn new(registry: &str, token: Option<&str>) -> anyhow::Result<Self> {
+        Self::connect(registry, token, None)
+    }
+
+    /// A client for the registry at `registry` that also trusts the CA certificates in the PEM
+    /// file `ca_cert` (a private CA), on top of the system's roots.
+    pub fn connect(registry: &str, token: Option<&str>, ca_cert: Option<&Path>) -> anyhow::Result<Self> {
         let base = Url::parse(registry).with_context(|| format!("`{registry}` is not a registry URL"))?;
         if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
             bail!("`{registry}` is not an http:// or https:// URL");
         }
-        let http = reqwest::blocking::Client::builder()
+        let mut builder = reqwest::blocking::Client::builder()
+            .use_rustls_tls()
             .user_agent(concat!("kiln/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
             // Publishing waits while the registry compiles and validates the component.
-            .timeout(Duration::from_secs(300))
-            .build()
-            .context("starting the HTTP client")?;
+            .timeout(Duration::from_secs(300));
+        if let Some(path) = ca_cert {
+            for cert in ca_certificates(path)? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder.build().context("starting the HTTP client")?;
         Ok(Client { base, token: token.map(str::trim).filter(|t| !t.is_empty()).map(String::from), http })
     }
 
@@ -153,9 +167,12 @@ impl Client {
         body: Option<&Value>,
         raw: Option<(&str, Vec<u8>)>,
     ) -> anyhow::Result<Response> {
-        let token = self.token.as_deref().context(
-            "no API token: pass --token or set KILN_TOKEN (the first operator token comes from `kiln admin bootstrap`)",
-        )?;
+        let token = self.token.as_deref().with_context(|| {
+            format!(
+                "no API token for {}: run `kiln login`, pass --token or set KILN_TOKEN (the first operator token comes from `kiln admin bootstrap`)",
+                self.base
+            )
+        })?;
         let url = self.url(segments);
         let mut request = self.http.request(method.clone(), url.clone()).bearer_auth(token).query(query);
         if let Some(body) = body {
@@ -166,8 +183,16 @@ impl Client {
         }
         let response = request.send().map_err(|e| {
             let what = if e.is_timeout() { "timed out waiting for" } else { "cannot reach" };
+            let hint = match refused_certificate(&e) {
+                Some(rustls::CertificateError::UnknownIssuer) => {
+                    ": its TLS certificate is not signed by a CA this machine trusts; pass --ca-cert FILE \
+                     (or set KILN_CA_CERT) with the registry's CA certificate"
+                }
+                Some(_) => ": its TLS certificate was refused",
+                None => "",
+            };
             anyhow::Error::new(e.without_url()).context(format!(
-                "{what} the registry at {} ({method} {})",
+                "{what} the registry at {} ({method} {}){hint}",
                 self.base,
                 url.path()
             ))
@@ -178,6 +203,59 @@ impl Client {
 
 /// No query parameters.
 const NO_QUERY: [(&str, &str); 0] = [];
+
+/// The certificates of a PEM file, refusing a file that holds none (a key or a DER file given
+/// by mistake would otherwise trust nothing, silently).
+fn ca_certificates(path: &Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
+    let pem = std::fs::read(path).with_context(|| format!("cannot read the CA certificate file {}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .with_context(|| format!("{} is not a PEM file of CA certificates", path.display()))?;
+    if certs.is_empty() {
+        bail!("{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display());
+    }
+    Ok(certs)
+}
+
+/// Why rustls refused the server's certificate, if that is why the request failed. The reason
+/// sits deep in the error's chain, inside an `io::Error` (whose `source` skips what it wraps).
+fn refused_certificate(e: &reqwest::Error) -> Option<rustls::CertificateError> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = next {
+        let inner = err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).map(|e| e as &_);
+        for candidate in [Some(err), inner].into_iter().flatten() {
+            if let Some(rustls::Error::InvalidCertificate(why)) = candidate.downcast_ref::<rustls::Error>() {
+                return Some(why.clone());
+            }
+        }
+        next = err.source();
+    }
+    None
+}
+
+/// A call the registry answered with an error status: what the one-line message is made of,
+/// kept typed so callers can tell, say, a dead token (401) from anything else.
+#[derive(Debug)]
+pub struct Failure {
+    /// The HTTP status.
+    pub status: u16,
+    /// The problem's slug (`unauthenticated`), when the answer was problem+json.
+    pub slug: Option<String>,
+    /// The rest of the line.
+    pub message: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// The HTTP status of a failed call, if the registry answered at all.
+pub fn status_of(e: &anyhow::Error) -> Option<u16> {
+    e.downcast_ref::<Failure>().map(|f| f.status)
+}
 
 fn json_body<T: DeserializeOwned>(response: Response) -> anyhow::Result<T> {
     let url = response.url().clone();
@@ -192,17 +270,16 @@ fn failure(method: &Method, url: &Url, response: Response) -> anyhow::Error {
     let status = response.status();
     let body = response.bytes().unwrap_or_default();
     if let Ok(problem) = serde_json::from_slice::<Problem>(&body) {
-        let slug = problem.type_.strip_prefix(PROBLEM_BASE).unwrap_or(&problem.type_);
+        let slug = problem.type_.strip_prefix(PROBLEM_BASE).unwrap_or(&problem.type_).to_string();
         let detail = if problem.detail.is_empty() { problem.title } else { problem.detail };
-        return anyhow!("{slug} ({}): {detail}", status.as_u16());
+        let message = format!("{slug} ({}): {detail}", status.as_u16());
+        return anyhow::Error::new(Failure { status: status.as_u16(), slug: Some(slug), message });
     }
     let text = String::from_utf8_lossy(&body);
     let text: String = text.trim().lines().next().unwrap_or_default().chars().take(200).collect();
-    if text.is_empty() {
-        anyhow!("{method} {url}: HTTP {status}")
-    } else {
-        anyhow!("{method} {url}: HTTP {status}: {text}")
-    }
+    let message =
+        if text.is_empty() { format!("{method} {url}: HTTP {status}") } else { format!("{method} {url}: HTTP {status}: {text}") };
+    anyhow::Error::new(Failure { status: status.as_u16(), slug: None, message })
 }
 
 #[cfg(test)]

@@ -69,6 +69,9 @@ pub struct SessionInfo {
     pub principal: SessionPrincipal,
     /// The scopes of the token behind it (empty: all its role allows).
     pub scopes: Vec<String>,
+    /// The id of the token behind it (a session's: the token it was made from), as
+    /// `DELETE /v1/tokens/{id}` takes it; `kiln logout` revokes its token so.
+    pub token_id: String,
     /// Whether this request came with the session cookie or a bearer token.
     pub via: Via,
     /// For sessions: the value every write must send in `X-CSRF-Token`.
@@ -87,6 +90,7 @@ impl SessionInfo {
                 tenant: who.tenant.clone(),
             },
             scopes: who.scopes.clone(),
+            token_id: who.token_id.clone(),
             via: if who.session.is_some() { Via::Session } else { Via::Token },
             csrf_token: who.session.as_ref().map(|s| s.csrf_token.clone()),
             expires_at: who.expires_at,
@@ -110,11 +114,14 @@ fn until(who: &Principal, now: i64, ttl_ms: i64) -> i64 {
 }
 
 /// The `Set-Cookie` value for a session secret (or, with `None`, one that deletes it).
-fn session_cookie(secret: Option<&str>, max_age_s: i64) -> HeaderValue {
+/// `Secure` when the service speaks HTTPS, so the browser never sends it over plain HTTP;
+/// left off on a plain-HTTP service (`kiln demo` on loopback), which would never get it back.
+fn session_cookie(secret: Option<&str>, max_age_s: i64, https: bool) -> HeaderValue {
     let value = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
         secret.unwrap_or(""),
-        max_age_s.max(0)
+        max_age_s.max(0),
+        if https { "; Secure" } else { "" }
     );
     HeaderValue::from_str(&value).expect("a cookie of hex and fixed text is a valid header value")
 }
@@ -157,7 +164,7 @@ pub async fn start(mut tx: WriteTx, who: &Principal, via_link: bool) -> ApiResul
 /// Sign in: exchange a token or a one-time link for a session cookie.
 #[utoipa::path(post, path = "/v1/session", tag = "session", request_body = SignIn,
     responses((status = 201, body = SessionInfo, description = "signed in; the session cookie is set",
-               headers(("set-cookie" = String, description = "`kiln_session`, HttpOnly, SameSite=Strict"))),
+               headers(("set-cookie" = String, description = "`kiln_session`, HttpOnly, SameSite=Strict; Secure when served over HTTPS"))),
               (status = 401, body = crate::error::Problem, description = "`unauthenticated`: unknown, revoked or expired token, or a used or expired link"),
               (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn sign_in(
@@ -183,7 +190,7 @@ pub async fn sign_in(
     };
     let max_age = (info.expires_at.unwrap_or(0) - now_ms()) / 1000;
     let mut response = (StatusCode::CREATED, axum::Json(info)).into_response();
-    response.headers_mut().insert(SET_COOKIE, session_cookie(Some(&secret), max_age));
+    response.headers_mut().insert(SET_COOKIE, session_cookie(Some(&secret), max_age, state.https));
     Ok(response)
 }
 
@@ -212,7 +219,7 @@ pub async fn sign_out(State(state): State<AppState>, who: Principal) -> ApiResul
         tx.commit().await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(SET_COOKIE, session_cookie(None, 0));
+    response.headers_mut().insert(SET_COOKIE, session_cookie(None, 0, state.https));
     Ok(response)
 }
 

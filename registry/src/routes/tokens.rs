@@ -152,11 +152,15 @@ pub async fn list(
     Ok(axum::Json(Paged::new(items, page, None)))
 }
 
-/// Revoke a token: any for operators, one's own (the same principal id) for others.
+/// Revoke a token: any for operators, one's own (the same principal id) for others. A token
+/// may always revoke itself, whatever its scopes: giving up one's own access grants nothing,
+/// and `kiln logout` must work with any token `kiln login` accepted.
 #[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path, description = "token id")),
     responses((status = 204), (status = 401, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)), security(("token" = [])))]
 pub async fn revoke(State(state): State<AppState>, who: Principal, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    who.require(&[Role::Operator, Role::Maker, Role::EnterpriseAdmin], "tokens")?;
+    if id != who.token_id {
+        who.require(&[Role::Operator, Role::Maker, Role::EnterpriseAdmin], "tokens")?;
+    }
     let record = tokens::get(&state.store.pool, &id).await?;
     if !who.is_operator() && record.principal_id != who.id {
         // Someone else's token: say nothing about whether it exists.

@@ -11,6 +11,7 @@ crate::both! {
     unknown_revoked_and_expired_tokens_are_unauthenticated => bad_tokens;
     non_operators_list_only_their_own_tokens => own_tokens;
     a_refused_token_revocation_leaves_the_token_working => revoke_refused;
+    a_token_may_revoke_itself_whatever_its_scopes => revoke_self;
     a_scoped_token_cannot_mint_a_broader_token => scope_escalation;
     hidden_versions_cannot_be_probed_by_outsiders => probing;
     a_token_cannot_mint_one_that_outlives_it => outliving_token;
@@ -440,6 +441,25 @@ async fn revoke_refused(app: TestApp) {
     // Revoking twice conflicts.
     app.delete(&path, &app.operator.token).await.expect(204);
     app.delete(&path, &app.operator.token).await.problem(409, "conflict");
+}
+
+async fn revoke_self(app: TestApp) {
+    // A token scoped to `read` lacks `tokens`: it may not revoke its principal's other tokens...
+    let limited = app.token("maria", Role::Maker, None, &["read"]).await;
+    let sibling = app.token("maria", Role::Maker, None, &[]).await;
+    app.delete(&format!("/v1/tokens/{}", sibling.token_id), &limited.token).await.problem(403, "forbidden");
+    // ...but it may give itself up (what `kiln logout` does), learning its id from the session route.
+    let me = app.get("/v1/session", &limited.token).await.expect(200).json();
+    assert_eq!(me["token_id"], limited.token_id.as_str());
+    app.delete(&format!("/v1/tokens/{}", limited.token_id), &limited.token).await.expect(204);
+    app.get("/v1/session", &limited.token).await.problem(401, "unauthenticated");
+    app.get("/v1/session", &sibling.token).await.expect(200);
+    // Revoking itself is audited like any revocation.
+    let subject = format!("token:{}", limited.token_id);
+    let audit = app.get(&format!("/v1/audit?action=token.revoke&subject={subject}"), &app.operator.token).await;
+    let entries = audit.expect(200).json();
+    assert_eq!(entries.as_array().unwrap().len(), 1, "{entries}");
+    assert_eq!(entries[0]["actor"], "maria");
 }
 
 async fn scope_escalation(app: TestApp) {

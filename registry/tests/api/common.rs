@@ -285,6 +285,7 @@ impl TestApp {
             blobs: Some(dir.join("blobs").display().to_string()),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             scheduler: Default::default(),
+            tls: None,
         };
         match blobs {
             Some(blobs) => kiln_registry::state_on(&config, blobs.clone()).await.unwrap(),

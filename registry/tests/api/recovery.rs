@@ -31,6 +31,7 @@ async fn scratch_leftovers(app: TestApp) {
         blobs: Some(data.path().join("blobs").display().to_string()),
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         scheduler: Default::default(),
+        tls: None,
     };
     let state = kiln_registry::state(&config).await.unwrap();
     for f in &leftovers {

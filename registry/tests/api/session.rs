@@ -19,6 +19,7 @@ crate::both! {
     a_session_cannot_make_sign_in_links => no_links_from_sessions;
     sign_in_takes_exactly_one_credential => one_credential;
     sessions_are_audited_in_the_chain => audited;
+    the_session_cookie_is_secure_only_when_served_over_https => secure_cookie;
 }
 
 /// A browser holding the session cookie (and the CSRF token the page was given).
@@ -61,6 +62,7 @@ async fn cookie_from_token(app: TestApp) {
     }
     assert!(!set.contains(&app.enterprise.token), "the cookie must not be the token");
     let info = resp.json();
+    assert_eq!(info["token_id"], app.enterprise.token_id.as_str());
     assert_eq!(info["principal"]["name"], app.enterprise.name);
     assert_eq!(info["principal"]["tenant"], "t1");
     assert_eq!(info["via"], "session");
@@ -199,4 +201,35 @@ async fn audited(app: TestApp) {
         .unwrap();
     assert!(details.contains("\"via\":\"link\""), "{details}");
     assert!(matches!(verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
+}
+
+async fn secure_cookie(app: TestApp) {
+    // Plain HTTP (`kiln demo` on loopback): a `Secure` cookie would never come back.
+    let plain = sign_in(&app, json!({"token": app.operator.token})).await;
+    let set = plain.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
+    assert!(!set.contains("Secure"), "{set}");
+
+    let mut state = app.state.clone();
+    state.https = true;
+    let https = kiln_registry::routes::router(state);
+    let req = Request::post("/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"token": app.operator.token}).to_string()))
+        .unwrap();
+    let resp = crate::common::send(https.clone(), req).await;
+    let b = browser(&resp);
+    let set = resp.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
+    for attribute in ["Secure", "HttpOnly", "SameSite=Strict"] {
+        assert!(set.contains(attribute), "{set} lacks {attribute}");
+    }
+    // Signing out deletes it with the same attributes, or the browser would keep it.
+    let req = Request::delete("/v1/session")
+        .header(header::COOKIE, &b.cookie)
+        .header("x-csrf-token", &b.csrf)
+        .body(Body::empty())
+        .unwrap();
+    let out = crate::common::send(https, req).await;
+    out.expect(204);
+    let set = out.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
+    assert!(set.contains("Secure") && set.contains("Max-Age=0"), "{set}");
 }
