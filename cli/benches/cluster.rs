@@ -75,7 +75,8 @@ fn measure(backend: Backend) -> Figures {
         cluster.work(name);
     }
     let runs = format!("{}/v1/tenants/xian-steel/runs", servers[0]);
-    let left = |state: &str| setup.enterprise.get(&format!("{runs}?state={state}&per_page=1"))["total"].as_u64().unwrap();
+    let left =
+        |state: &str| setup.enterprise.get(&format!("{runs}?state={state}&per_page=1"))["total"].as_u64().unwrap();
     wait_until(Duration::from_secs(1800), || left("queued") + left("running") == 0);
     let drained_per_s = SUBMISSIONS as f64 / started.elapsed().as_secs_f64();
     assert_eq!(left("succeeded"), SUBMISSIONS as u64, "every run succeeded");

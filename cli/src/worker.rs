@@ -46,8 +46,12 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         scheduler: Default::default(),
         tls: None,
     };
-    let mut worker =
-        WorkerConfig { concurrency: args.concurrency.max(1), lease: args.lease, grace: args.grace, ..WorkerConfig::default() };
+    let mut worker = WorkerConfig {
+        concurrency: args.concurrency.max(1),
+        lease: args.lease,
+        grace: args.grace,
+        ..WorkerConfig::default()
+    };
     if let Some(id) = args.id {
         worker.id = id;
     }

@@ -86,11 +86,9 @@ fn two_servers_and_three_workers_on_postgres_and_s3_lose_no_run_and_agree() {
     }
     assert!((RUNS..=RUNS + CLIENTS).contains(&recorded.len()), "{} runs recorded", recorded.len());
     assert!(recorded.values().all(|run| run["state"] == "succeeded"), "a run did not succeed");
-    // Only w1's runs in hand ran twice.
-    let retried = recorded.values().filter(|run| run["attempt"].as_i64().unwrap() > 1).count();
-    assert!(retried <= 2, "{retried} runs needed a second attempt; w1 held at most 2");
-
-    // Exactly once: each run's result was recorded by one worker, once, across all the logs.
+    // Exactly once: each run's result was recorded by one worker, once, across all the logs —
+    // also the runs that ran twice, where w1 died holding them or a worker on a busy machine
+    // renewed its lease too late and another took over.
     let mut recorded_by: HashMap<String, usize> = HashMap::new();
     for name in ["w1", "w2", "w3"] {
         for line in cluster.workers[name].log().lines().filter(|l| l.contains(" recorded run=")) {
@@ -123,7 +121,11 @@ fn two_servers_and_three_workers_on_postgres_and_s3_lose_no_run_and_agree() {
     wait_until(Duration::from_secs(30), || ent.get(&format!("{runs_url}?state=running"))["total"] == 1);
     cluster.server("a").signal("TERM");
     let (status, run) = sync.join().unwrap().expect("the sync run is answered");
-    assert_eq!((status, run["state"].as_str(), run["error_kind"].as_str()), (200, Some("failed"), Some("timeout")), "{run}");
+    assert_eq!(
+        (status, run["state"].as_str(), run["error_kind"].as_str()),
+        (200, Some("failed"), Some("timeout")),
+        "{run}"
+    );
     let server_a = cluster.server("a");
     assert!(server_a.wait(Duration::from_secs(30)).success(), "{}", server_a.log());
 }

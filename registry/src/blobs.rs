@@ -99,11 +99,12 @@ impl Blobs {
         &self.location
     }
 
-    /// Checks that the store answers: asking for a blob that does not exist must come back
-    /// "not found" within [`PING_TIMEOUT`], not a network, permission or missing-bucket error.
+    /// Checks that the store answers within [`PING_TIMEOUT`]: listing a prefix that holds
+    /// nothing must succeed. (A HEAD would not do: S3 answers a missing bucket's HEAD with a bare
+    /// 404, the same as a missing object's.)
     pub async fn ping(&self) -> Result<(), BlobError> {
-        let asked = tokio::time::timeout(PING_TIMEOUT, self.store.head(&ObjectPath::from("sha256/ping")));
-        match asked.await {
+        let probe = ObjectPath::from("sha256/ping");
+        match tokio::time::timeout(PING_TIMEOUT, self.store.list_with_delimiter(Some(&probe))).await {
             Ok(Ok(_) | Err(object_store::Error::NotFound { .. })) => Ok(()),
             Ok(Err(e)) => Err(e.into()),
             Err(_) => Err(BlobError::Timeout(self.location.clone(), PING_TIMEOUT)),

@@ -107,7 +107,8 @@ fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     // `KILN_BENCH_BATCH_ROWS` sets the batch size (for both sides), to measure that lever.
     // `KILN_BENCH_PERF_MAP=1` names the guests' compiled functions for `perf report`.
-    let mut config = HostConfig { perf_map: std::env::var_os("KILN_BENCH_PERF_MAP").is_some(), ..HostConfig::default() };
+    let mut config =
+        HostConfig { perf_map: std::env::var_os("KILN_BENCH_PERF_MAP").is_some(), ..HostConfig::default() };
     if let Some(rows) = std::env::var("KILN_BENCH_BATCH_ROWS").ok().and_then(|n| n.parse().ok()) {
         config.batch_rows = rows;
     }

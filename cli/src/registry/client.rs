@@ -277,8 +277,11 @@ fn failure(method: &Method, url: &Url, response: Response) -> anyhow::Error {
     }
     let text = String::from_utf8_lossy(&body);
     let text: String = text.trim().lines().next().unwrap_or_default().chars().take(200).collect();
-    let message =
-        if text.is_empty() { format!("{method} {url}: HTTP {status}") } else { format!("{method} {url}: HTTP {status}: {text}") };
+    let message = if text.is_empty() {
+        format!("{method} {url}: HTTP {status}")
+    } else {
+        format!("{method} {url}: HTTP {status}: {text}")
+    };
     anyhow::Error::new(Failure { status: status.as_u16(), slug: None, message })
 }
 

@@ -51,7 +51,8 @@ pub struct Credentials {
 
 /// Refuses a profile name that would not read back as typed: letters, digits, `-` and `_`.
 pub fn check_profile_name(name: &str) -> anyhow::Result<()> {
-    let ok = (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let ok =
+        (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !ok {
         bail!("`{name}` is not a profile name (1 to 64 letters, digits, `-` or `_`)");
     }
@@ -213,10 +214,10 @@ mod tests {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
             move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| OsString::from(v))
         };
-        let all = [("KILN_CONFIG_DIR", "/k"), ("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")];
-        assert_eq!(config_dir(env(&all)), Some(PathBuf::from("/k")));
-        assert_eq!(config_dir(env(&all[1..])), Some(PathBuf::from("/x/kiln")));
-        assert_eq!(config_dir(env(&all[2..])), Some(PathBuf::from("/h/.config/kiln")));
+        const ALL: &[(&str, &str)] = &[("KILN_CONFIG_DIR", "/k"), ("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")];
+        assert_eq!(config_dir(env(ALL)), Some(PathBuf::from("/k")));
+        assert_eq!(config_dir(env(&ALL[1..])), Some(PathBuf::from("/x/kiln")));
+        assert_eq!(config_dir(env(&ALL[2..])), Some(PathBuf::from("/h/.config/kiln")));
         assert_eq!(config_dir(env(&[("KILN_CONFIG_DIR", ""), ("HOME", "/h")])), Some(PathBuf::from("/h/.config/kiln")));
         assert_eq!(config_dir(env(&[])), None);
     }
@@ -239,7 +240,8 @@ mod tests {
             assert_eq!(mode(file.path().parent().unwrap()), 0o700);
         }
         // No temp file is left beside it.
-        let names: Vec<_> = fs::read_dir(file.path().parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> =
+            fs::read_dir(file.path().parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 2, "{names:?}");
     }
 

@@ -175,7 +175,7 @@ impl Cluster {
     pub fn work(&mut self, name: &'static str) {
         let dir = self.dir(name);
         let mut args = vec!["worker".to_string(), "--id".into(), name.into(), "--data-dir".into(), dir];
-        args.extend(["--lease", "3s", "--concurrency", "2", "--grace", "20s"].map(String::from));
+        args.extend(["--lease", "5s", "--concurrency", "2", "--grace", "20s"].map(String::from));
         args.extend(self.shared_args());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let worker = Process::start(&args, &self.env(), self.log(name));
@@ -217,9 +217,11 @@ impl Setup {
         let (a, b) = (cluster.url("a"), cluster.url("b"));
         let op = Api::new(op_token);
         let work = cluster.work.path();
-        let maker = json_ok(kiln(&a, Some(op_token)).args(["token", "create", "--principal", "maker", "--role"]).args([
-            "maker", "--json",
-        ]));
+        let maker = json_ok(
+            kiln(&a, Some(op_token))
+                .args(["token", "create", "--principal", "maker", "--role"])
+                .args(["maker", "--json"]),
+        );
         let maker = maker["token"].as_str().unwrap().to_string();
         json_ok(kiln(&b, Some(&maker)).args(["namespace", "create", "acme", "--json"]));
         let key = work.join("maker.key");
@@ -258,8 +260,7 @@ impl Setup {
         for firm in ["firm-a", "firm-bb", "firm-ccc", "firm-dddd", "firm-eeeee"] {
             tenant(firm);
         }
-        let quotas =
-            json!({"quotas": {"max_active_runs": 100_000, "cpu_ms_per_day": 1_000_000_000_i64, "storage_bytes": 1 << 30}});
+        let quotas = json!({"quotas": {"max_active_runs": 100_000, "cpu_ms_per_day": 1_000_000_000_i64, "storage_bytes": 1 << 30}});
         op.patch(&format!("{b}/v1/tenants/xian-steel"), quotas);
         enterprise.upload_csv(&format!("{b}/v1/tenants/xian-steel/datasets/readings"), readings(50));
 

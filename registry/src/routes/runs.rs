@@ -231,7 +231,8 @@ pub async fn result(
         let why = run.error.clone().map(|e| format!(": {e}")).unwrap_or_default();
         return Err(ApiError::not_finished(format!("run {id} is {}{why}", run.state.as_str())));
     };
-    let bytes = state.blobs.get(sha, state.runner.caps().output).await.map_err(|e| ApiError::integrity(e.to_string()))?;
+    let bytes =
+        state.blobs.get(sha, state.runner.caps().output).await.map_err(|e| ApiError::integrity(e.to_string()))?;
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response()),
         "csv" => {

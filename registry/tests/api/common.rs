@@ -296,7 +296,7 @@ impl TestApp {
     /// A second server's state on the same database and blobs, as another `kiln serve` process
     /// would have: its own pool, host and caches.
     pub async fn another_server(&self) -> AppState {
-        Self::state_for(self.dir.path(), &self.db_url).await
+        Self::state_for(self.dir.path(), &self.db_url, self.blobs.as_ref()).await
     }
 
     /// A new state and router on the same database and directory, as after a restart.

@@ -62,7 +62,8 @@ async fn finishes(app: TestApp) {
 
 async fn claims_nothing(app: TestApp) {
     let erin = &app.enterprise;
-    let spin = spin(&app, 300).await;
+    // Long enough that both runs are still going when the test sees the second one start.
+    let spin = spin(&app, 3_000).await;
     let mut queued = Vec::new();
     for _ in 0..4 {
         queued.push(id(&app.submit(erin, &spin, "queued").await.expect(202).json()));
