@@ -51,7 +51,8 @@ pub struct Credentials {
 
 /// Refuses a profile name that would not read back as typed: letters, digits, `-` and `_`.
 pub fn check_profile_name(name: &str) -> anyhow::Result<()> {
-    let ok = (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let ok =
+        (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !ok {
         bail!("`{name}` is not a profile name (1 to 64 letters, digits, `-` or `_`)");
     }
@@ -88,6 +89,7 @@ impl CredentialsFile {
     }
 
     /// The file at `path`.
+    #[cfg(test)]
     pub fn at(path: PathBuf) -> Self {
         CredentialsFile { path }
     }
@@ -239,7 +241,8 @@ mod tests {
             assert_eq!(mode(file.path().parent().unwrap()), 0o700);
         }
         // No temp file is left beside it.
-        let names: Vec<_> = fs::read_dir(file.path().parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> =
+            fs::read_dir(file.path().parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 2, "{names:?}");
     }
 

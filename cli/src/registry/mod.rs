@@ -85,7 +85,10 @@ impl Remote {
         let name = self.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
         let profile = file.profile(name)?;
         if profile.is_none() && self.profile.is_some() {
-            anyhow::bail!("no profile `{name}` in {}; add it with `kiln login --profile {name}`", file.path().display());
+            anyhow::bail!(
+                "no profile `{name}` in {}; add it with `kiln login --profile {name}`",
+                file.path().display()
+            );
         }
         Ok(self.combine(profile))
     }

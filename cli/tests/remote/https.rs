@@ -17,7 +17,9 @@ fn the_cli_talks_https_to_kiln_serve_and_trusts_a_private_ca_only_when_told() {
 
     // With --ca-cert, or KILN_CA_CERT, the CLI reaches the registry.
     let listed = json_ok(
-        env.kiln().args(["token", "list", "--json", "--registry", &server.url, "--token", &op, "--ca-cert"]).arg(&pki.ca),
+        env.kiln()
+            .args(["token", "list", "--json", "--registry", &server.url, "--token", &op, "--ca-cert"])
+            .arg(&pki.ca),
     );
     assert_eq!(listed.as_array().unwrap().len(), 1);
     let created = json_ok(
@@ -36,7 +38,8 @@ fn the_cli_talks_https_to_kiln_serve_and_trusts_a_private_ca_only_when_told() {
     // A CA file that holds no certificate is named, not silently trusting nothing.
     let bogus = work.path().join("not-a-ca.pem");
     std::fs::write(&bogus, "hello\n").unwrap();
-    let e = fails(env.kiln().args(["token", "list", "--registry", &server.url, "--token", &op, "--ca-cert"]).arg(&bogus));
+    let e =
+        fails(env.kiln().args(["token", "list", "--registry", &server.url, "--token", &op, "--ca-cert"]).arg(&bogus));
     assert!(e.contains("not-a-ca.pem holds no PEM certificate"), "{e}");
 
     // The console's session cookie is `Secure` over HTTPS.
@@ -87,7 +90,8 @@ fn a_bad_certificate_or_key_stops_serve_at_start_naming_the_file() {
     let e = serve(&pki.cert, &other_pki.key);
     assert!(e.contains("cannot serve the certificate in") && e.contains("server.key"), "{e}");
     // And only a pair makes sense.
-    let out = Std::new(assert_cmd::cargo::cargo_bin("kiln")).args(["serve", "--tls-cert"]).arg(&pki.cert).output().unwrap();
+    let out =
+        Std::new(assert_cmd::cargo::cargo_bin("kiln")).args(["serve", "--tls-cert"]).arg(&pki.cert).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--tls-key"));
     // Nothing was started: no database was made for a server that could not serve.
