@@ -217,18 +217,18 @@ fn ca_certificates(path: &Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
 }
 
 /// Why rustls refused the server's certificate, if that is why the request failed. The reason
-/// sits deep in the error's chain, inside an `io::Error` (whose `source` skips what it wraps).
+/// sits deep in the error's chain, inside `io::Error`s (hyper-rustls wraps tokio-rustls's),
+/// whose `source` skips what they wrap: those are opened with `get_ref`.
 fn refused_certificate(e: &reqwest::Error) -> Option<rustls::CertificateError> {
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = next {
-        let inner: Option<&(dyn std::error::Error + 'static)> =
-            err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).map(|e| e as _);
-        for candidate in [Some(err), inner].into_iter().flatten() {
-            if let Some(rustls::Error::InvalidCertificate(why)) = candidate.downcast_ref::<rustls::Error>() {
-                return Some(why.clone());
-            }
+        if let Some(rustls::Error::InvalidCertificate(why)) = err.downcast_ref::<rustls::Error>() {
+            return Some(why.clone());
         }
-        next = err.source();
+        next = match err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as _),
+            None => err.source(),
+        };
     }
     None
 }

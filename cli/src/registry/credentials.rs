@@ -212,9 +212,9 @@ mod tests {
 
     #[test]
     fn the_config_dir_comes_from_kiln_config_dir_then_xdg_then_home() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
+        fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
             move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| OsString::from(v))
-        };
+        }
         let all = [("KILN_CONFIG_DIR", "/k"), ("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")];
         assert_eq!(config_dir(env(&all)), Some(PathBuf::from("/k")));
         assert_eq!(config_dir(env(&all[1..])), Some(PathBuf::from("/x/kiln")));

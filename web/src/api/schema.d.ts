@@ -867,7 +867,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke a token: any for operators, one's own (the same principal id) for others. */
+        /**
+         * Revoke a token: any for operators, one's own (the same principal id) for others. A token
+         *     may always revoke itself, whatever its scopes: giving up one's own access grants nothing,
+         *     and `kiln logout` must work with any token `kiln login` accepted.
+         */
         delete: operations["tokens_revoke"];
         options?: never;
         head?: never;
@@ -2141,6 +2145,11 @@ export interface components {
             principal: components["schemas"]["SessionPrincipal"];
             /** @description The scopes of the token behind it (empty: all its role allows). */
             scopes: string[];
+            /**
+             * @description The id of the token behind it (a session's: the token it was made from), as
+             *     `DELETE /v1/tokens/{id}` takes it; `kiln logout` revokes its token so.
+             */
+            token_id: string;
             /** @description Whether this request came with the session cookie or a bearer token. */
             via: components["schemas"]["Via"];
         };
@@ -4551,7 +4560,7 @@ export interface operations {
             /** @description signed in; the session cookie is set */
             201: {
                 headers: {
-                    /** @description `kiln_session`, HttpOnly, SameSite=Strict */
+                    /** @description `kiln_session`, HttpOnly, SameSite=Strict; Secure when served over HTTPS */
                     "set-cookie"?: string;
                     [name: string]: unknown;
                 };
