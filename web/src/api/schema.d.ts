@@ -868,9 +868,9 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke a token: any for operators, one's own (the same principal id) for others. A token
-         *     may always revoke itself, whatever its scopes: giving up one's own access grants nothing,
-         *     and `kiln logout` must work with any token `kiln login` accepted.
+         * Revoke a token: any for operators, one's own (the same principal id) for others.
+         * @description A token may always revoke itself, whatever its scopes: giving up one's own access grants
+         *     nothing, and `kiln logout` must work with any token `kiln login` accepted.
          */
         delete: operations["tokens_revoke"];
         options?: never;
