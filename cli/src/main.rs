@@ -63,6 +63,12 @@ enum Command {
     Key(registry::keys::KeyCommand),
     /// Save a registry's URL and token as a profile (checked with the registry first), so other
     /// commands need neither --registry nor --token. The token is read from standard input.
+    ///
+    /// Profiles are kept in `credentials.toml` in $KILN_CONFIG_DIR, else $XDG_CONFIG_HOME/kiln,
+    /// else ~/.config/kiln, readable by you alone (a file others can read is refused). Other
+    /// commands use profile `default` unless given --profile or KILN_PROFILE; --registry,
+    /// --token and KILN_REGISTRY, KILN_TOKEN override it, and a stored token is only sent to
+    /// the registry it was saved for.
     Login(registry::login::LoginArgs),
     /// Revoke a profile's token on its registry and remove the profile.
     Logout(registry::login::LogoutArgs),

@@ -53,6 +53,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     } else {
         println!("kiln registry starting on {url} (data in {}); Ctrl-C stops it", args.data_dir.display());
     }
+    if tls.is_none() && !args.listen.ip().is_loopback() {
+        eprintln!(
+            "warning: serving plain HTTP on {}: tokens and session cookies cross the network unencrypted; \
+             pass --tls-cert and --tls-key (or terminate TLS in front of it)",
+            args.listen
+        );
+    }
     if args.listen.port() == 0 {
         eprintln!("note: port 0 lets the system pick; the log line `kiln registry listening` names it");
     }

@@ -40,7 +40,7 @@ pub struct TlsFiles {
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     /// The file cannot be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", .path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -48,7 +48,7 @@ pub enum TlsError {
         source: io::Error,
     },
     /// The certificate file holds no PEM `CERTIFICATE`, or a malformed one.
-    #[error("{} holds no valid PEM certificate{}", path.display(), detail(.reason))]
+    #[error("{} holds no valid PEM certificate{}", .path.display(), detail(.reason))]
     Certificate {
         /// The file.
         path: PathBuf,
@@ -56,7 +56,7 @@ pub enum TlsError {
         reason: Option<String>,
     },
     /// The key file holds no PEM private key, or a malformed one.
-    #[error("{} holds no valid PEM private key{}", path.display(), detail(.reason))]
+    #[error("{} holds no valid PEM private key{}", .path.display(), detail(.reason))]
     Key {
         /// The file.
         path: PathBuf,
@@ -64,7 +64,7 @@ pub enum TlsError {
         reason: Option<String>,
     },
     /// rustls refused the pair: most often a key that is not the certificate's.
-    #[error("cannot serve the certificate in {} with the key in {}: {source}", cert.display(), key.display())]
+    #[error("cannot serve the certificate in {} with the key in {}", .cert.display(), .key.display())]
     Pair {
         /// The certificate file.
         cert: PathBuf,

@@ -217,17 +217,18 @@ fn ca_certificates(path: &Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
 }
 
 /// Why rustls refused the server's certificate, if that is why the request failed. The reason
-/// sits deep in the error's chain, inside an `io::Error` (whose `source` skips what it wraps).
+/// sits deep in the error's chain, inside `io::Error`s (hyper-rustls wraps tokio-rustls's),
+/// whose `source` skips what they wrap: those are opened with `get_ref`.
 fn refused_certificate(e: &reqwest::Error) -> Option<rustls::CertificateError> {
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = next {
-        let inner = err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).map(|e| e as &_);
-        for candidate in [Some(err), inner].into_iter().flatten() {
-            if let Some(rustls::Error::InvalidCertificate(why)) = candidate.downcast_ref::<rustls::Error>() {
-                return Some(why.clone());
-            }
+        if let Some(rustls::Error::InvalidCertificate(why)) = err.downcast_ref::<rustls::Error>() {
+            return Some(why.clone());
         }
-        next = err.source();
+        next = match err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as _),
+            None => err.source(),
+        };
     }
     None
 }
@@ -238,9 +239,7 @@ fn refused_certificate(e: &reqwest::Error) -> Option<rustls::CertificateError> {
 pub struct Failure {
     /// The HTTP status.
     pub status: u16,
-    /// The problem's slug (`unauthenticated`), when the answer was problem+json.
-    pub slug: Option<String>,
-    /// The rest of the line.
+    /// The line to show: the problem's slug, status and detail, or the status and body.
     pub message: String,
 }
 
@@ -270,10 +269,10 @@ fn failure(method: &Method, url: &Url, response: Response) -> anyhow::Error {
     let status = response.status();
     let body = response.bytes().unwrap_or_default();
     if let Ok(problem) = serde_json::from_slice::<Problem>(&body) {
-        let slug = problem.type_.strip_prefix(PROBLEM_BASE).unwrap_or(&problem.type_).to_string();
+        let slug = problem.type_.strip_prefix(PROBLEM_BASE).unwrap_or(&problem.type_);
         let detail = if problem.detail.is_empty() { problem.title } else { problem.detail };
         let message = format!("{slug} ({}): {detail}", status.as_u16());
-        return anyhow::Error::new(Failure { status: status.as_u16(), slug: Some(slug), message });
+        return anyhow::Error::new(Failure { status: status.as_u16(), message });
     }
     let text = String::from_utf8_lossy(&body);
     let text: String = text.trim().lines().next().unwrap_or_default().chars().take(200).collect();
@@ -282,7 +281,7 @@ fn failure(method: &Method, url: &Url, response: Response) -> anyhow::Error {
     } else {
         format!("{method} {url}: HTTP {status}: {text}")
     };
-    anyhow::Error::new(Failure { status: status.as_u16(), slug: None, message })
+    anyhow::Error::new(Failure { status: status.as_u16(), message })
 }
 
 #[cfg(test)]

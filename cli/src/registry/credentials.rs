@@ -89,6 +89,7 @@ impl CredentialsFile {
     }
 
     /// The file at `path`.
+    #[cfg(test)]
     pub fn at(path: PathBuf) -> Self {
         CredentialsFile { path }
     }
@@ -211,13 +212,13 @@ mod tests {
 
     #[test]
     fn the_config_dir_comes_from_kiln_config_dir_then_xdg_then_home() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
+        fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
             move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| OsString::from(v))
-        };
-        const ALL: &[(&str, &str)] = &[("KILN_CONFIG_DIR", "/k"), ("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")];
-        assert_eq!(config_dir(env(ALL)), Some(PathBuf::from("/k")));
-        assert_eq!(config_dir(env(&ALL[1..])), Some(PathBuf::from("/x/kiln")));
-        assert_eq!(config_dir(env(&ALL[2..])), Some(PathBuf::from("/h/.config/kiln")));
+        }
+        let all = [("KILN_CONFIG_DIR", "/k"), ("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")];
+        assert_eq!(config_dir(env(&all)), Some(PathBuf::from("/k")));
+        assert_eq!(config_dir(env(&all[1..])), Some(PathBuf::from("/x/kiln")));
+        assert_eq!(config_dir(env(&all[2..])), Some(PathBuf::from("/h/.config/kiln")));
         assert_eq!(config_dir(env(&[("KILN_CONFIG_DIR", ""), ("HOME", "/h")])), Some(PathBuf::from("/h/.config/kiln")));
         assert_eq!(config_dir(env(&[])), None);
     }

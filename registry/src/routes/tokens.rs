@@ -152,9 +152,10 @@ pub async fn list(
     Ok(axum::Json(Paged::new(items, page, None)))
 }
 
-/// Revoke a token: any for operators, one's own (the same principal id) for others. A token
-/// may always revoke itself, whatever its scopes: giving up one's own access grants nothing,
-/// and `kiln logout` must work with any token `kiln login` accepted.
+/// Revoke a token: any for operators, one's own (the same principal id) for others.
+///
+/// A token may always revoke itself, whatever its scopes: giving up one's own access grants
+/// nothing, and `kiln logout` must work with any token `kiln login` accepted.
 #[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path, description = "token id")),
     responses((status = 204), (status = 401, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)), security(("token" = [])))]
 pub async fn revoke(State(state): State<AppState>, who: Principal, Path(id): Path<String>) -> ApiResult<StatusCode> {
