@@ -257,6 +257,45 @@ fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
     ]));
     let enablement = enabled["id"].as_str().unwrap().to_string();
     assert_eq!(enabled["grants"], serde_json::json!([{"dataset": "readings", "columns": ["value"]}]));
+    // A monthly report: 08:00 on the 2nd, Shanghai time unless told otherwise.
+    let schedule = json_ok(kiln(&url, Some(&ent)).args([
+        "schedule",
+        "create",
+        &enablement,
+        "--tenant",
+        "xian-steel",
+        "--cron",
+        "0 8 2 * *",
+        "--json",
+    ]));
+    assert_eq!((schedule["zone"].as_str(), schedule["catch_up"].as_str()), (Some("Asia/Shanghai"), Some("skip")));
+    let schedule = schedule["id"].as_str().unwrap().to_string();
+    let listed = text_ok(kiln(&url, Some(&ent)).args(["schedule", "list", "--tenant", "xian-steel"]));
+    assert!(listed.starts_with(&format!("{schedule}  enablement {enablement}  `0 8 2 * *` in Asia/Shanghai")), "{listed}");
+    let next: Vec<&str> = listed.lines().filter(|l| l.starts_with("  next ")).collect();
+    assert_eq!(next.len(), 3, "{listed}");
+    assert!(next.iter().all(|l| l.ends_with("-02T08:00:00+08:00")), "{listed}");
+    let paused = text_ok(kiln(&url, Some(&ent)).args(["schedule", "pause", &schedule, "--tenant", "xian-steel"]));
+    assert!(paused.contains(": paused") && !paused.contains("next"), "{paused}");
+    let resumed = text_ok(kiln(&url, Some(&ent)).args(["schedule", "resume", &schedule, "--tenant", "xian-steel"]));
+    assert!(resumed.contains(": active") && resumed.contains("  next "), "{resumed}");
+    let ticks = text_ok(kiln(&url, Some(&ent)).args(["schedule", "ticks", &schedule, "--tenant", "xian-steel"]));
+    assert_eq!(ticks.trim(), format!("schedule {schedule} has not fired yet"));
+    let bad = fails(kiln(&url, Some(&ent)).args([
+        "schedule",
+        "create",
+        &enablement,
+        "--tenant",
+        "xian-steel",
+        "--cron",
+        "0 8 2 * *",
+        "--zone",
+        "Asia/Xian",
+    ]));
+    assert!(bad.starts_with("error: unknown-zone (422): "), "{bad}");
+    text_ok(kiln(&url, Some(&ent)).args(["schedule", "delete", &schedule, "--tenant", "xian-steel"]));
+    let none = text_ok(kiln(&url, Some(&ent)).args(["schedule", "list", "--tenant", "xian-steel"]));
+    assert_eq!(none.trim(), "no schedules");
     let now = json_ok(kiln(&url, Some(&ent)).args([
         "job",
         "submit",
@@ -330,13 +369,17 @@ fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
             "token.create",
             "dataset.upload",
             "enablement.create",
+            "schedule.create",
+            "schedule.pause",
+            "schedule.resume",
+            "schedule.delete",
             "run.submit",
             "run.submit",
             "version.yank"
         ]
     );
     let intact = text_ok(kiln(&url, None).args(["audit", "verify", "--data-dir", data_dir]));
-    assert_eq!(intact.trim(), "audit chain intact: 14 entries");
+    assert_eq!(intact.trim(), "audit chain intact: 18 entries");
 
     server.stop();
     let refused = fails(kiln(&url, Some(&op)).args(["token", "list"]));

@@ -822,6 +822,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's schedules, oldest first, each with its next fire times. */
+        get: operations["schedules_list"];
+        put?: never;
+        /** Schedule an enablement's runs. Its first tick is the first after now. */
+        post: operations["schedules_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One schedule, with its next fire times. */
+        get: operations["schedules_show"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a schedule: it never fires again. Runs it queued stay, and so does the record of
+         *     its firings.
+         */
+        delete: operations["schedules_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/schedules/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a schedule: it fires no more until resumed. Pausing a paused one changes nothing. */
+        post: operations["schedules_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/schedules/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a paused schedule from the first tick after now: ticks that passed while it was
+         *     paused are not run. Resuming a running one changes nothing.
+         */
+        post: operations["schedules_resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/schedules/{id}/ticks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What each firing of a schedule did, newest first: the run it queued, or why the run was
+         *     refused, or which missed ticks were skipped.
+         */
+        get: operations["schedules_ticks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenant}/usage": {
         parameters: {
             query?: never;
@@ -938,6 +1034,11 @@ export interface components {
             /** @description Dataset name. */
             dataset: string;
         };
+        /**
+         * @description What a schedule does with ticks that passed while no server fired them.
+         * @enum {string}
+         */
+        CatchUp: "skip" | "once";
         /** @description One cell of the hierarchy. Keys above the cell's level are set; keys below are None. */
         Cell: {
             /** @description District key; set from [`Level::District`] down. */
@@ -1181,6 +1282,16 @@ export interface components {
             /** @description A new semver requirement. */
             requirement?: string | null;
         };
+        /** @description One upcoming tick. */
+        FireTime: {
+            /**
+             * Format: int64
+             * @description Unix ms.
+             */
+            at: number;
+            /** @description RFC 3339 in the schedule's zone, such as `2025-02-02T08:00:00+08:00`. */
+            local: string;
+        };
         /**
          * @description Upload formats.
          * @enum {string}
@@ -1405,6 +1516,22 @@ export interface components {
             /** @description `queued` (default) or `sync`. */
             mode?: components["schemas"]["Mode"];
         };
+        /** @description A schedule to create. */
+        NewSchedule: {
+            catch_up?: null | components["schemas"]["CatchUp"];
+            /**
+             * @description Five fields: minute, hour, day of month, month, day of week — `0 8 2 * *` is 08:00 on
+             *     the 2nd of every month. Names (`MON`, `JAN`), ranges, lists, steps, `L`, `W` and `#`
+             *     are understood; seconds and years are not.
+             */
+            cron: string;
+            /** @description The enablement to run (one of the tenant's, active). */
+            enablement: string;
+            /** @description Create it paused (default false). */
+            paused?: boolean | null;
+            /** @description The IANA time zone the expression is read in (default `Asia/Shanghai`). */
+            zone?: string | null;
+        };
         /** @description A tenant to create. */
         NewTenant: {
             /** @description District id. */
@@ -1426,6 +1553,11 @@ export interface components {
              */
             size_class: "large" | "medium" | "small" | "micro";
         };
+        /**
+         * @description What a firing did.
+         * @enum {string}
+         */
+        Outcome: "queued" | "refused" | "skipped";
         /** @description A column of an output table. */
         OutputColumn: {
             /** @description Its name. */
@@ -1795,6 +1927,57 @@ export interface components {
             total?: number | null;
         };
         /** @description A page of results. */
+        Paged_TickRecord: {
+            /** @description The items. */
+            items: {
+                /**
+                 * Format: int64
+                 * @description When it fired, unix ms.
+                 */
+                fired_at: number;
+                /**
+                 * Format: int64
+                 * @description The last tick it covers, unix ms (`tick`, unless ticks were missed).
+                 */
+                last_tick: number;
+                /** @description What it did. */
+                outcome: components["schemas"]["Outcome"];
+                /** @description For a refusal, the problem's slug (`quota-exceeded`, `not-runnable`, ...). */
+                problem?: string | null;
+                /** @description For a refusal, its detail; for a skip, what was skipped. */
+                reason?: string | null;
+                /** @description The run it queued. */
+                run?: string | null;
+                /** @description The schedule. */
+                schedule: string;
+                /**
+                 * Format: int64
+                 * @description The first tick it covers, unix ms: with the schedule, the key that makes it unique.
+                 */
+                tick: number;
+                /**
+                 * Format: int64
+                 * @description How many ticks it covers (more than 1 after downtime; counted up to 10,000).
+                 */
+                ticks: number;
+            }[];
+            /**
+             * Format: int32
+             * @description This page's number.
+             */
+            page: number;
+            /**
+             * Format: int32
+             * @description Items per page.
+             */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description Total items, when known.
+             */
+            total?: number | null;
+        };
+        /** @description A page of results. */
         Paged_TokenRecord: {
             /** @description The items. */
             items: {
@@ -2132,6 +2315,49 @@ export interface components {
              */
             unfinished: number;
         };
+        /** @description A schedule. */
+        Schedule: {
+            /** @description What it does with missed ticks. */
+            catch_up: components["schemas"]["CatchUp"];
+            /**
+             * Format: int64
+             * @description Created, unix ms.
+             */
+            created_at: number;
+            /** @description Who created it. Its runs' `created_by` is `schedule:<id>`. */
+            created_by: string;
+            /** @description The cron expression. */
+            cron: string;
+            /** @description What the expression means, in English. */
+            description: string;
+            /** @description The enablement it runs. */
+            enablement: string;
+            /** @description Its id. */
+            id: string;
+            /**
+             * Format: int64
+             * @description The last tick a firing covered, unix ms.
+             */
+            last_tick_at?: number | null;
+            /**
+             * Format: int64
+             * @description The next tick to fire, unix ms; null while paused.
+             */
+            next_fire_at?: number | null;
+            /** @description The next ticks to fire, from `next_fire_at` on (empty while paused). */
+            next_fires: components["schemas"]["FireTime"][];
+            /** @description Paused schedules do not fire; resuming goes on from the next tick after the resume. */
+            paused: boolean;
+            /** @description The tenant. */
+            tenant: string;
+            /**
+             * Format: int64
+             * @description Last changed (paused, resumed, fired), unix ms.
+             */
+            updated_at: number;
+            /** @description The IANA time zone it is read in. */
+            zone: string;
+        };
         /** @description Who is signed in, and what writes must send. */
         SessionInfo: {
             /** @description For sessions: the value every write must send in `X-CSRF-Token`. */
@@ -2320,6 +2546,39 @@ export interface components {
              * @enum {string|null}
              */
             size_class?: "large" | "medium" | "small" | "micro" | null;
+        };
+        /** @description One firing of a schedule: the ticks it covered and what came of them. */
+        TickRecord: {
+            /**
+             * Format: int64
+             * @description When it fired, unix ms.
+             */
+            fired_at: number;
+            /**
+             * Format: int64
+             * @description The last tick it covers, unix ms (`tick`, unless ticks were missed).
+             */
+            last_tick: number;
+            /** @description What it did. */
+            outcome: components["schemas"]["Outcome"];
+            /** @description For a refusal, the problem's slug (`quota-exceeded`, `not-runnable`, ...). */
+            problem?: string | null;
+            /** @description For a refusal, its detail; for a skip, what was skipped. */
+            reason?: string | null;
+            /** @description The run it queued. */
+            run?: string | null;
+            /** @description The schedule. */
+            schedule: string;
+            /**
+             * Format: int64
+             * @description The first tick it covers, unix ms: with the schedule, the key that makes it unique.
+             */
+            tick: number;
+            /**
+             * Format: int64
+             * @description How many ticks it covers (more than 1 after downtime; counted up to 10,000).
+             */
+            ticks: number;
         };
         /** @description A token as stored (never the secret itself), with its principal's identity. */
         TokenRecord: {
@@ -2600,7 +2859,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2769,7 +3028,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2842,7 +3101,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2963,7 +3222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3023,7 +3282,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3100,7 +3359,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3166,7 +3425,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3254,7 +3513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3325,7 +3584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3433,7 +3692,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3501,7 +3760,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3571,7 +3830,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3651,7 +3910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3718,7 +3977,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3807,7 +4066,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3886,7 +4145,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3963,7 +4222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4031,7 +4290,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4109,7 +4368,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4199,7 +4458,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4280,7 +4539,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4348,7 +4607,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4416,7 +4675,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4478,7 +4737,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4595,7 +4854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4777,7 +5036,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4854,7 +5113,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4922,7 +5181,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4988,7 +5247,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5067,7 +5326,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5133,7 +5392,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5200,7 +5459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5291,7 +5550,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5374,7 +5633,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5446,7 +5705,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5514,7 +5773,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5580,7 +5839,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5659,7 +5918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5726,7 +5985,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5793,7 +6052,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5873,7 +6132,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5979,7 +6238,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6072,7 +6331,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6139,7 +6398,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6215,7 +6474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6298,7 +6557,509 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    schedules_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"][];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    schedules_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewSchedule"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `conflict` (It already exists), `in-use` (Unfinished runs still use it), `not-runnable` (The enablement is suspended or disabled), `run-not-finished` (The run has no output (yet)). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `too-large` (The upload is larger than allowed). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `quota-exceeded` (The tenant's quota is used up). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    schedules_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    schedules_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    schedules_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    schedules_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    schedules_ticks: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (default 1, at most 1000000). */
+                page?: number | null;
+                /** @description Items per page (default 50, 1 to 200). */
+                per_page?: number | null;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paged_TickRecord"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6364,7 +7125,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6424,7 +7185,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6510,7 +7271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6584,7 +7345,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap). */
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
             422: {
                 headers: {
                     [name: string]: unknown;
