@@ -62,7 +62,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database answers. */
+        /** The database and the blob store answer. */
         get: operations["health_readyz"];
         put?: never;
         post?: never;
@@ -2794,8 +2794,8 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
-            500: {
+            /** @description `not-ready`: the detail names what does not answer */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
