@@ -267,7 +267,10 @@ fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
     assert_eq!((schedule["zone"].as_str(), schedule["catch_up"].as_str()), (Some("Asia/Shanghai"), Some("skip")));
     let schedule = schedule["id"].as_str().unwrap().to_string();
     let listed = text_ok(kiln(&url, Some(&ent)).args(["schedule", "list", "--tenant", "xian-steel"]));
-    assert!(listed.starts_with(&format!("{schedule}  enablement {enablement}  `0 8 2 * *` in Asia/Shanghai")), "{listed}");
+    assert!(
+        listed.starts_with(&format!("{schedule}  enablement {enablement}  `0 8 2 * *` in Asia/Shanghai")),
+        "{listed}"
+    );
     let next: Vec<&str> = listed.lines().filter(|l| l.starts_with("  next ")).collect();
     assert_eq!(next.len(), 3, "{listed}");
     assert!(next.iter().all(|l| l.ends_with("-02T08:00:00+08:00")), "{listed}");
