@@ -22,6 +22,7 @@ const GUESTS: &[(&str, &str, &str)] = &[
     ("DESCRIBE_SLEEP", "guests", "describe-sleep"),
     ("DESCRIBE_BOMB", "guests", "describe-bomb"),
     ("DESCRIBE_MEMORY", "guests", "describe-memory"),
+    ("ENTROPY", "guests", "entropy"),
     ("ENERGY_INTENSITY", "../example-plugins", "energy-intensity"),
     ("OEE", "../example-plugins", "oee"),
     ("ANOMALY", "../example-plugins", "anomaly"),

@@ -128,6 +128,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let router = kiln_registry::routes::router(state.clone());
     let server = runtime
         .spawn(async move { axum::serve(listener, router).with_graceful_shutdown(stopped(server_stopping)).await });
+    // Schedules made on the demo fire as on `kiln serve` (stopped with the runtime).
+    runtime.spawn(kiln_registry::schedules::fire::fire_forever(
+        state.store.clone(),
+        state.limits.clone(),
+        config.scheduler.clone(),
+    ));
 
     let db = kiln_registry::default_db_url(&platform);
     let operator_token = runtime

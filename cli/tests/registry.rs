@@ -319,6 +319,31 @@ fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
         "summary",
     ]));
     assert_eq!(csv, "rows,nulls,batches,sum\r\n3,1,1,8.0\r\n");
+    // Replayed on what it pinned: identical. Exported, it reproduces offline with the same hash;
+    // altered, it is refused before it runs.
+    let run = now["id"].as_str().unwrap();
+    let replay = text_ok(kiln(&url, Some(&ent)).args(["job", "replay", run, "--tenant", "xian-steel", "--sync"]));
+    assert!(replay.contains(&format!("replay of {run}: identical")), "{replay}");
+    let bundle = work.path().join("run.kiln-bundle.tar");
+    let bundle_arg = bundle.to_str().unwrap();
+    text_ok(kiln(&url, Some(&ent)).args(["job", "export", run, "--tenant", "xian-steel", "--out", bundle_arg]));
+    let offline = text_ok(kiln("http://127.0.0.1:9", None).args(["plugin", "run", "--replay", bundle_arg]));
+    let sha = now["output_sha256"].as_str().unwrap();
+    assert!(
+        offline.starts_with(&format!("identical: run {run} of acme/good@0.1.0 reproduced output sha256 {sha}")),
+        "{offline}"
+    );
+    let unshared =
+        fails(kiln(&url, Some(&maker)).args(["job", "export", run, "--shared-with", "acme", "--out", bundle_arg]));
+    assert!(unshared.starts_with("error: not-found (404): "), "{unshared}");
+    text_ok(kiln(&url, Some(&ent)).args(["job", "share", run, "--tenant", "xian-steel"]));
+    text_ok(kiln(&url, Some(&maker)).args(["job", "export", run, "--shared-with", "acme", "--out", bundle_arg]));
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let at = bytes.windows(4).position(|w| w == b"\"seed").expect("the manifest holds the seed");
+    bytes[at + 8] = if bytes[at + 8] == b'1' { b'2' } else { b'1' };
+    std::fs::write(&bundle, &bytes).unwrap();
+    let altered = fails(kiln("http://127.0.0.1:9", None).args(["plugin", "run", "--replay", bundle_arg]));
+    assert!(altered.contains("the bundle was altered"), "{altered}");
     let worker_log = work.path().join("worker.log");
     let mut worker = std::process::Command::new(assert_cmd::cargo::cargo_bin("kiln"))
         .args(["worker", "--data-dir", data_dir, "--lease", "5s"])

@@ -114,6 +114,8 @@ impl Host {
             .epoch_interruption(true)
             .consume_fuel(config.fuel)
             .max_wasm_stack(config.max_wasm_stack)
+            // Relaxed SIMD may round differently on different CPUs; a run must replay anywhere.
+            .relaxed_simd_deterministic(true)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         if config.perf_map {
             wasm.profiler(wasmtime::ProfilingStrategy::PerfMap);
@@ -122,6 +124,7 @@ impl Host {
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(err)?;
+        crate::determinism::add_virtual_clocks(&mut linker, RunState::clocks).map_err(err)?;
         crate::wit::add_to_linker(&mut linker).map_err(err)?;
 
         let cache = match &config.cache_dir {

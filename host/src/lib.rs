@@ -29,6 +29,7 @@
 mod cache;
 pub mod data;
 pub mod describe;
+mod determinism;
 mod engine;
 mod error;
 mod limits;
@@ -46,6 +47,7 @@ mod wit;
 
 pub use cache::{CacheOutcome, CompileCache, fingerprint, sha256_hex};
 pub use data::{DataError, DataSource, DirSource, Grants, MemorySource};
+pub use determinism::{CLOCK_STEP_NS, Determinism};
 pub use engine::{EPOCH_TICK, EngineError, Host, HostConfig, RunSlot};
 pub use error::{LoadError, RunError};
 pub use limits::{Limits, Usage};

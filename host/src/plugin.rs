@@ -125,7 +125,8 @@ impl Host {
     /// whatever the guest does, since the whole call is raced against it.
     async fn describe(&self, pre: &PluginPre) -> Result<PluginInfo, LoadError> {
         let limits = describe_limits(self.config.describe_timeout, &self.config.cap);
-        let mut store = self.store(&limits, None).map_err(|e| LoadError::Describe(one_line(&e)))?;
+        let mut store =
+            self.store(&limits, None, &crate::Determinism::default()).map_err(|e| LoadError::Describe(one_line(&e)))?;
         let called = tokio::time::timeout(limits.timeout, async {
             let plugin = pre.instantiate(&mut store).await.map_err(Instantiation)?;
             plugin.describe(&mut store).await.map_err(Call)
@@ -160,8 +161,9 @@ impl Host {
         &self,
         limits: &Limits,
         access: Option<crate::state::DataAccess>,
+        determinism: &crate::Determinism,
     ) -> wasmtime::Result<Store<RunState>> {
-        let mut store = Store::new(&self.engine, RunState::new(limits, access));
+        let mut store = Store::new(&self.engine, RunState::new(limits, access, determinism));
         store.limiter(|s| &mut s.limiter);
         // Lifting a value out of the guest (an import's arguments, the export's result) is
         // charged per element at its host size against this budget, so a guest cannot make

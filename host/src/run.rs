@@ -6,6 +6,7 @@ use std::time::Instant;
 use wasmtime::Trap;
 
 use crate::data::{DataSource, Grants};
+use crate::determinism::Determinism;
 use crate::engine::{Host, RunSlot};
 use crate::error::one_line;
 use crate::error::{Abort, RunError};
@@ -25,6 +26,8 @@ pub struct RunRequest {
     pub data: Option<(Arc<dyn DataSource>, Grants)>,
     /// Limits, capped by the host's configured cap.
     pub limits: Limits,
+    /// The seed of the guest's random sources and the start of its clocks.
+    pub determinism: Determinism,
 }
 
 /// The result of a run, with what it consumed and logged whether it succeeded or not.
@@ -57,7 +60,7 @@ impl Host {
         let access =
             request.data.map(|(source, grants)| DataAccess { source, grants, batch_rows: self.config.batch_rows });
         let started = Instant::now();
-        let mut store = match self.store(&limits, access) {
+        let mut store = match self.store(&limits, access, &request.determinism) {
             Ok(store) => store,
             Err(e) => {
                 return RunReport {

@@ -7,6 +7,7 @@ use wasmtime::component::{Resource, ResourceTable};
 use wasmtime_wasi::{WasiCtxView, WasiView};
 
 use crate::data::{BatchStream, DataSource, DictBudget, Grants};
+use crate::determinism::{ClockView, Determinism, VirtualTime};
 use crate::error::Abort;
 use crate::limits::{Limits, StoreLimiter};
 use crate::log::SharedLog;
@@ -19,6 +20,8 @@ const MAX_OPEN_SCANS: usize = 64;
 /// Everything one run's store holds.
 pub(crate) struct RunState {
     pub(crate) wasi: LazyWasi,
+    /// The virtual timeline both WASI clocks read.
+    pub(crate) time: VirtualTime,
     pub(crate) table: ResourceTable,
     pub(crate) limiter: StoreLimiter,
     pub(crate) log: SharedLog,
@@ -44,10 +47,11 @@ pub struct ScanState {
 }
 
 impl RunState {
-    pub(crate) fn new(limits: &Limits, access: Option<DataAccess>) -> Self {
+    pub(crate) fn new(limits: &Limits, access: Option<DataAccess>, determinism: &Determinism) -> Self {
         let log = SharedLog::new(limits.log_bytes);
         RunState {
-            wasi: LazyWasi::new(log.clone()),
+            wasi: LazyWasi::new(log.clone(), determinism.seed),
+            time: VirtualTime::new(determinism),
             table: ResourceTable::new(),
             limiter: StoreLimiter::new(limits),
             log,
@@ -168,6 +172,13 @@ fn data_error(e: crate::data::DataError) -> ReadError {
     match e {
         crate::data::DataError::Io(m) => ReadError::Io(m),
         other => ReadError::Invalid(other.to_string()),
+    }
+}
+
+impl RunState {
+    /// What the virtual clocks see of the run.
+    pub(crate) fn clocks(&mut self) -> ClockView<'_> {
+        ClockView { time: &self.time, table: &mut self.table }
     }
 }
 

@@ -166,6 +166,14 @@ impl Blobs {
         copied
     }
 
+    /// Removes a blob for good (an operator's purge); removing one that is gone is no error.
+    pub async fn delete(&self, sha256: &str) -> Result<(), BlobError> {
+        match self.store.delete(&Self::path(sha256)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Reads a blob of at most `max` bytes back, checking it still hashes to its name.
     pub async fn get(&self, sha256: &str, max: u64) -> Result<Bytes, BlobError> {
         let found = self.store.get(&Self::path(sha256)).await?;

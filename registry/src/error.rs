@@ -68,6 +68,7 @@ problems! {
     manifest_mismatch => UNPROCESSABLE_ENTITY, "manifest-mismatch", "The manifest disagrees with the component";
     too_large => PAYLOAD_TOO_LARGE, "too-large", "The upload is larger than allowed";
     unavailable => GONE, "taken-down", "Taken down by an operator";
+    purged => GONE, "purged", "An operator purged data it needs";
     no_match => NOT_FOUND, "no-matching-version", "No approved, available version matches";
     unsupported_format => UNSUPPORTED_MEDIA_TYPE, "unsupported-format", "The upload's Content-Type is not a supported format";
     invalid_data => UNPROCESSABLE_ENTITY, "invalid-data", "The dataset is malformed or lacks a required column";

@@ -14,6 +14,7 @@
 pub mod admission;
 pub mod auth;
 pub mod blobs;
+pub mod bundle;
 pub mod changes;
 pub mod datasets;
 pub mod error;
@@ -24,7 +25,9 @@ pub mod monitoring;
 pub mod openapi;
 pub mod overview;
 pub mod places;
+pub mod provenance;
 pub mod quota;
+pub mod replay;
 pub mod results;
 pub mod routes;
 pub mod runner;
@@ -96,11 +99,7 @@ pub async fn state_on(config: &ServeConfig, blobs: blobs::Blobs) -> anyhow::Resu
     if cleaned.removed > 0 {
         tracing::info!(removed = cleaned.removed, "removed scratch files a stopped process left behind");
     }
-    let caps = runner::BlobCaps {
-        component: limits.max_component_bytes as u64,
-        dataset: limits.ingest.max_output_bytes,
-        output: results::max_document_bytes(limits.run_cap.output_bytes),
-    };
+    let caps = limits.blob_caps();
     let runner = Arc::new(runner::Runner::new(blobs.clone(), host.clone(), config.data_dir.join("cache"), caps)?);
     let shares = Arc::new(state::Shares::for_host(&host));
     Ok(AppState {

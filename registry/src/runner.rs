@@ -1,20 +1,25 @@
 //! Executing one recorded run: fetch the component and the dataset versions it reads (both
 //! content-addressed and checked against their hash), run it in the host under the run's
-//! limits and grants, store the output, and say how it ended. Shared by synchronous runs in
-//! the API and by `kiln worker`.
+//! limits, grants, seed and clock start, store the output, and say how it ended. Shared by
+//! synchronous runs in the API and by `kiln worker`.
+//!
+//! A replay reads its inputs from the blob store again rather than from this process's caches,
+//! so what it verifies is what the store holds now, and its finish carries a verdict: the
+//! output compared with the one the original recorded.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use kiln_host::{
-    DataSource, DirSource, Grants, Host, Limits, Param, Plugin, PluginInfo, RunRequest, RunSlot, Value, ValueType,
+    DataSource, Determinism, DirSource, Grants, Host, Limits, Param, Plugin, PluginInfo, RunRequest, RunSlot, Value,
+    ValueType,
 };
 use serde_json::json;
 
 use crate::blobs::Blobs;
 use crate::results::OutputDocument;
-use crate::store::runs::{Finish, RunRecord, RunState};
+use crate::store::runs::{Finish, RunRecord, RunState, Verdict};
 
 /// Runs recorded runs. Cheap to share: loaded plugins and fetched datasets are cached.
 pub struct Runner {
@@ -54,25 +59,52 @@ impl Runner {
     /// [`Runner::execute`] in a slot already taken with [`Host::try_run_slot`] (a synchronous
     /// run, which must not wait).
     pub async fn execute_in(&self, run: &RunRecord, slot: Option<RunSlot>) -> Finish {
-        match self.try_execute(run, slot).await {
+        let mut finish = match self.try_execute(run, slot).await {
             Ok(finish) => finish,
             Err((kind, message)) => failed(kind, message, None, None, 0),
+        };
+        if let (Some(_), RunState::Failed) = (&run.replay_of, finish.state) {
+            let (kind, message) = (finish.error_kind.clone(), finish.error.clone());
+            finish.verdict =
+                Some(Verdict::Failed { kind: kind.unwrap_or_default(), message: message.unwrap_or_default() });
         }
+        finish
     }
 
     async fn try_execute(&self, run: &RunRecord, slot: Option<RunSlot>) -> Result<Finish, (&'static str, String)> {
         let limits: Limits = serde_json::from_value(run.limits.clone())
             .map_err(|e| ("invalid-request", format!("the run's limits are unreadable: {e}")))?;
+        let replay = run.replay_of.is_some();
+        if replay {
+            // Fails unless the store's copy still hashes to the pinned sha256.
+            self.blobs
+                .get(&run.sha256, self.caps.component)
+                .await
+                .map_err(|e| ("integrity", format!("the component: {e}")))?;
+        }
         let plugin = self.plugin(&run.sha256).await?;
         let params = params_from_json(plugin.info(), &run.params).map_err(|e| ("params", e))?;
+        // A replay's own copies, removed when it ends.
+        let scratch = match replay {
+            true => {
+                Some(tempfile::TempDir::new_in(&self.dataset_dir).map_err(|e| ("internal", format!("scratch: {e}")))?)
+            }
+            false => None,
+        };
         let mut files = Vec::new();
         let mut grants = Grants::none();
         for d in &run.datasets {
-            files.push((d.name.clone(), self.dataset_file(&d.sha256).await?));
+            let file = match &scratch {
+                Some(dir) => self.fetch_dataset(&d.sha256, &dir.path().join(format!("{}.parquet", d.sha256))).await,
+                None => self.dataset_file(&d.sha256).await,
+            };
+            let file = file.map_err(|(kind, e)| (kind, format!("dataset `{}` version {}: {e}", d.name, d.version)))?;
+            files.push((d.name.clone(), file));
             grants = grants.columns(&d.name, d.columns.clone());
         }
         let source: Arc<dyn DataSource> = Arc::new(DirSource::from_files(files).map_err(|e| ("data", e.to_string()))?);
-        let request = RunRequest { params, data: Some((source, grants)), limits };
+        let determinism = Determinism { seed: run.seed as u64, clock_start_ms: run.clock_start };
+        let request = RunRequest { params, data: Some((source, grants)), limits, determinism };
         let report = match slot {
             Some(slot) => self.host.run_in_slot(slot, &plugin, request).await,
             None => self.host.run(&plugin, request).await,
@@ -91,6 +123,11 @@ impl Runner {
                     return Err(("internal", format!("the output document is over {} bytes", self.caps.output)));
                 }
                 let sha = kiln_host::sha256_hex(&document);
+                let verdict = match (&run.replay_of, &run.expected_sha256) {
+                    (Some(_), Some(expected)) if *expected == sha => Some(Verdict::Identical),
+                    (Some(_), Some(expected)) => Some(self.compare(expected, &document).await),
+                    _ => None,
+                };
                 self.blobs
                     .put(&sha, document.into())
                     .await
@@ -103,9 +140,21 @@ impl Runner {
                     log,
                     output_sha256: Some(sha),
                     cpu_ms,
+                    verdict,
                 })
             }
             Err(e) => Ok(failed(e.kind(), e.to_string(), usage, log, cpu_ms)),
+        }
+    }
+
+    /// The verdict on a replay whose output `found` is not the `expected` document.
+    async fn compare(&self, expected: &str, found: &[u8]) -> Verdict {
+        match self.blobs.get(expected, self.caps.output).await {
+            Ok(original) => match crate::replay::compare(&original, found) {
+                Some(d) => Verdict::Different(d),
+                None => Verdict::Identical,
+            },
+            Err(e) => Verdict::Failed { kind: "integrity".into(), message: format!("the original's output: {e}") },
         }
     }
 
@@ -130,13 +179,25 @@ impl Runner {
         if path.exists() {
             return Ok(path);
         }
-        // Streamed, hashed, and renamed into place whole, so a concurrent reader never sees half a
-        // file and a large dataset never sits in memory.
-        self.blobs.get_to_file(sha256, &path, self.caps.dataset).await.map_err(|e| match e {
+        self.fetch_dataset(sha256, &path).await
+    }
+
+    /// Fetches a dataset blob into `path`. Streamed, hashed, and renamed into place whole, so a
+    /// concurrent reader never sees half a file and a large dataset never sits in memory.
+    async fn fetch_dataset(&self, sha256: &str, path: &std::path::Path) -> Result<PathBuf, (&'static str, String)> {
+        self.blobs.get_to_file(sha256, path, self.caps.dataset).await.map_err(|e| match e {
             crate::blobs::BlobError::Io(e) => ("internal", format!("caching dataset: {e}")),
+            crate::blobs::BlobError::Store(object_store::Error::NotFound { .. }) => {
+                ("integrity", format!("its blob {sha256} is not in the store"))
+            }
             other => ("integrity", other.to_string()),
         })?;
-        Ok(path)
+        Ok(path.to_path_buf())
+    }
+
+    /// Forgets this process's cached copy of a dataset blob (after an operator's purge).
+    pub fn forget_dataset(&self, sha256: &str) {
+        let _ = std::fs::remove_file(self.dataset_dir.join(format!("{sha256}.parquet")));
     }
 }
 
@@ -155,6 +216,7 @@ fn failed(
         log,
         output_sha256: None,
         cpu_ms,
+        verdict: None,
     }
 }
 

@@ -44,6 +44,17 @@ impl Default for ServiceLimits {
     }
 }
 
+impl ServiceLimits {
+    /// The most bytes read back for each kind of blob: what these limits let in.
+    pub fn blob_caps(&self) -> crate::runner::BlobCaps {
+        crate::runner::BlobCaps {
+            component: self.max_component_bytes as u64,
+            dataset: self.ingest.max_output_bytes,
+            output: crate::results::max_document_bytes(self.run_cap.output_bytes),
+        }
+    }
+}
+
 /// The shared state: database, blobs, the plugin host used to validate uploads, metrics.
 #[derive(Clone)]
 pub struct AppState {

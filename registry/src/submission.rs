@@ -3,36 +3,59 @@
 //!
 //! [`prepare`] reads what the run will use (the enablement, which must be active; its pinned
 //! version, which must not be taken down; the newest version of each granted dataset) and its
-//! limits; [`admit`] then checks the tenant's quotas inside the write that consumes them,
+//! limits; [`prepare_replay`] reads what a finished run pinned instead, to run it again on the
+//! same inputs. [`admit`] then checks the tenant's quotas inside the write that consumes them,
 //! inserts the run and appends its `run.submit` audit entry.
 
 use std::time::Duration;
 
 use kiln_host::Limits;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use sqlx::AnyConnection;
 
 use crate::error::{ApiError, ApiResult};
 use crate::quota;
 use crate::routes::enablements::limits_within;
 use crate::state::ServiceLimits;
-use crate::store::enablements::{self, EnablementRecord, EnablementStatus};
+use crate::store::enablements::{self, EnablementStatus};
 use crate::store::runs::{self, RunDataset, RunRecord, RunState};
 use crate::store::{StoreError, WriteTx, datasets, new_id, plugins};
 
 /// A run about to be admitted: everything it will run with, read and checked.
 #[derive(Debug, Clone)]
 pub struct Prepared {
+    /// The tenant.
+    pub tenant: String,
     /// The enablement it runs under.
-    pub enablement: EnablementRecord,
+    pub enablement: String,
+    /// The plugin version it runs: namespace, name and exact version.
+    pub plugin: (String, String, String),
     /// sha256 of the pinned version's component.
     pub sha256: String,
     /// The dataset versions it will read.
     pub datasets: Vec<RunDataset>,
+    /// Its parameters.
+    pub params: Map<String, Value>,
     /// Its limits (for a synchronous run, the timeout already cut to the sync cap).
     pub limits: Limits,
     /// Whether it runs synchronously, in the API process.
     pub sync: bool,
+    /// For a replay, what it repeats; `None` for a new run, which gets a fresh seed and its
+    /// submission time as its clock start.
+    pub replay: Option<Replay>,
+}
+
+/// What a replay takes from the run it repeats.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// The original run.
+    pub of: String,
+    /// The output it recorded.
+    pub expected_sha256: Option<String>,
+    /// Its seed.
+    pub seed: i64,
+    /// Its clock start.
+    pub clock_start: i64,
 }
 
 /// Reads and checks what a run of enablement `id` of `tenant` would run with, on `conn` (the
@@ -76,7 +99,68 @@ pub async fn prepare(
     if sync {
         limits.timeout = limits.timeout.min(caps.sync_timeout);
     }
-    Ok(Prepared { enablement, sha256: version.sha256, datasets: data, limits, sync })
+    Ok(Prepared {
+        tenant: enablement.tenant.clone(),
+        plugin: (enablement.namespace.clone(), enablement.plugin.clone(), enablement.version.clone()),
+        enablement: enablement.id,
+        sha256: version.sha256,
+        datasets: data,
+        params: enablement.params,
+        limits,
+        sync,
+        replay: None,
+    })
+}
+
+/// Reads what finished run `id` of `tenant` pinned, to run it again: the same component,
+/// dataset versions, parameters, limits, seed and clock start, whatever its enablement says
+/// now. Refuses a run without output (`not-finished`: there is nothing to re-derive), a
+/// version taken down since (`taken-down`), and a dataset version an operator purged
+/// (`purged`, naming each with when, by whom and why).
+pub async fn prepare_replay(
+    conn: &mut AnyConnection,
+    caps: &ServiceLimits,
+    tenant: &str,
+    id: &str,
+    sync: bool,
+) -> ApiResult<Prepared> {
+    let original = runs::get(&mut *conn, tenant, id).await?;
+    if original.state != RunState::Succeeded {
+        return Err(ApiError::not_finished(format!(
+            "run {id} is {}: only a run that succeeded has an output to reproduce",
+            original.state.as_str()
+        )));
+    }
+    let version = plugins::get_version(&mut *conn, &original.namespace, &original.plugin, &original.version).await?;
+    if version.taken_down {
+        return Err(ApiError::unavailable(format!("{} was taken down", version.subject())));
+    }
+    let purged = datasets::purged(&mut *conn, tenant, &original.datasets).await?;
+    if !purged.is_empty() {
+        let each: Vec<String> = purged.iter().map(datasets::Purge::describe).collect();
+        return Err(ApiError::purged(format!("run {id} read data that was purged: {}", each.join("; "))));
+    }
+    let mut limits: Limits = serde_json::from_value(original.limits.clone())
+        .map_err(|e| ApiError::internal(format!("run {id}'s limits are unreadable: {e}")))?;
+    if sync {
+        limits.timeout = limits.timeout.min(caps.sync_timeout);
+    }
+    Ok(Prepared {
+        tenant: original.tenant,
+        enablement: original.enablement,
+        plugin: (original.namespace, original.plugin, original.version),
+        sha256: original.sha256,
+        datasets: original.datasets,
+        params: original.params,
+        limits,
+        sync,
+        replay: Some(Replay {
+            of: original.id,
+            expected_sha256: original.output_sha256,
+            seed: original.seed,
+            clock_start: original.clock_start,
+        }),
+    })
 }
 
 /// Who asks for a run, as its record and audit entry name them.
@@ -92,10 +176,19 @@ pub struct Requester<'a> {
 /// Admits `p` at `now` inside `tx`: checks the tenant's quotas (`quota-exceeded`), reserves
 /// the run's CPU (cutting its timeout to what is left of the day's quota), inserts it —
 /// queued, or running under this process's lease for a synchronous one — and appends the
-/// `run.submit` audit entry. The caller commits.
+/// `run.submit` audit entry (`run.replay` for a replay). The caller commits.
 pub async fn admit(tx: &mut WriteTx, p: Prepared, by: &Requester<'_>, now: i64) -> ApiResult<RunRecord> {
-    let Prepared { enablement, sha256, datasets, mut limits, sync } = p;
-    let tenant = enablement.tenant.clone();
+    let Prepared {
+        tenant,
+        enablement,
+        plugin: (namespace, plugin, version),
+        sha256,
+        datasets,
+        params,
+        mut limits,
+        sync,
+        replay,
+    } = p;
     // Quotas are checked inside the write, which holds the audit head's lock: two submissions
     // cannot both take the last slot, nor the last CPU. The run reserves its timeout's worth of
     // CPU (cut to what is left today, and its timeout with it) until it finishes.
@@ -107,13 +200,13 @@ pub async fn admit(tx: &mut WriteTx, p: Prepared, by: &Requester<'_>, now: i64) 
     let run = RunRecord {
         id: new_id(),
         tenant: tenant.clone(),
-        enablement: enablement.id.clone(),
-        namespace: enablement.namespace.clone(),
-        plugin: enablement.plugin.clone(),
-        version: enablement.version.clone(),
+        enablement,
+        namespace,
+        plugin,
+        version,
         sha256,
         datasets,
-        params: enablement.params.clone(),
+        params,
         limits: serde_json::to_value(limits).map_err(|e| ApiError::internal(format!("encoding limits: {e}")))?,
         mode: if sync { "sync" } else { "queued" }.into(),
         state: if sync { RunState::Running } else { RunState::Queued },
@@ -131,14 +224,30 @@ pub async fn admit(tx: &mut WriteTx, p: Prepared, by: &Requester<'_>, now: i64) 
         created_at: now,
         started_at: sync.then_some(now),
         finished_at: None,
+        seed: replay.as_ref().map_or_else(new_seed, |r| r.seed),
+        clock_start: replay.as_ref().map_or(now, |r| r.clock_start),
+        replay_of: replay.as_ref().map(|r| r.of.clone()),
+        expected_sha256: replay.and_then(|r| r.expected_sha256),
+        verdict: None,
+        provenance: None,
     };
     runs::insert(tx, &run).await?;
     let mut details = json!({"enablement": run.enablement,
                              "plugin": format!("{}/{}@{}", run.namespace, run.plugin, run.version),
-                             "mode": run.mode, "datasets": run.datasets});
+                             "mode": run.mode, "datasets": run.datasets, "seed": run.seed});
+    if let (Some(details), Some(original)) = (details.as_object_mut(), &run.replay_of) {
+        details.insert("replay_of".into(), original.clone().into());
+    }
     if let (Some(details), Value::Object(more)) = (details.as_object_mut(), &by.details) {
         details.extend(more.clone());
     }
-    tx.record(by.name, "run.submit", &format!("{tenant}/run:{}", run.id), details).await?;
+    let action = if run.replay_of.is_some() { "run.replay" } else { "run.submit" };
+    tx.record(by.name, action, &format!("{tenant}/run:{}", run.id), details).await?;
     Ok(run)
+}
+
+/// A fresh seed for a new run: random, below 2^53 so that it is exact as a JSON number in any
+/// client (JavaScript's included).
+fn new_seed() -> i64 {
+    (rand::random::<u64>() >> 11) as i64
 }

@@ -182,6 +182,7 @@ async fn execute(store: Store, runner: Arc<Runner>, config: WorkerConfig, run: R
                 log: None,
                 output_sha256: None,
                 cpu_ms: 0,
+                verdict: None,
             },
             _ => {
                 tracing::warn!(run = %run.id, "lease lost; abandoning the run");
@@ -189,7 +190,7 @@ async fn execute(store: Store, runner: Arc<Runner>, config: WorkerConfig, run: R
             }
         },
     };
-    match runs::finish(&store.pool, &run.id, run.attempt, &finish, now_ms()).await {
+    match runs::finish(&store, &run, &finish, &config.id, now_ms()).await {
         Ok(true) => {
             tracing::info!(run = %run.id, state = finish.state.as_str(), "recorded");
             true

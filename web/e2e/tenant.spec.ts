@@ -66,4 +66,11 @@ test("an enterprise admin uploads a report, enables a plugin with a grant and a 
   const csv = readFileSync((await (await download).path())!, "utf8");
   expect(csv.split("\n")[0]).toContain("enterprise_id");
   expect(csv).toContain(c.admin_tenant.toUpperCase());
+
+  // Replayed on what it pinned, through the demo's worker: the same bytes.
+  const original = page.url();
+  await page.getByTestId("replay-run").click();
+  await expect(page).not.toHaveURL(original);
+  await expect(page.getByTestId("replay-verdict")).toHaveAttribute("data-outcome", "identical", { timeout: 30_000 });
+  await shot(page, "replay");
 });

@@ -4,6 +4,7 @@
 pub(crate) mod build;
 mod inspect;
 mod new;
+mod replay;
 pub(crate) mod run;
 
 use std::path::PathBuf;

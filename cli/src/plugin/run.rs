@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use clap::Args;
 use std::io::Write as _;
 
-use kiln_host::{DirSource, Grants, Limits, PluginInfo, RunReport, RunRequest};
+use kiln_host::{Determinism, DirSource, Grants, Limits, PluginInfo, RunReport, RunRequest};
 use kiln_registry::results::OutputDocument;
 use serde::Serialize;
 use serde_json::json;
@@ -21,7 +21,16 @@ use crate::units::{parse_bytes, parse_duration};
 #[derive(Args)]
 pub struct RunArgs {
     /// The component (.wasm) to run.
-    file: PathBuf,
+    #[arg(required_unless_present = "replay")]
+    file: Option<PathBuf>,
+    /// Reproduce a run from its bundle (`kiln job export`) instead: its component on its
+    /// datasets with its parameters, limits, seed and clock start, checking that the output
+    /// hashes to what the run recorded. Exits non-zero unless it does.
+    #[arg(long, value_name = "BUNDLE", conflicts_with_all = ["file", "data", "grants", "params", "timeout", "fuel", "memory", "seed"])]
+    replay: Option<PathBuf>,
+    /// Seeds the plugin's random sources (a run on the platform records its own).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
     /// A directory of CSV and Parquet files, one file per dataset (named by its stem).
     #[arg(long)]
     data: Option<PathBuf>,
@@ -51,9 +60,13 @@ pub struct RunArgs {
 
 /// Runs the plugin; exits non-zero with a one-line reason when a limit or the plugin stops it.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let Some(file) = &args.file else {
+        let bundle = args.replay.as_deref().context("give a component or --replay BUNDLE")?;
+        return super::replay::run(bundle, args.json);
+    };
     let host = super::local_host()?;
     let runtime = crate::runtime()?;
-    let plugin = runtime.block_on(super::load_file(&host, &args.file))?;
+    let plugin = runtime.block_on(super::load_file(&host, file))?;
     let params = parse_params(&args.params)?;
     let params = kiln_host::params_from_text(plugin.info(), &params)?;
     let grants = grants(&args.grants, plugin.info())?;
@@ -71,7 +84,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         memory_bytes: args.memory.unwrap_or(defaults.memory_bytes),
         ..defaults
     };
-    let report = runtime.block_on(host.run(&plugin, RunRequest { params, data, limits }));
+    // The clocks start now, as a platform run's start at its submission.
+    let clock_start_ms =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let determinism = Determinism { seed: args.seed, clock_start_ms };
+    let report = runtime.block_on(host.run(&plugin, RunRequest { params, data, limits, determinism }));
     if args.json {
         // Streamed to stdout: a large output is never held twice.
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());

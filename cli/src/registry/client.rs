@@ -128,6 +128,19 @@ impl Client {
         Ok((bytes.to_vec(), sha256))
     }
 
+    /// `GET` raw bytes into the file `to`, streamed: written beside it and renamed into place
+    /// only once complete. Returns how many bytes.
+    pub fn download_to(&self, segments: &[&str], to: &Path) -> anyhow::Result<u64> {
+        let mut response = self.send(Method::GET, segments, &NO_QUERY, None)?;
+        let dir = to.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let mut file =
+            tempfile::NamedTempFile::new_in(dir).with_context(|| format!("writing into {}", dir.display()))?;
+        let size =
+            response.copy_to(&mut file).with_context(|| format!("reading the download from {}", response.url()))?;
+        file.persist(to).with_context(|| format!("writing {}", to.display()))?;
+        Ok(size)
+    }
+
     /// Every item of a paged list ([`Paged`]), fetching page after page.
     pub fn get_all_pages<T: DeserializeOwned>(
         &self,

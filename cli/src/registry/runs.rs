@@ -9,7 +9,8 @@ use clap::Subcommand;
 use kiln_registry::routes::enablements::NewEnablement;
 use kiln_registry::routes::runs::{Mode, NewRun, ResultQuery, RunOutput};
 use kiln_registry::store::enablements::{EnablementRecord, Grant};
-use kiln_registry::store::runs::RunRecord;
+use kiln_registry::store::runs::{RunRecord, Verdict};
+use kiln_registry::store::shares::RunShare;
 use serde_json::Value;
 
 use super::client::Client;
@@ -116,6 +117,57 @@ pub enum JobCommand {
         #[command(flatten)]
         remote: Remote,
     },
+    /// Replay a run that succeeded on exactly what it pinned (component, dataset versions,
+    /// parameters, limits, seed, clock start) and say whether the output is identical.
+    /// Exits non-zero unless it is (with `--sync` or `--wait`).
+    Replay {
+        /// The run id.
+        run: String,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// Replay synchronously in the API instead of queueing it for a worker.
+        #[arg(long)]
+        sync: bool,
+        /// Wait for a queued replay to finish.
+        #[arg(long)]
+        wait: bool,
+        /// Registry, token and output.
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Write a run's bundle (its component, the dataset versions it read, parameters, limits,
+    /// seed and recorded output) to a file, for `kiln plugin run --replay FILE`.
+    Export {
+        /// The run id.
+        run: String,
+        /// The tenant (for its admins).
+        #[arg(long, required_unless_present = "shared_with", conflicts_with = "shared_with")]
+        tenant: Option<String>,
+        /// For a maker: the namespace a tenant shared the run with.
+        #[arg(long, value_name = "NAMESPACE")]
+        shared_with: Option<String>,
+        /// Where to write it.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+        /// Registry and token.
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Share a run's bundle with the maker of its plugin (the members of its namespace).
+    Share {
+        /// The run id.
+        run: String,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// Withdraw the share instead.
+        #[arg(long)]
+        withdraw: bool,
+        /// Registry, token and output.
+        #[command(flatten)]
+        remote: Remote,
+    },
     /// Cancel a queued or running run.
     Cancel {
         /// The run id.
@@ -158,6 +210,44 @@ pub fn run(cmd: JobCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        JobCommand::Replay { run, tenant, sync, wait, remote } => {
+            let client = remote.client()?;
+            let mode = if sync { Mode::Sync } else { Mode::Queued };
+            let mut r: RunRecord =
+                client.post(&["v1", "tenants", &tenant, "runs", &run, "replay"], &NewRun { mode })?;
+            if wait && !sync {
+                r = wait_for(&client, &tenant, &r.id, Duration::from_secs(3600))?;
+            }
+            emit(remote.json, &r, summary)?;
+            let unfinished = !r.state.is_final();
+            Ok(if unfinished || matches!(r.verdict, Some(Verdict::Identical)) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        JobCommand::Export { run, tenant, shared_with, out, remote } => {
+            let client = remote.client()?;
+            let path = match (&tenant, &shared_with) {
+                (_, Some(ns)) => vec!["v1", "namespaces", ns, "shared-runs", &run, "bundle"],
+                (Some(tenant), None) => vec!["v1", "tenants", tenant, "runs", &run, "bundle"],
+                (None, None) => bail!("give --tenant or --shared-with"),
+            };
+            let size = client.download_to(&path, &out)?;
+            eprintln!("wrote the bundle of run {run} to {} ({size} bytes)", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        JobCommand::Share { run, tenant, withdraw: true, remote } => {
+            remote.client()?.delete(&["v1", "tenants", &tenant, "runs", &run, "share"])?;
+            eprintln!("run {run} is no longer shared");
+            Ok(ExitCode::SUCCESS)
+        }
+        JobCommand::Share { run, tenant, withdraw: false, remote } => {
+            let share: RunShare = remote.client()?.post_empty(&["v1", "tenants", &tenant, "runs", &run, "share"])?;
+            emit(remote.json, &share, |s| {
+                println!("run {} is shared with the members of namespace {}", s.run, s.namespace)
+            })
+        }
         JobCommand::Cancel { run, tenant, remote } => {
             let r: RunRecord = remote.client()?.post_empty(&["v1", "tenants", &tenant, "runs", &run, "cancel"])?;
             emit(remote.json, &r, summary)
@@ -187,5 +277,18 @@ fn summary(r: &RunRecord) {
     }
     if let Some(usage) = &r.usage {
         println!("  usage: {usage}");
+    }
+    if let Some(original) = &r.replay_of {
+        let verdict = match &r.verdict {
+            None => "not finished".to_string(),
+            Some(Verdict::Identical) => {
+                format!("identical (output sha256 {})", r.output_sha256.as_deref().unwrap_or(""))
+            }
+            Some(Verdict::Different(d)) => format!("different: {}", crate::render::printable(&d.describe())),
+            Some(Verdict::Failed { kind, message }) => {
+                format!("failed ({kind}): {}", crate::render::printable(message))
+            }
+        };
+        println!("  replay of {original}: {verdict}");
     }
 }

@@ -11,13 +11,13 @@ use tokio::io::AsyncWriteExt as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
+use crate::auth::{Principal, Role};
 use crate::datasets::ingest::{self, Column, Format, MONTHLY_INDICATORS};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Path, Query};
+use crate::extract::{Json, Path, Query};
 use crate::quota;
 use crate::state::AppState;
-use crate::store::datasets::{self, DatasetVersion, MONTHLY_REPORT};
+use crate::store::datasets::{self, DatasetVersion, MONTHLY_REPORT, Purge};
 use crate::store::{StoreError, now_ms, tenants};
 
 /// Routes ([`super`] tells how to add one).
@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(versions, upload, delete))
         .routes(routes!(show))
         .routes(routes!(preview))
+        .routes(routes!(purge))
 }
 
 /// The longest dataset name, in bytes (all ASCII).
@@ -281,4 +282,68 @@ pub async fn delete(
     tx.record(&who.name, "dataset.delete", &format!("{tenant}/{name}"), json!({})).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What to purge.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PurgeRequest {
+    /// Why, for the audit log and for whoever tries to replay a run that read it.
+    pub reason: String,
+    /// Only this version (default: every version).
+    pub version: Option<i64>,
+}
+
+/// What a purge did.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PurgeReport {
+    /// The versions purged.
+    pub purged: Vec<Purge>,
+    /// The blobs removed from the store (a blob another dataset or plugin still holds stays).
+    pub blobs_removed: Vec<String>,
+}
+
+/// Purge a tenant's dataset, for operators: unlike a delete, its blobs are removed from the
+/// store for good. The versions' rows stay, marked, so a replay of a run that read one says
+/// what was purged, when, by whom and why. Refused while an unfinished run reads it.
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/datasets/{name}/purge", tag = "datasets",
+    params(("tenant" = String, Path), ("name" = String, Path)), request_body = PurgeRequest,
+    responses((status = 200, body = PurgeReport), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("token" = [])))]
+pub async fn purge(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((tenant, name)): Path<(String, String)>,
+    Json(req): Json<PurgeRequest>,
+) -> ApiResult<axum::Json<PurgeReport>> {
+    who.require(&[Role::Operator], "tenants")?;
+    let reason = req.reason.trim();
+    if reason.is_empty() || reason.len() > 500 {
+        return Err(ApiError::invalid_request("a purge needs a reason of 1 to 500 bytes"));
+    }
+    let mut tx = state.store.write().await?;
+    let using = datasets::runs_using(&mut tx, &tenant, &name).await?;
+    if !using.is_empty() {
+        return Err(ApiError::in_use(format!("dataset {name} is read by unfinished runs: {}", using.join(", "))));
+    }
+    let purged = datasets::mark_purged(&mut tx, &tenant, &name, req.version, &who.name, reason, now_ms()).await?;
+    if purged.is_empty() {
+        let which = req.version.map_or_else(String::new, |v| format!(" version {v}"));
+        return Err(ApiError::not_found(format!("dataset {name}{which} has nothing left to purge")));
+    }
+    let versions: Vec<i64> = purged.iter().map(|p| p.version).collect();
+    tx.record(&who.name, "dataset.purge", &format!("{tenant}/{name}"), json!({"versions": versions, "reason": reason}))
+        .await?;
+    tx.commit().await?;
+    // After the commit: a blob is removed only once no row that still needs it can appear.
+    let mut blobs_removed = Vec::new();
+    for p in &purged {
+        state.runner.forget_dataset(&p.sha256);
+        if !blobs_removed.contains(&p.sha256) && datasets::blob_unreferenced(&state.store.pool, &p.sha256).await? {
+            state.blobs.delete(&p.sha256).await.map_err(|e| ApiError::internal(format!("removing a blob: {e}")))?;
+            blobs_removed.push(p.sha256.clone());
+        }
+    }
+    Ok(axum::Json(PurgeReport { purged, blobs_removed }))
 }

@@ -33,6 +33,7 @@
 //! the routes of [`api`], and is not in the document.
 
 pub mod audit;
+pub mod bundles;
 pub mod console;
 pub mod datasets;
 pub mod enablements;
@@ -79,6 +80,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(datasets::router())
         .merge(enablements::router())
         .merge(runs::router())
+        .merge(bundles::router())
         .merge(schedules::router())
         .merge(monitoring::router())
         .merge(places::router())

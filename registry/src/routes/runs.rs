@@ -1,6 +1,6 @@
 //! Runs: submit one under an enablement — synchronously for small work (capped time), or
-//! queued for `kiln worker` — then read its record, fetch its output as JSON or CSV, or cancel
-//! it. Submission checks the tenant's quotas.
+//! queued for `kiln worker` — then read its record, fetch its output as JSON or CSV, cancel
+//! it, or replay it on its pinned inputs. Submission and replays check the tenant's quotas.
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show))
         .routes(routes!(result))
         .routes(routes!(cancel))
+        .routes(routes!(replay))
 }
 
 /// How to run.
@@ -65,19 +66,58 @@ pub async fn submit(
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<RunRecord>)> {
     who.require_tenant(&tenant, "runs")?;
-    // The body is optional: none means a queued run.
-    let mode = if body.is_empty() {
-        Mode::default()
-    } else {
-        serde_json::from_slice::<NewRun>(&body)
-            .map_err(|e| ApiError::invalid_request(format!("run request: {e}")))?
-            .mode
-    };
-    let sync = mode == Mode::Sync;
+    let sync = mode(&body)? == Mode::Sync;
     let prepared = {
         let mut conn = state.store.pool.acquire().await.map_err(StoreError::from)?;
         submission::prepare(&mut conn, &state.limits, &tenant, &id, sync).await?
     };
+    launch(&state, &who, prepared).await
+}
+
+/// Replay a run that succeeded: run the same component on the same dataset versions with the
+/// same parameters, limits, seed and clock start, as a run of its own (quotas apply) linked to
+/// the original by `replay_of`. When it finishes its `verdict` says `identical` (the same output
+/// sha256) or where the outputs first differ; a replay also re-checks every input against its
+/// hash in the blob store. 410 `purged` names the data an operator purged since.
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/runs/{id}/replay", tag = "runs",
+    params(("tenant" = String, Path), ("id" = String, Path)), request_body = NewRun,
+    responses((status = 200, body = RunRecord), (status = 202, body = RunRecord), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem), (status = 410, body = crate::error::Problem),
+              (status = 429, body = crate::error::Problem), (status = 503, body = crate::error::Problem, description = "`busy`: every instance that could run it is in use; retry after `Retry-After` seconds",
+              headers(("Retry-After" = u64, description = "Seconds to wait before retrying")))),
+    security(("token" = [])))]
+pub async fn replay(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((tenant, id)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, axum::Json<RunRecord>)> {
+    who.require_tenant(&tenant, "runs")?;
+    let sync = mode(&body)? == Mode::Sync;
+    let prepared = {
+        let mut conn = state.store.pool.acquire().await.map_err(StoreError::from)?;
+        submission::prepare_replay(&mut conn, &state.limits, &tenant, &id, sync).await?
+    };
+    launch(&state, &who, prepared).await
+}
+
+/// The mode a run request asks for; an empty body means a queued run.
+fn mode(body: &[u8]) -> ApiResult<Mode> {
+    if body.is_empty() {
+        return Ok(Mode::default());
+    }
+    let request =
+        serde_json::from_slice::<NewRun>(body).map_err(|e| ApiError::invalid_request(format!("run request: {e}")))?;
+    Ok(request.mode)
+}
+
+/// Admits a prepared run and, for a synchronous one, executes it here and records how it ended.
+async fn launch(
+    state: &AppState,
+    who: &Principal,
+    prepared: submission::Prepared,
+) -> ApiResult<(StatusCode, axum::Json<RunRecord>)> {
+    let (tenant, sync) = (prepared.tenant.clone(), prepared.sync);
     // A synchronous run needs one of this process's instance slots now, within the tenant's
     // share of them; without one it is refused as `busy` before anything is recorded.
     let slot = match sync {
@@ -98,7 +138,8 @@ pub async fn submit(
     };
     let finish = state.runner.execute_in(&run, Some(slot)).await;
     drop(share);
-    runs::finish(&state.store.pool, &run.id, run.attempt, &finish, now_ms()).await?;
+    let by = run.lease_owner.clone().unwrap_or_else(|| who.name.clone());
+    runs::finish(&state.store, &run, &finish, &by, now_ms()).await?;
     run = runs::get(&state.store.pool, &tenant, &run.id).await?;
     Ok((StatusCode::OK, axum::Json(run)))
 }

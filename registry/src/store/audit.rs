@@ -196,6 +196,26 @@ pub async fn list(pool: &AnyPool, f: &Filter, limit: i64) -> Result<Vec<AuditEnt
     Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
 }
 
+/// For a `run.finish` entry: whether the run's record still hashes to the provenance the chain
+/// holds for it (a record edited since, its inputs or its output, does not).
+async fn run_altered(pool: &AnyPool, e: &AuditEntry) -> Result<Option<String>, StoreError> {
+    let chained = serde_json::from_str::<serde_json::Value>(&e.details).ok();
+    let Some(chained) = chained.as_ref().and_then(|d| d["provenance"].as_str()) else {
+        return Ok(Some(format!("entry {} ({} on {}) holds no provenance", e.seq, e.action, e.subject)));
+    };
+    let Some((tenant, run)) = e.subject.split_once("/run:") else {
+        return Ok(Some(format!("entry {} names no run: {}", e.seq, e.subject)));
+    };
+    let record = match super::runs::get(pool, tenant, run).await {
+        Ok(record) => record,
+        Err(StoreError::NotFound(_)) => return Ok(Some(format!("run {run} of entry {} is gone", e.seq))),
+        Err(other) => return Err(other),
+    };
+    let now = crate::provenance::hash(&record, record.output_sha256.as_deref());
+    Ok((now != chained)
+        .then(|| format!("run {run}'s record hashes to provenance {now}, but entry {} recorded {chained}", e.seq)))
+}
+
 /// What verifying the chain found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -209,7 +229,8 @@ pub enum Verdict {
     Broken {
         /// Its sequence number (or the number expected there).
         seq: i64,
-        /// `altered`, `removed` or `reordered`.
+        /// `altered`, `removed` or `reordered`; `run-altered` for a run record that no longer
+        /// matches the provenance its `run.finish` entry holds.
         problem: String,
         /// A sentence for people.
         detail: String,
@@ -288,6 +309,11 @@ pub async fn check(pool: &AnyPool) -> Result<Check, StoreError> {
             if hash != e.hash {
                 let detail = format!("entry {} ({} on {}) was altered", e.seq, e.action, e.subject);
                 return Ok(done(broken(e.seq, "altered", detail), expected_seq, head));
+            }
+            if e.action == "run.finish"
+                && let Some(detail) = run_altered(pool, &e).await?
+            {
+                return Ok(done(broken(e.seq, "run-altered", detail), expected_seq, head));
             }
             prev_hash = e.hash;
             expected_seq += 1;

@@ -1,5 +1,6 @@
 //! Tenants' datasets: immutable, numbered versions of a named table, stored as Parquet blobs.
-//! Deleting a dataset hides all its versions; the blobs stay for the runs that read them.
+//! Deleting a dataset hides all its versions; the blobs stay for the runs that read them, so
+//! any run can be replayed. Only an operator's purge removes a blob, and the row remembers it.
 
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -181,6 +182,111 @@ pub async fn delete(tx: &mut WriteTx, tenant: &str, name: &str, at: i64) -> Resu
         sqlx::query("DELETE FROM monthly_reports WHERE tenant = $1").bind(tenant).execute(&mut *tx.tx).await?;
     }
     Ok(done.rows_affected())
+}
+
+/// A dataset version an operator purged: its row stays, its blob is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Purge {
+    /// The dataset.
+    pub name: String,
+    /// The version.
+    pub version: i64,
+    /// sha256 of the blob it had.
+    pub sha256: String,
+    /// When, unix ms.
+    pub at: i64,
+    /// The operator.
+    pub by: String,
+    /// Why, as the operator gave it.
+    pub reason: String,
+}
+
+impl Purge {
+    /// One line for a problem's detail.
+    pub fn describe(&self) -> String {
+        let when = chrono::DateTime::from_timestamp_millis(self.at)
+            .map_or_else(|| self.at.to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+        format!("dataset `{}` version {} was purged {when} by {} ({})", self.name, self.version, self.by, self.reason)
+    }
+}
+
+fn purge(row: &sqlx::any::AnyRow) -> Result<Purge, StoreError> {
+    Ok(Purge {
+        name: row.try_get("name")?,
+        version: row.try_get("version")?,
+        sha256: row.try_get("sha256")?,
+        at: row.try_get("purged_at")?,
+        by: row.try_get("purged_by")?,
+        reason: row.try_get("purge_reason")?,
+    })
+}
+
+/// Which of the dataset versions `read` (a run's) were purged.
+pub async fn purged(
+    conn: &mut AnyConnection,
+    tenant: &str,
+    read: &[crate::store::runs::RunDataset],
+) -> Result<Vec<Purge>, StoreError> {
+    let mut found = Vec::new();
+    for d in read {
+        let row = sqlx::query(
+            "SELECT * FROM datasets WHERE tenant = $1 AND name = $2 AND version = $3 AND purged_at IS NOT NULL",
+        )
+        .bind(tenant)
+        .bind(&d.name)
+        .bind(d.version)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(row) = row {
+            found.push(purge(&row)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Marks the versions of a tenant's dataset (every one, or only `version`) purged by `by` for
+/// `reason`, hiding them too; returns those newly purged. Their blobs are the caller's to
+/// remove once this commits, where [`blob_unreferenced`] says no one else holds the same bytes.
+pub async fn mark_purged(
+    tx: &mut WriteTx,
+    tenant: &str,
+    name: &str,
+    version: Option<i64>,
+    by: &str,
+    reason: &str,
+    at: i64,
+) -> Result<Vec<Purge>, StoreError> {
+    let rows = sqlx::query(
+        "UPDATE datasets SET purged_at = $1, purged_by = $2, purge_reason = $3, deleted_at = COALESCE(deleted_at, $1) \
+         WHERE tenant = $4 AND name = $5 AND ($6 IS NULL OR version = $6) AND purged_at IS NULL RETURNING *",
+    )
+    .bind(at)
+    .bind(by)
+    .bind(reason)
+    .bind(tenant)
+    .bind(name)
+    .bind(version)
+    .fetch_all(&mut *tx.tx)
+    .await?;
+    let mut purged = rows.iter().map(purge).collect::<Result<Vec<_>, _>>()?;
+    purged.sort_by_key(|p| p.version);
+    if name == MONTHLY_REPORT && !purged.is_empty() {
+        sqlx::query("DELETE FROM monthly_reports WHERE tenant = $1").bind(tenant).execute(&mut *tx.tx).await?;
+    }
+    Ok(purged)
+}
+
+/// Whether no unpurged dataset version (of any tenant: identical uploads share a blob) and no
+/// plugin version still holds the blob `sha256`.
+pub async fn blob_unreferenced(pool: &AnyPool, sha256: &str) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM datasets WHERE sha256 = $1 AND purged_at IS NULL) + \
+         (SELECT COUNT(*) FROM versions WHERE sha256 = $1) AS n",
+    )
+    .bind(sha256)
+    .fetch_one(pool)
+    .await?;
+    Ok(row.try_get::<i64, _>("n")? == 0)
 }
 
 /// The dataset whose newest version is the tenant's monthly report for regional statistics.

@@ -13,6 +13,7 @@ pub mod principals;
 pub mod runs;
 pub mod schedules;
 pub mod sessions;
+pub mod shares;
 pub mod tenants;
 pub mod tokens;
 

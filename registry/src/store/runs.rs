@@ -128,12 +128,45 @@ pub struct RunRecord {
     pub started_at: Option<i64>,
     /// Finished, unix ms.
     pub finished_at: Option<i64>,
+    /// Seeds the guest's random sources (`kiln_host::Determinism`); below 2^53, so it survives
+    /// a JSON number anywhere.
+    pub seed: i64,
+    /// Where the guest's virtual clocks start, unix ms: the submission time of the run (or, for
+    /// a replay, of the run it replays).
+    pub clock_start: i64,
+    /// For a replay, the run it re-executes.
+    pub replay_of: Option<String>,
+    /// For a replay, the output sha256 the original recorded.
+    pub expected_sha256: Option<String>,
+    /// For a finished replay, what it found.
+    pub verdict: Option<Verdict>,
+    /// sha256 over what the run pinned and the output it produced ([`crate::provenance`]),
+    /// also in its `run.finish` audit entry; null until it finishes.
+    pub provenance: Option<String>,
+}
+
+/// What a replay found, comparing its output with the original's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "outcome", rename_all = "lowercase")]
+pub enum Verdict {
+    /// The same output bytes (equal sha256).
+    Identical,
+    /// Another output: where it first differs.
+    Different(crate::replay::Difference),
+    /// No output to compare: the replay failed (`kind` is the run's `error_kind`).
+    Failed {
+        /// The failure's kind.
+        kind: String,
+        /// The failure in words.
+        message: String,
+    },
 }
 
 fn record(row: &sqlx::any::AnyRow) -> Result<RunRecord, StoreError> {
     let state: String = row.try_get("state")?;
     let usage: Option<String> = row.try_get("usage")?;
     let log: Option<String> = row.try_get("log")?;
+    let verdict: Option<String> = row.try_get("verdict")?;
     Ok(RunRecord {
         id: row.try_get("id")?,
         tenant: row.try_get("tenant")?,
@@ -161,6 +194,12 @@ fn record(row: &sqlx::any::AnyRow) -> Result<RunRecord, StoreError> {
         created_at: row.try_get("created_at")?,
         started_at: row.try_get("started_at")?,
         finished_at: row.try_get("finished_at")?,
+        seed: row.try_get("seed")?,
+        clock_start: row.try_get("clock_start")?,
+        replay_of: row.try_get("replay_of")?,
+        expected_sha256: row.try_get("expected_sha256")?,
+        verdict: verdict.map(|v| stored_json("run verdict", &v)).transpose()?,
+        provenance: row.try_get("provenance")?,
     })
 }
 
@@ -170,8 +209,9 @@ pub async fn insert(tx: &mut WriteTx, r: &RunRecord) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO runs (id, tenant, enablement, namespace, plugin, version, sha256, datasets, params, limits, mode, \
          state, attempt, lease_owner, lease_until, cancel_requested, error_kind, error, usage, log, output_sha256, \
-         cpu_ms, created_by, created_at, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, 0, NULL, NULL, NULL, NULL, NULL, $16, $17, $18, $19, NULL)",
+         cpu_ms, created_by, created_at, started_at, finished_at, seed, clock_start, replay_of, expected_sha256) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, NULL, NULL, NULL, NULL, NULL, \
+         $16, $17, $18, $19, NULL, $20, $21, $22, $23)",
     )
     .bind(&r.id)
     .bind(&r.tenant)
@@ -192,6 +232,10 @@ pub async fn insert(tx: &mut WriteTx, r: &RunRecord) -> Result<(), StoreError> {
     .bind(&r.created_by)
     .bind(r.created_at)
     .bind(r.started_at)
+    .bind(r.seed)
+    .bind(r.clock_start)
+    .bind(&r.replay_of)
+    .bind(&r.expected_sha256)
     .execute(&mut *tx.tx)
     .await?;
     for d in &r.datasets {
@@ -207,11 +251,15 @@ pub async fn insert(tx: &mut WriteTx, r: &RunRecord) -> Result<(), StoreError> {
 }
 
 /// One of a tenant's runs (another tenant's is "not found").
-pub async fn get(pool: &AnyPool, tenant: &str, id: &str) -> Result<RunRecord, StoreError> {
+pub async fn get<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    tenant: &str,
+    id: &str,
+) -> Result<RunRecord, StoreError> {
     let row = sqlx::query("SELECT * FROM runs WHERE id = $1 AND tenant = $2")
         .bind(id)
         .bind(tenant)
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await?;
     row.as_ref().map(record).transpose()?.ok_or_else(|| StoreError::NotFound(format!("run {id}")))
 }
@@ -401,17 +449,22 @@ pub struct Finish {
     pub output_sha256: Option<String>,
     /// CPU time to charge, ms.
     pub cpu_ms: i64,
+    /// For a replay, what it found.
+    pub verdict: Option<Verdict>,
 }
 
-/// Records how attempt `attempt` of run `id` ended, only if that attempt still holds the run;
+/// Records how attempt `run.attempt` of `run` ended, only if that attempt still holds the run,
+/// with its `run.finish` audit entry (by `by`, carrying its provenance hash) in the same write;
 /// returns whether it was recorded. `f.cpu_ms` replaces the reservation made at admission, so
-/// the tenant is charged what the run used. A second execution of the same run finds the attempt moved
-/// on (or the run finished) and records nothing.
-pub async fn finish(pool: &AnyPool, id: &str, attempt: i64, f: &Finish, at: i64) -> Result<bool, StoreError> {
+/// the tenant is charged what the run used. A second execution of the same run finds the
+/// attempt moved on (or the run finished) and records nothing.
+pub async fn finish(store: &Store, run: &RunRecord, f: &Finish, by: &str, at: i64) -> Result<bool, StoreError> {
+    let provenance = crate::provenance::hash(run, f.output_sha256.as_deref());
+    let mut tx = store.write().await?;
     let done = sqlx::query(
         "UPDATE runs SET state = $1, error_kind = $2, error = $3, usage = $4, log = $5, output_sha256 = $6, \
-         cpu_ms = $7, finished_at = $8, lease_owner = NULL, lease_until = NULL \
-         WHERE id = $9 AND attempt = $10 AND state = 'running'",
+         cpu_ms = $7, finished_at = $8, lease_owner = NULL, lease_until = NULL, verdict = $9, provenance = $10 \
+         WHERE id = $11 AND attempt = $12 AND state = 'running'",
     )
     .bind(f.state.as_str())
     .bind(&f.error_kind)
@@ -421,11 +474,25 @@ pub async fn finish(pool: &AnyPool, id: &str, attempt: i64, f: &Finish, at: i64)
     .bind(&f.output_sha256)
     .bind(f.cpu_ms)
     .bind(at)
-    .bind(id)
-    .bind(attempt)
-    .execute(pool)
+    .bind(f.verdict.as_ref().map(|v| serde_json::to_string(v).unwrap_or_default()))
+    .bind(&provenance)
+    .bind(&run.id)
+    .bind(run.attempt)
+    .execute(&mut *tx.tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        // Nothing changed; dropping the transaction rolls back the audit head's bump.
+        return Ok(false);
+    }
+    let mut details = serde_json::json!({"state": f.state.as_str(), "provenance": provenance,
+                                         "output_sha256": f.output_sha256, "component": run.sha256});
+    if let (Some(d), Some(original)) = (details.as_object_mut(), &run.replay_of) {
+        d.insert("replay_of".into(), original.clone().into());
+        d.insert("verdict".into(), serde_json::to_value(&f.verdict).unwrap_or_default());
+    }
+    tx.record(by, "run.finish", &format!("{}/run:{}", run.tenant, run.id), details).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Asks run `id` of `tenant` to stop: a queued run is cancelled at once, a running one is

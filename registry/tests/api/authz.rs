@@ -54,7 +54,8 @@ enum Fx {
     /// `{ns}`: a new namespace of the maker's holding `good@0.1.0`, approved.
     Approved,
     /// In tenant `t1`: datasets `readings` (`{dsversion}`) and `{spare}`, an enablement
-    /// `{enablement}` of `acme/good`, a succeeded run `{run}` and a queued run `{queued}`.
+    /// `{enablement}` of `acme/good`, a succeeded run `{run}`, a succeeded run `{shared}` shared
+    /// with `acme`, and a queued run `{queued}`.
     Tenant,
     /// In tenant `t1`: an enablement `{enablement}` of `acme/good` and a schedule `{schedule}` of it.
     Scheduled,
@@ -216,6 +217,20 @@ const MATRIX: &[Row] = &[
                                                                     [U, F,   F,   F, F,   OK]),
     row("POST /v1/tenants/{tenant}/runs/{id}/cancel", "/v1/tenants/t1/runs/{queued}/cancel", None, Tenant,
                                                                     [U, F,   F,   F, F,   E::Ok(202)]),
+    row("POST /v1/tenants/{tenant}/runs/{id}/replay", "/v1/tenants/t1/runs/{run}/replay", None, Tenant,
+                                                                    [U, F,   F,   F, F,   E::Ok(202)]),
+    row("GET /v1/tenants/{tenant}/runs/{id}/bundle", "/v1/tenants/t1/runs/{run}/bundle", None, Tenant,
+                                                                    [U, F,   F,   F, F,   OK]),
+    row("POST /v1/tenants/{tenant}/runs/{id}/share", "/v1/tenants/t1/runs/{run}/share", None, Tenant,
+                                                                    [U, F,   F,   F, F,   NEW]),
+    row("DELETE /v1/tenants/{tenant}/runs/{id}/share", "/v1/tenants/t1/runs/{shared}/share", None, Tenant,
+                                                                    [U, F,   F,   F, F,   GONE]),
+    row("GET /v1/namespaces/{ns}/shared-runs", "/v1/namespaces/acme/shared-runs", None, Tenant,
+                                                                    [U, F,   OK,  OK, F,  F]),
+    row("GET /v1/namespaces/{ns}/shared-runs/{id}/bundle", "/v1/namespaces/acme/shared-runs/{shared}/bundle", None, Tenant,
+                                                                    [U, F,   OK,  OK, F,  F]),
+    row("POST /v1/tenants/{tenant}/datasets/{name}/purge", "/v1/tenants/t1/datasets/{spare}/purge", Some(r#"{"reason":"a court order"}"#), Tenant,
+                                                                    [U, OK,  F,   F, F,   F]),
     row("POST /v1/tenants/{tenant}/schedules", "/v1/tenants/t1/schedules", Some(r#"{"enablement":"{enablement}","cron":"0 8 2 * *"}"#), Scheduled,
                                                                     [U, F,   F,   F, F,   NEW]),
     row("GET /v1/tenants/{tenant}/schedules", "/v1/tenants/t1/schedules", None, Scheduled,
@@ -357,6 +372,11 @@ async fn prepare(app: &TestApp, fx: Fx, good: &[u8]) -> Vec<(&'static str, Strin
             let enablement = app.enable(erin, "good", json!({})).await;
             let run =
                 app.submit(erin, &enablement, "sync").await.expect(200).json()["id"].as_str().unwrap().to_string();
+            let shared =
+                app.submit(erin, &enablement, "sync").await.expect(200).json()["id"].as_str().unwrap().to_string();
+            app.call(Method::POST, &format!("/v1/tenants/t1/runs/{shared}/share"), Some(&erin.token), None)
+                .await
+                .expect(201);
             let queued =
                 app.submit(erin, &enablement, "queued").await.expect(202).json()["id"].as_str().unwrap().to_string();
             vec![
@@ -365,6 +385,7 @@ async fn prepare(app: &TestApp, fx: Fx, good: &[u8]) -> Vec<(&'static str, Strin
                 ("{spare}", spare),
                 ("{enablement}", enablement),
                 ("{run}", run),
+                ("{shared}", shared),
                 ("{queued}", queued),
             ]
         }

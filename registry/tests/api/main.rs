@@ -25,6 +25,7 @@ mod principals;
 mod publish;
 mod quotas;
 mod recovery;
+mod replay;
 mod s3;
 mod schedules;
 mod session;

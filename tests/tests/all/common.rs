@@ -48,7 +48,9 @@ pub async fn run_on_readings(
 ) -> RunReport {
     let params: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let params = kiln_host::params_from_text(plugin.info(), &params).expect("params valid");
-    host().run(plugin, RunRequest { params, data: Some((readings(rows), value_grant())), limits }).await
+    host()
+        .run(plugin, RunRequest { params, data: Some((readings(rows), value_grant())), limits, ..Default::default() })
+        .await
 }
 
 /// Checks that the good plugin still computes the right answer on this host.

@@ -61,7 +61,7 @@ async fn sleeping_describes_make_loads_busy_but_never_starve_runs() {
     assert_eq!(busy.kind(), "busy");
     // Runs have slots of their own.
     let params = kiln_host::params_from_text(good.info(), &[]).expect("params");
-    let request = RunRequest { params, data: Some((readings(100), value_grant())), limits: Limits::default() };
+    let request = RunRequest { params, data: Some((readings(100), value_grant())), ..Default::default() };
     let report = host.run(&good, request).await;
     assert_eq!(report.result.expect("a run is not starved").metrics[0].value, readings_sum(100));
     assert!(matches!(sleeper.await.expect("joined"), Some(LoadError::Describe(_))));

@@ -5,6 +5,7 @@ mod amplify;
 mod common;
 mod contracts;
 mod deadlines;
+mod determinism;
 mod examples;
 mod good;
 mod hostile;
