@@ -339,7 +339,7 @@ fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
     text_ok(kiln(&url, Some(&ent)).args(["job", "share", run, "--tenant", "xian-steel"]));
     text_ok(kiln(&url, Some(&maker)).args(["job", "export", run, "--shared-with", "acme", "--out", bundle_arg]));
     let mut bytes = std::fs::read(&bundle).unwrap();
-    let at = bytes.windows(4).position(|w| w == b"\"seed").expect("the manifest holds the seed");
+    let at = bytes.windows(6).position(|w| w == b"\"seed\"").expect("the manifest holds the seed");
     bytes[at + 8] = if bytes[at + 8] == b'1' { b'2' } else { b'1' };
     std::fs::write(&bundle, &bytes).unwrap();
     let altered = fails(kiln("http://127.0.0.1:9", None).args(["plugin", "run", "--replay", bundle_arg]));
@@ -402,12 +402,19 @@ fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
             "schedule.resume",
             "schedule.delete",
             "run.submit",
+            "run.finish",
+            "run.replay",
+            "run.finish",
+            "run.export",
+            "run.share",
+            "run.export",
             "run.submit",
+            "run.finish",
             "version.yank"
         ]
     );
     let intact = text_ok(kiln(&url, None).args(["audit", "verify", "--data-dir", data_dir]));
-    assert_eq!(intact.trim(), "audit chain intact: 18 entries");
+    assert_eq!(intact.trim(), "audit chain intact: 25 entries");
 
     server.stop();
     let refused = fails(kiln(&url, Some(&op)).args(["token", "list"]));

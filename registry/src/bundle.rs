@@ -178,7 +178,7 @@ pub fn open(path: &Path, caps: BlobCaps, dir: &Path) -> Result<Opened, BundleErr
             "output.json" => (caps.output, Some("output".to_string())),
             other => match other.strip_prefix("datasets/").and_then(|n| n.strip_suffix(".parquet")) {
                 Some(i) if i.parse::<u16>().is_ok_and(|n| n.to_string() == i) => {
-                    (caps.dataset, Some(format!("dataset-{i}")))
+                    (caps.dataset, Some(format!("dataset-{i}.parquet")))
                 }
                 _ => return Err(malformed(format!("unexpected entry `{}`", name.escape_debug()))),
             },

@@ -140,8 +140,8 @@ pub struct RunRecord {
     pub expected_sha256: Option<String>,
     /// For a finished replay, what it found.
     pub verdict: Option<Verdict>,
-    /// sha256 over what the run pinned and the output it produced ([`crate::provenance`]),
-    /// also in its `run.finish` audit entry; null until it finishes.
+    /// sha256 over what the run pinned and the output it produced (`kiln-provenance/1`), also
+    /// in its `run.finish` audit entry; null until it finishes.
     pub provenance: Option<String>,
 }
 

@@ -252,6 +252,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/namespaces/{ns}/shared-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The runs tenants shared with a namespace, for its members. */
+        get: operations["namespaces_shared"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespaces/{ns}/shared-runs/{id}/bundle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bundle of a run shared with a namespace, for its members. */
+        get: operations["namespaces_shared_bundle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/overview": {
         parameters: {
             query?: never;
@@ -674,6 +708,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/datasets/{name}/purge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Purge a tenant's dataset, for operators: unlike a delete, its blobs are removed from the
+         *     store for good. The versions' rows stay, marked, so a replay of a run that read one says
+         *     what was purged, when, by whom and why. Refused while an unfinished run reads it.
+         */
+        post: operations["datasets_purge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenant}/datasets/{name}/versions/{version}": {
         parameters: {
             query?: never;
@@ -785,6 +840,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/runs/{id}/bundle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A run's bundle (`application/x-tar`): its component, the dataset versions it read, its
+         *     parameters, limits, seed, and recorded output, for `kiln plugin run --replay`.
+         */
+        get: operations["runs_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenant}/runs/{id}/cancel": {
         parameters: {
             query?: never;
@@ -805,6 +880,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/runs/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay a run that succeeded: run the same component on the same dataset versions with the
+         *     same parameters, limits, seed and clock start, as a run of its own (quotas apply) linked to
+         *     the original by `replay_of`. When it finishes its `verdict` says `identical` (the same output
+         *     sha256) or where the outputs first differ; a replay also re-checks every input against its
+         *     hash in the blob store. 410 `purged` names the data an operator purged since.
+         */
+        post: operations["runs_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenant}/runs/{id}/result": {
         parameters: {
             query?: never;
@@ -817,6 +915,24 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/runs/{id}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Share a run's bundle with the maker of its plugin (the members of the plugin's namespace). */
+        post: operations["runs_share"];
+        /** Withdraw the share of a run's bundle. */
+        delete: operations["runs_unshare"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1226,6 +1342,29 @@ export interface components {
             changed: components["schemas"]["Changed"][];
             /** @description In the base version only. */
             removed: string[];
+        };
+        /** @description Where two outputs first differ. */
+        Difference: {
+            /** @description The column, for `cell`. */
+            column?: string | null;
+            /** @description The original's value there. */
+            expected: unknown;
+            /** @description The replay's value there. */
+            found: unknown;
+            /** @description The metric, for `metric`. */
+            metric?: string | null;
+            /**
+             * Format: int64
+             * @description The 0-based row, for `cell` (and for `rows`, the first row one side lacks).
+             */
+            row?: number | null;
+            /** @description The table, for `columns`, `cell` and `rows`. */
+            table?: string | null;
+            /**
+             * @description What differs: `tables`, `columns`, `cell`, `rows`, `metrics`, `metric` or `encoding`
+             *     (equal values in different bytes).
+             */
+            what: string;
         };
         /** @description An enablement. */
         EnablementRecord: {
@@ -1805,6 +1944,12 @@ export interface components {
                 cancel_requested: boolean;
                 /**
                  * Format: int64
+                 * @description Where the guest's virtual clocks start, unix ms: the submission time of the run (or, for
+                 *     a replay, of the run it replays).
+                 */
+                clock_start: number;
+                /**
+                 * Format: int64
                  * @description Plugin CPU time charged to the tenant, ms: reserved at admission (the run's timeout, or
                  *     what was left of the day's quota), settled to what it used when it finishes.
                  */
@@ -1824,6 +1969,8 @@ export interface components {
                 error?: string | null;
                 /** @description Why it failed: a run-error kind (`timeout`, `memory`, …) or `lost`. */
                 error_kind?: string | null;
+                /** @description For a replay, the output sha256 the original recorded. */
+                expected_sha256?: string | null;
                 /**
                  * Format: int64
                  * @description Finished, unix ms.
@@ -1852,6 +1999,19 @@ export interface components {
                 params: Record<string, never>;
                 /** @description Plugin name. */
                 plugin: string;
+                /**
+                 * @description sha256 over what the run pinned and the output it produced (`kiln-provenance/1`), also
+                 *     in its `run.finish` audit entry; null until it finishes.
+                 */
+                provenance?: string | null;
+                /** @description For a replay, the run it re-executes. */
+                replay_of?: string | null;
+                /**
+                 * Format: int64
+                 * @description Seeds the guest's random sources (`kiln_host::Determinism`); below 2^53, so it survives
+                 *     a JSON number anywhere.
+                 */
+                seed: number;
                 /** @description sha256 of the component. */
                 sha256: string;
                 /**
@@ -1865,6 +2025,7 @@ export interface components {
                 tenant: string;
                 /** @description What it consumed (`kiln_host::Usage`); null until it finishes. */
                 usage: Record<string, never> | null;
+                verdict?: null | components["schemas"]["Verdict"];
                 /** @description Exact plugin version. */
                 version: string;
             }[];
@@ -2109,6 +2270,44 @@ export interface components {
             /** @description ed25519 signature over `kiln_registry::manifest::signing_payload`, hex. */
             signature: string;
         };
+        /** @description A dataset version an operator purged: its row stays, its blob is gone. */
+        Purge: {
+            /**
+             * Format: int64
+             * @description When, unix ms.
+             */
+            at: number;
+            /** @description The operator. */
+            by: string;
+            /** @description The dataset. */
+            name: string;
+            /** @description Why, as the operator gave it. */
+            reason: string;
+            /** @description sha256 of the blob it had. */
+            sha256: string;
+            /**
+             * Format: int64
+             * @description The version.
+             */
+            version: number;
+        };
+        /** @description What a purge did. */
+        PurgeReport: {
+            /** @description The blobs removed from the store (a blob another dataset or plugin still holds stays). */
+            blobs_removed: string[];
+            /** @description The versions purged. */
+            purged: components["schemas"]["Purge"][];
+        };
+        /** @description What to purge. */
+        PurgeRequest: {
+            /** @description Why, for the audit log and for whoever tries to replay a run that read it. */
+            reason: string;
+            /**
+             * Format: int64
+             * @description Only this version (default: every version).
+             */
+            version?: number | null;
+        };
         /** @description The run queue now. */
         Queue: {
             /**
@@ -2212,6 +2411,12 @@ export interface components {
             cancel_requested: boolean;
             /**
              * Format: int64
+             * @description Where the guest's virtual clocks start, unix ms: the submission time of the run (or, for
+             *     a replay, of the run it replays).
+             */
+            clock_start: number;
+            /**
+             * Format: int64
              * @description Plugin CPU time charged to the tenant, ms: reserved at admission (the run's timeout, or
              *     what was left of the day's quota), settled to what it used when it finishes.
              */
@@ -2231,6 +2436,8 @@ export interface components {
             error?: string | null;
             /** @description Why it failed: a run-error kind (`timeout`, `memory`, …) or `lost`. */
             error_kind?: string | null;
+            /** @description For a replay, the output sha256 the original recorded. */
+            expected_sha256?: string | null;
             /**
              * Format: int64
              * @description Finished, unix ms.
@@ -2259,6 +2466,19 @@ export interface components {
             params: Record<string, never>;
             /** @description Plugin name. */
             plugin: string;
+            /**
+             * @description sha256 over what the run pinned and the output it produced (`kiln-provenance/1`), also
+             *     in its `run.finish` audit entry; null until it finishes.
+             */
+            provenance?: string | null;
+            /** @description For a replay, the run it re-executes. */
+            replay_of?: string | null;
+            /**
+             * Format: int64
+             * @description Seeds the guest's random sources (`kiln_host::Determinism`); below 2^53, so it survives
+             *     a JSON number anywhere.
+             */
+            seed: number;
             /** @description sha256 of the component. */
             sha256: string;
             /**
@@ -2272,8 +2492,25 @@ export interface components {
             tenant: string;
             /** @description What it consumed (`kiln_host::Usage`); null until it finishes. */
             usage: Record<string, never> | null;
+            verdict?: null | components["schemas"]["Verdict"];
             /** @description Exact plugin version. */
             version: string;
+        };
+        /** @description One run shared with one namespace. */
+        RunShare: {
+            /** @description The namespace it is shared with: its plugin's. */
+            namespace: string;
+            /** @description The run. */
+            run: string;
+            /**
+             * Format: int64
+             * @description When, unix ms.
+             */
+            shared_at: number;
+            /** @description Who shared it. */
+            shared_by: string;
+            /** @description The tenant that shared it. */
+            tenant: string;
         };
         /**
          * @description Where a run is in its life.
@@ -2629,6 +2866,21 @@ export interface components {
              * @description Bytes of live dataset versions stored.
              */
             storage_bytes: number;
+        };
+        /** @description What a replay found, comparing its output with the original's. */
+        Verdict: {
+            /** @enum {string} */
+            outcome: "identical";
+        } | (components["schemas"]["Difference"] & {
+            /** @enum {string} */
+            outcome: "different";
+        }) | {
+            /** @description The failure's kind. */
+            kind: string;
+            /** @description The failure in words. */
+            message: string;
+            /** @enum {string} */
+            outcome: "failed";
         };
         /** @description What verifying the chain found. */
         Verification: {
@@ -3604,6 +3856,140 @@ export interface operations {
             };
         };
     };
+    namespaces_shared: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ns: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunShare"][];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    namespaces_shared_bundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ns: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": number[];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     overview_show: {
         parameters: {
             query?: never;
@@ -4048,7 +4434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `taken-down` (Taken down by an operator). */
+            /** @description A problem document whose `type` is one of: `taken-down` (Taken down by an operator), `purged` (An operator purged data it needs). */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -4359,7 +4745,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `taken-down` (Taken down by an operator). */
+            /** @description A problem document whose `type` is one of: `taken-down` (Taken down by an operator), `purged` (An operator purged data it needs). */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -5725,6 +6111,95 @@ export interface operations {
             };
         };
     };
+    datasets_purge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PurgeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurgeReport"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `conflict` (It already exists), `in-use` (Unfinished runs still use it), `not-runnable` (The enablement is suspended or disabled), `run-not-finished` (The run has no output (yet)). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `too-large` (The upload is larger than allowed). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     datasets_show: {
         parameters: {
             query?: never;
@@ -6220,7 +6695,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A problem document whose `type` is one of: `taken-down` (Taken down by an operator). */
+            /** @description A problem document whose `type` is one of: `taken-down` (Taken down by an operator), `purged` (An operator purged data it needs). */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -6418,6 +6893,83 @@ export interface operations {
             };
         };
     };
+    runs_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": number[];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `conflict` (It already exists), `in-use` (Unfinished runs still use it), `not-runnable` (The enablement is suspended or disabled), `run-not-finished` (The run has no output (yet)). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     runs_cancel: {
         parameters: {
             query?: never;
@@ -6494,6 +7046,132 @@ export interface operations {
             };
         };
     };
+    runs_replay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewRun"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunRecord"];
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunRecord"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `conflict` (It already exists), `in-use` (Unfinished runs still use it), `not-runnable` (The enablement is suspended or disabled), `run-not-finished` (The run has no output (yet)). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `taken-down` (Taken down by an operator), `purged` (An operator purged data it needs). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `too-large` (The upload is larger than allowed). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `quota-exceeded` (The tenant's quota is used up). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `busy`: every instance that could run it is in use; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     runs_result: {
         parameters: {
             query?: {
@@ -6550,6 +7228,147 @@ export interface operations {
             };
             /** @description A problem document whose `type` is one of: `conflict` (It already exists), `in-use` (Unfinished runs still use it), `not-runnable` (The enablement is suspended or disabled), `run-not-finished` (The run has no output (yet)). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runs_share: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunShare"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `conflict` (It already exists), `in-use` (Unfinished runs still use it), `not-runnable` (The enablement is suspended or disabled), `run-not-finished` (The run has no output (yet)). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runs_unshare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

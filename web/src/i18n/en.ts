@@ -72,6 +72,7 @@ const common: Omit<Messages, keyof typeof operator.zh | keyof typeof tenant.zh> 
   "problem.manifest-mismatch": "The manifest disagrees with the component",
   "problem.too-large": "Larger than allowed",
   "problem.taken-down": "Taken down by an operator",
+  "problem.purged": "An operator purged data it needs",
   "problem.no-matching-version": "No approved version matches",
   "problem.unsupported-format": "Unsupported file format",
   "problem.invalid-data": "The dataset is malformed or lacks a column",

@@ -72,6 +72,7 @@ const common = {
   "problem.manifest-mismatch": "清单与组件不一致",
   "problem.too-large": "上传内容超过上限",
   "problem.taken-down": "已被运营下架",
+  "problem.purged": "所需数据已被运营永久清除",
   "problem.no-matching-version": "没有符合要求的已审核版本",
   "problem.unsupported-format": "不支持的文件格式",
   "problem.invalid-data": "数据集格式错误或缺少必需列",
