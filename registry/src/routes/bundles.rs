@@ -31,7 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// parameters, limits, seed, and recorded output, for `kiln plugin run --replay`.
 #[utoipa::path(get, path = "/v1/tenants/{tenant}/runs/{id}/bundle", tag = "runs",
     params(("tenant" = String, Path), ("id" = String, Path)),
-    responses((status = 200, description = "The bundle", content_type = "application/x-tar", body = Vec<u8>),
+    responses((status = 200, description = "The bundle", content_type = "application/x-tar", body = String),
               (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn export(
@@ -110,7 +110,7 @@ pub async fn shared(
 /// The bundle of a run shared with a namespace, for its members.
 #[utoipa::path(get, path = "/v1/namespaces/{ns}/shared-runs/{id}/bundle", tag = "namespaces",
     params(("ns" = String, Path), ("id" = String, Path)),
-    responses((status = 200, description = "The bundle", content_type = "application/x-tar", body = Vec<u8>),
+    responses((status = 200, description = "The bundle", content_type = "application/x-tar", body = String),
               (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
     security(("token" = [])))]
 pub async fn shared_bundle(

@@ -83,7 +83,7 @@ pub async fn submit(
     params(("tenant" = String, Path), ("id" = String, Path)), request_body = NewRun,
     responses((status = 200, body = RunRecord), (status = 202, body = RunRecord), (status = 404, body = crate::error::Problem),
               (status = 409, body = crate::error::Problem), (status = 410, body = crate::error::Problem),
-              (status = 429, body = crate::error::Problem), (status = 503, body = crate::error::Problem, description = "`busy`: every instance that could run it is in use; retry after `Retry-After` seconds",
+              (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem), (status = 503, body = crate::error::Problem, description = "`busy`: every instance that could run it is in use; retry after `Retry-After` seconds",
               headers(("Retry-After" = u64, description = "Seconds to wait before retrying")))),
     security(("token" = [])))]
 pub async fn replay(

@@ -1,5 +1,6 @@
-//! Deadlines hold whatever the guest is doing, including waiting in a WASI pollable where no
-//! epoch tick reaches it, and a full host says `busy` instead of blaming the component.
+//! Deadlines hold whatever the guest is doing, and a full host says `busy` instead of blaming the
+//! component. A guest cannot wait in a WASI pollable any more (its clocks are virtual: an hour's
+//! sleep returns at once), so the sleepers here sleep and then spin.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +21,7 @@ async fn within<T>(limit: Duration, f: impl std::future::Future<Output = T>) -> 
 }
 
 #[tokio::test]
-async fn a_guest_sleeping_in_a_wasi_pollable_times_out() {
+async fn a_guest_that_sleeps_then_hangs_times_out() {
     let raw = load(kiln_test_guests::RAW).await;
     let limits = Limits { timeout: Duration::from_millis(300), ..Limits::default() };
     let report = within(limits.timeout, run_on_readings(&raw, 10, &[("attack", "sleep")], limits)).await;

@@ -1,5 +1,5 @@
-//! A plugin whose `describe()` blocks in a WASI pollable for an hour: loading it must still end
-//! at the describe deadline, and free its instance.
+//! A plugin whose `describe()` sleeps an hour (at once, on its virtual clock) and then hangs:
+//! loading it must still end at the describe deadline, and free its instance.
 
 use kiln_sdk::{Context, Error, Output, Plugin, PluginInfo};
 
@@ -10,7 +10,9 @@ impl Plugin for Sleeper {
 
     fn info() -> PluginInfo {
         std::thread::sleep(std::time::Duration::from_secs(3600));
-        PluginInfo::new("describe-sleep", "0.1.0")
+        loop {
+            std::hint::black_box(());
+        }
     }
 
     fn run(_: &mut Context, _: ()) -> Result<Output, Error> {

@@ -97,9 +97,10 @@ impl Guest for Raw {
                 tables(vec![])
             }
             "sleep" => {
-                // Blocks in a WASI pollable, where no epoch tick can interrupt it.
+                // An hour's sleep passes at once on the run's virtual clock; then it hangs, and
+                // only the deadline ends it.
                 std::thread::sleep(std::time::Duration::from_secs(3600));
-                tables(vec![])
+                spin()
             }
             "scan-repeated-column" => {
                 let columns = vec!["value".to_string(); n];
@@ -115,6 +116,13 @@ impl Guest for Raw {
             }
             other => return Err(PluginError::InvalidParams(format!("unknown attack `{other}`"))),
         })
+    }
+}
+
+/// Never returns: a loop the epoch deadline interrupts.
+fn spin() -> ! {
+    loop {
+        std::hint::black_box(());
     }
 }
 
