@@ -7,11 +7,17 @@ use serde_json::{Value, json};
 
 use crate::routes::runs::{OutputTable, RunOutput};
 
+/// The largest output document compared cell by cell. Parsing a document into values takes
+/// many times its size, so larger ones are compared by hash alone (`bytes`): a host's memory
+/// stays bounded whatever a plugin returned.
+pub const MAX_COMPARED_BYTES: u64 = 8 << 20;
+
 /// Where two outputs first differ.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Difference {
-    /// What differs: `tables`, `columns`, `cell`, `rows`, `metrics`, `metric` or `encoding`
-    /// (equal values in different bytes).
+    /// What differs: `tables`, `columns`, `cell`, `rows`, `metrics`, `metric`, `encoding`
+    /// (equal values in different bytes) or `bytes` (documents too large to compare by value:
+    /// both sha256s).
     pub what: String,
     /// The table, for `columns`, `cell` and `rows`.
     pub table: Option<String>,
@@ -95,11 +101,14 @@ fn table_difference(e: &OutputTable, f: &OutputTable) -> Option<Difference> {
 }
 
 /// Compares two output documents (the stored JSON): `None` when their bytes are equal,
-/// otherwise the first difference (`encoding` if only their bytes differ). A document that
-/// does not parse is reported as one.
+/// otherwise the first difference (`encoding` if only their bytes differ, `bytes` past
+/// [`MAX_COMPARED_BYTES`]). A document that does not parse is reported as one.
 pub fn compare(expected: &[u8], found: &[u8]) -> Option<Difference> {
     if expected == found {
         return None;
+    }
+    if expected.len().max(found.len()) as u64 > MAX_COMPARED_BYTES {
+        return Some(by_hash(&kiln_host::sha256_hex(expected), &kiln_host::sha256_hex(found)));
     }
     let parse = |bytes: &[u8]| serde_json::from_slice::<RunOutput>(bytes);
     match (parse(expected), parse(found)) {
@@ -109,6 +118,11 @@ pub fn compare(expected: &[u8], found: &[u8]) -> Option<Difference> {
         (Err(e), _) => Some(Difference::new("encoding", json!(format!("unreadable: {e}")), Value::Null)),
         (_, Err(e)) => Some(Difference::new("encoding", Value::Null, json!(format!("unreadable: {e}")))),
     }
+}
+
+/// Two documents that differ, known only by their hashes.
+pub fn by_hash(expected: &str, found: &str) -> Difference {
+    Difference::new("bytes", json!(expected), json!(found))
 }
 
 #[cfg(test)]
@@ -151,6 +165,13 @@ mod tests {
         let c = output(vec![vec![json!("a"), json!(1.0)], vec![json!("b"), json!(2.0)]], 4.0);
         let d = compare(&a, &c).unwrap();
         assert_eq!((d.what.as_str(), d.metric.as_deref()), ("metric", Some("total")));
+    }
+
+    #[test]
+    fn documents_too_large_to_parse_safely_are_compared_by_hash() {
+        let a = vec![b' '; MAX_COMPARED_BYTES as usize + 1];
+        let d = compare(&a, b"{}").unwrap();
+        assert_eq!((d.what.as_str(), d.found), ("bytes", json!(kiln_host::sha256_hex(b"{}"))));
     }
 
     #[test]
