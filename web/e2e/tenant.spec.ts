@@ -73,4 +73,6 @@ test("an enterprise admin uploads a report, enables a plugin with a grant and a 
   await expect(page).not.toHaveURL(original);
   await expect(page.getByTestId("replay-verdict")).toHaveAttribute("data-outcome", "identical", { timeout: 30_000 });
   await shot(page, "replay");
+  await page.goto(original);
+  await expect(page.getByTestId("replays")).toContainText(/完全一致|Identical/);
 });

@@ -144,11 +144,13 @@ async fn launch(
     Ok((StatusCode::OK, axum::Json(run)))
 }
 
-/// `?state=` and paging for the run list.
+/// `?state=`, `?replay_of=` and paging for the run list.
 #[derive(Debug, Serialize, Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
     /// Only runs in this state.
     pub state: Option<RunState>,
+    /// Only the replays of this run.
+    pub replay_of: Option<String>,
     /// 1-based page.
     pub page: Option<u32>,
     /// Items per page.
@@ -168,7 +170,8 @@ pub async fn list(
     who.require_tenant(&tenant, "runs")?;
     let page = Page { page: q.page, per_page: q.per_page };
     let (limit, offset) = page.limit_offset()?;
-    let (items, total) = runs::list(&state.store.pool, &tenant, q.state, limit, offset).await?;
+    let filter = runs::RunFilter { state: q.state, replay_of: q.replay_of.as_deref() };
+    let (items, total) = runs::list(&state.store.pool, &tenant, &filter, limit, offset).await?;
     Ok(axum::Json(Paged::new(items, page, Some(total))))
 }
 

@@ -264,31 +264,45 @@ pub async fn get<'e>(
     row.as_ref().map(record).transpose()?.ok_or_else(|| StoreError::NotFound(format!("run {id}")))
 }
 
-/// A tenant's runs, newest first, optionally in one state, with the total count.
+/// Which of a tenant's runs [`list`] returns; `None` matches any.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter<'a> {
+    /// Only runs in this state.
+    pub state: Option<RunState>,
+    /// Only replays of this run.
+    pub replay_of: Option<&'a str>,
+}
+
+/// A tenant's runs, newest first, filtered, with the total count.
 pub async fn list(
     pool: &AnyPool,
     tenant: &str,
-    state: Option<RunState>,
+    filter: &RunFilter<'_>,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<RunRecord>, i64), StoreError> {
-    let state = state.map(RunState::as_str);
+    let state = filter.state.map(RunState::as_str);
     let rows = sqlx::query(
-        "SELECT * FROM runs WHERE tenant = $1 AND ($2 IS NULL OR state = $2) \
-         ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
+        "SELECT * FROM runs WHERE tenant = $1 AND ($2 IS NULL OR state = $2) AND ($3 IS NULL OR replay_of = $3) \
+         ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5",
     )
     .bind(tenant)
     .bind(state)
+    .bind(filter.replay_of)
     .bind(limit)
     .bind(offset)
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query("SELECT COUNT(*) AS n FROM runs WHERE tenant = $1 AND ($2 IS NULL OR state = $2)")
-        .bind(tenant)
-        .bind(state)
-        .fetch_one(pool)
-        .await?
-        .try_get("n")?;
+    let total = sqlx::query(
+        "SELECT COUNT(*) AS n FROM runs WHERE tenant = $1 AND ($2 IS NULL OR state = $2) \
+         AND ($3 IS NULL OR replay_of = $3)",
+    )
+    .bind(tenant)
+    .bind(state)
+    .bind(filter.replay_of)
+    .fetch_one(pool)
+    .await?
+    .try_get("n")?;
     Ok((rows.iter().map(record).collect::<Result<_, _>>()?, total))
 }
 

@@ -103,6 +103,9 @@ async fn entropy(app: TestApp) {
     for original in [&first, &second] {
         let replay = replay(&app, erin, &original.id, "sync").await;
         assert_eq!(replay.verdict, Some(Verdict::Identical), "{replay:?}");
+        let listed = app.get(&format!("/v1/tenants/t1/runs?replay_of={}", original.id), &erin.token).await;
+        let listed = listed.expect(200).json();
+        assert_eq!((listed["total"].as_i64(), &listed["items"][0]["id"]), (Some(1), &json!(replay.id)), "{listed}");
     }
     // The guest's wall clock started at the run's submission, as recorded.
     let result = app.get(&format!("/v1/tenants/t1/runs/{}/result", first.id), &erin.token).await.expect(200).json();

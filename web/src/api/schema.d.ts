@@ -1361,8 +1361,9 @@ export interface components {
             /** @description The table, for `columns`, `cell` and `rows`. */
             table?: string | null;
             /**
-             * @description What differs: `tables`, `columns`, `cell`, `rows`, `metrics`, `metric` or `encoding`
-             *     (equal values in different bytes).
+             * @description What differs: `tables`, `columns`, `cell`, `rows`, `metrics`, `metric`, `encoding`
+             *     (equal values in different bytes) or `bytes` (documents too large to compare by value:
+             *     both sha256s).
              */
             what: string;
         };
@@ -3940,7 +3941,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/x-tar": number[];
+                    "application/x-tar": string;
                 };
             };
             /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
@@ -6758,6 +6759,8 @@ export interface operations {
             query?: {
                 /** @description Only runs in this state. */
                 state?: null | components["schemas"]["RunState"];
+                /** @description Only the replays of this run. */
+                replay_of?: string | null;
                 /** @description 1-based page. */
                 page?: number | null;
                 /** @description Items per page. */
@@ -6911,7 +6914,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/x-tar": number[];
+                    "application/x-tar": string;
                 };
             };
             /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
