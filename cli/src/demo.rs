@@ -122,6 +122,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         listen: addr,
         scheduler: Default::default(),
         tls: None,
+        behind_https_proxy: false,
     };
     let state = runtime.block_on(kiln_registry::state(&config)).context("starting the service")?;
     let (stop_server, server_stopping) = watch::channel(false);

@@ -36,6 +36,11 @@ pub struct ServeArgs {
     /// The PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
     #[arg(long, env = "KILN_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// TLS is terminated in front of this server (a load balancer or reverse proxy that
+    /// clients reach over HTTPS): the console's session cookie is made `Secure` and responses
+    /// carry HSTS, as with --tls-cert.
+    #[arg(long, env = "KILN_BEHIND_HTTPS_PROXY", conflicts_with = "tls_cert")]
+    behind_https_proxy: bool,
     /// Print one JSON document (where it listens) instead of text.
     #[arg(long)]
     json: bool,
@@ -53,10 +58,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     } else {
         println!("kiln registry starting on {url} (data in {}); Ctrl-C stops it", args.data_dir.display());
     }
-    if tls.is_none() && !args.listen.ip().is_loopback() {
+    if tls.is_none() && !args.behind_https_proxy && !args.listen.ip().is_loopback() {
         eprintln!(
             "warning: serving plain HTTP on {}: tokens and session cookies cross the network unencrypted; \
-             pass --tls-cert and --tls-key (or terminate TLS in front of it)",
+             pass --tls-cert and --tls-key (or terminate TLS in front of it and pass --behind-https-proxy)",
             args.listen
         );
     }
@@ -70,6 +75,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         listen: args.listen,
         scheduler: SchedulerConfig::every(args.schedule_every.max(Duration::from_millis(100))),
         tls,
+        behind_https_proxy: args.behind_https_proxy,
     };
     crate::runtime()?.block_on(kiln_registry::serve(config, shutdown_signal()))?;
     Ok(ExitCode::SUCCESS)

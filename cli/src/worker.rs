@@ -45,6 +45,7 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         scheduler: Default::default(),
         tls: None,
+        behind_https_proxy: false,
     };
     let mut worker = WorkerConfig {
         concurrency: args.concurrency.max(1),

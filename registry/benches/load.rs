@@ -73,6 +73,7 @@ async fn load(o: Options) -> anyhow::Result<()> {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         scheduler: Default::default(),
         tls: None,
+        behind_https_proxy: false,
     };
     let state = kiln_registry::state(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

@@ -63,6 +63,9 @@ pub struct ServeConfig {
     pub scheduler: schedules::SchedulerConfig,
     /// Serve HTTPS with this certificate and key; plain HTTP without.
     pub tls: Option<tls::TlsFiles>,
+    /// TLS is terminated in front of this process (a load balancer or reverse proxy): as when it
+    /// serves HTTPS itself, the console's session cookie is `Secure` and responses carry HSTS.
+    pub behind_https_proxy: bool,
 }
 
 /// The embedded database URL for a data directory.
@@ -113,7 +116,7 @@ pub async fn state_on(config: &ServeConfig, blobs: blobs::Blobs) -> anyhow::Resu
         rollups: Default::default(),
         metrics: Default::default(),
         shares,
-        https: config.tls.is_some(),
+        https: config.tls.is_some() || config.behind_https_proxy,
     })
 }
 

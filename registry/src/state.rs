@@ -78,7 +78,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Each tenant's and maker's share of this process's instance slots.
     pub shares: Arc<Shares>,
-    /// Whether this process serves HTTPS: the console's session cookie is then `Secure`.
+    /// Whether clients reach this process over HTTPS (its own TLS, or a proxy's): the console's
+    /// session cookie is then `Secure` and responses carry `Strict-Transport-Security`.
     /// (`kiln demo` and plain `kiln serve` speak HTTP on loopback, where a `Secure` cookie
     /// would never be sent back.)
     pub https: bool,

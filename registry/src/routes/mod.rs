@@ -54,10 +54,11 @@ pub mod tokens;
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::{Extension, Router};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
@@ -87,9 +88,16 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(overview::router())
 }
 
+/// The `Strict-Transport-Security` a service reached over HTTPS sends.
+pub const HSTS: &str = "max-age=31536000";
+
 /// The whole service, serving at `/openapi.json` the document of the routes it serves.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.limits.max_body_bytes;
+    // Over HTTPS, browsers are told to keep to it: a year, this host only.
+    let hsts = state.https.then(|| {
+        SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS))
+    });
     let (routes, document) = api().split_for_parts();
     routes
         .fallback(console::fallback)
@@ -97,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .layer(Extension(Arc::new(crate::openapi::complete(document))))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(tower::util::option_layer(hsts))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(RandomRequestId))

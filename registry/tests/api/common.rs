@@ -278,15 +278,30 @@ impl TestApp {
         app
     }
 
-    async fn state_for(dir: &std::path::Path, db_url: &str, blobs: Option<&kiln_registry::blobs::Blobs>) -> AppState {
-        let config = ServeConfig {
+    /// Another server's state on the same database and blobs, told that TLS ends in front of it.
+    pub async fn state_behind_https_proxy(&self) -> AppState {
+        let mut config = Self::config_for(self.dir.path(), &self.db_url);
+        config.behind_https_proxy = true;
+        match &self.blobs {
+            Some(blobs) => kiln_registry::state_on(&config, blobs.clone()).await.unwrap(),
+            None => kiln_registry::state(&config).await.unwrap(),
+        }
+    }
+
+    fn config_for(dir: &std::path::Path, db_url: &str) -> ServeConfig {
+        ServeConfig {
             data_dir: dir.to_path_buf(),
             db: Some(db_url.to_string()),
             blobs: Some(dir.join("blobs").display().to_string()),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             scheduler: Default::default(),
             tls: None,
-        };
+            behind_https_proxy: false,
+        }
+    }
+
+    async fn state_for(dir: &std::path::Path, db_url: &str, blobs: Option<&kiln_registry::blobs::Blobs>) -> AppState {
+        let config = Self::config_for(dir, db_url);
         match blobs {
             Some(blobs) => kiln_registry::state_on(&config, blobs.clone()).await.unwrap(),
             None => kiln_registry::state(&config).await.unwrap(),

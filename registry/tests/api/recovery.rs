@@ -32,6 +32,7 @@ async fn scratch_leftovers(app: TestApp) {
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         scheduler: Default::default(),
         tls: None,
+        behind_https_proxy: false,
     };
     let state = kiln_registry::state(&config).await.unwrap();
     for f in &leftovers {

@@ -152,6 +152,7 @@ async fn readiness(app: TestApp, s3: S3) {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         scheduler: Default::default(),
         tls: None,
+        behind_https_proxy: false,
     };
     let missing = Blobs::open_with("s3://no-such-bucket/kiln", settings(&s3.moto)).unwrap();
     let error = kiln_registry::state_on(&config, missing).await.err().expect("refused");

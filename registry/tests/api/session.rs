@@ -208,9 +208,11 @@ async fn secure_cookie(app: TestApp) {
     let plain = sign_in(&app, json!({"token": app.operator.token})).await;
     let set = plain.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
     assert!(!set.contains("Secure"), "{set}");
+    assert!(plain.headers.get(header::STRICT_TRANSPORT_SECURITY).is_none(), "HSTS over plain HTTP");
 
-    let mut state = app.state.clone();
-    state.https = true;
+    // Behind a TLS-terminating proxy, as with TLS of its own.
+    let state = app.state_behind_https_proxy().await;
+    assert!(state.https);
     let https = kiln_registry::routes::router(state);
     let req = Request::post("/v1/session")
         .header(header::CONTENT_TYPE, "application/json")
@@ -218,6 +220,8 @@ async fn secure_cookie(app: TestApp) {
         .unwrap();
     let resp = crate::common::send(https.clone(), req).await;
     let b = browser(&resp);
+    let hsts = resp.headers.get(header::STRICT_TRANSPORT_SECURITY).map(|v| v.to_str().unwrap().to_string());
+    assert_eq!(hsts.as_deref(), Some(kiln_registry::routes::HSTS));
     let set = resp.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
     for attribute in ["Secure", "HttpOnly", "SameSite=Strict"] {
         assert!(set.contains(attribute), "{set} lacks {attribute}");
