@@ -3,7 +3,7 @@
 //! the same bytes (the registry's replay and run bundles depend on it).
 //!
 //! Both WASI clocks read one virtual timeline that starts at [`Determinism::clock_start_ms`].
-//! Each reading moves it on by [`CLOCK_STEP`] (a guest timing an interval never sees zero), and
+//! Each reading moves it on by [`CLOCK_STEP_NS`] (a guest timing an interval never sees zero), and
 //! waiting on a clock's pollable moves it straight to the deadline: a guest that sleeps an hour
 //! returns at once, an hour later by its clocks. Nothing here reads the host's own time.
 
