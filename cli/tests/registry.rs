@@ -369,6 +369,16 @@ fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
     assert_eq!((queued["state"].as_str(), queued["mode"].as_str()), (Some("succeeded"), Some("queued")), "{queued}");
     assert!(std::fs::read_to_string(&worker_log).unwrap().contains("recorded"), "the worker log says nothing");
 
+    // An operator purges a dataset for good; its admin may not.
+    let spare = work.path().join("spare.csv");
+    std::fs::write(&spare, "value\n42\n").unwrap();
+    text_ok(kiln(&url, Some(&ent)).args(["data", "upload", "--tenant", "xian-steel"]).arg(&spare));
+    let purge = ["data", "purge", "spare", "--tenant", "xian-steel", "--reason", "uploaded by mistake"];
+    let refused = fails(kiln(&url, Some(&ent)).args(purge));
+    assert!(refused.starts_with("error: forbidden (403): "), "{refused}");
+    let purged = text_ok(kiln(&url, Some(&op)).args(purge));
+    assert_eq!(purged.trim(), "purged xian-steel/spare version 1; 1 blobs removed");
+
     // The maker yanks it: resolution no longer finds it.
     let yanked = json_ok(kiln(&url, Some(&maker)).args(["plugin", "yank", "acme/good@0.1.0", "--json"]));
     assert_eq!(yanked["yanked"], true);
@@ -410,11 +420,13 @@ fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
             "run.export",
             "run.submit",
             "run.finish",
+            "dataset.upload",
+            "dataset.purge",
             "version.yank"
         ]
     );
     let intact = text_ok(kiln(&url, None).args(["audit", "verify", "--data-dir", data_dir]));
-    assert_eq!(intact.trim(), "audit chain intact: 25 entries");
+    assert_eq!(intact.trim(), "audit chain intact: 27 entries");
 
     server.stop();
     let refused = fails(kiln(&url, Some(&op)).args(["token", "list"]));

@@ -1,11 +1,11 @@
-//! `kiln data upload | list | preview | delete`: a tenant's datasets on a registry.
+//! `kiln data upload | list | preview | delete | purge`: a tenant's datasets on a registry.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
-use kiln_registry::routes::datasets::{Preview, PreviewQuery};
+use kiln_registry::routes::datasets::{Preview, PreviewQuery, PurgeReport, PurgeRequest};
 use kiln_registry::store::datasets::DatasetVersion;
 use serde_json::{Value, json};
 
@@ -62,6 +62,24 @@ pub enum DatasetCommand {
         #[command(flatten)]
         remote: Remote,
     },
+    /// Purge a tenant's dataset for good (operators): its stored bytes are removed, and replays
+    /// of runs that read it say what was purged, when, by whom and why.
+    Purge {
+        /// The dataset.
+        name: String,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// Why, for the audit log and for whoever replays a run that read it.
+        #[arg(long)]
+        reason: String,
+        /// Only this version (default: every version).
+        #[arg(long)]
+        version: Option<i64>,
+        /// Registry, token and output.
+        #[command(flatten)]
+        remote: Remote,
+    },
 }
 
 /// Runs a dataset subcommand.
@@ -106,6 +124,14 @@ pub fn run(cmd: DatasetCommand) -> anyhow::Result<ExitCode> {
         DatasetCommand::Delete { name, tenant, remote } => {
             remote.client()?.delete(&["v1", "tenants", &tenant, "datasets", &name])?;
             emit(remote.json, &json!({"deleted": name}), |_| println!("deleted {tenant}/{name}"))
+        }
+        DatasetCommand::Purge { name, tenant, reason, version, remote } => {
+            let path = ["v1", "tenants", &tenant, "datasets", &name, "purge"];
+            let report: PurgeReport = remote.client()?.post(&path, &PurgeRequest { reason, version })?;
+            emit(remote.json, &report, |r| {
+                let versions: Vec<String> = r.purged.iter().map(|p| p.version.to_string()).collect();
+                println!("purged {tenant}/{name} version {}; {} blobs removed", versions.join(", "), r.blobs_removed.len());
+            })
         }
     }
 }
