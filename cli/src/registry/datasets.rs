@@ -130,7 +130,11 @@ pub fn run(cmd: DatasetCommand) -> anyhow::Result<ExitCode> {
             let report: PurgeReport = remote.client()?.post(&path, &PurgeRequest { reason, version })?;
             emit(remote.json, &report, |r| {
                 let versions: Vec<String> = r.purged.iter().map(|p| p.version.to_string()).collect();
-                println!("purged {tenant}/{name} version {}; {} blobs removed", versions.join(", "), r.blobs_removed.len());
+                println!(
+                    "purged {tenant}/{name} version {}; {} blobs removed",
+                    versions.join(", "),
+                    r.blobs_removed.len()
+                );
             })
         }
     }
