@@ -129,19 +129,17 @@ pub async fn export(
 }
 
 fn write_tar(path: &Path, manifest: &[u8], files: &[(String, PathBuf)]) -> std::io::Result<()> {
+    let header = |size: u64| {
+        let mut header = tar::Header::new_ustar();
+        header.set_size(size);
+        header.set_mode(0o644);
+        header
+    };
     let mut tar = tar::Builder::new(std::io::BufWriter::new(File::create(path)?));
-    let mut header = tar::Header::new_ustar();
-    header.set_size(manifest.len() as u64);
-    header.set_mode(0o644);
-    header.set_cksum();
-    tar.append_data(&mut header, "manifest.json", manifest)?;
+    tar.append_data(&mut header(manifest.len() as u64), "manifest.json", manifest)?;
     for (name, file) in files {
         let mut file = File::open(file)?;
-        let mut header = tar::Header::new_ustar();
-        header.set_size(file.metadata()?.len());
-        header.set_mode(0o644);
-        header.set_cksum();
-        tar.append_data(&mut header, name, &mut file)?;
+        tar.append_data(&mut header(file.metadata()?.len()), name, &mut file)?;
     }
     tar.into_inner()?.flush()
 }

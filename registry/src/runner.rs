@@ -75,14 +75,7 @@ impl Runner {
         let limits: Limits = serde_json::from_value(run.limits.clone())
             .map_err(|e| ("invalid-request", format!("the run's limits are unreadable: {e}")))?;
         let replay = run.replay_of.is_some();
-        if replay {
-            // Fails unless the store's copy still hashes to the pinned sha256.
-            self.blobs
-                .get(&run.sha256, self.caps.component)
-                .await
-                .map_err(|e| ("integrity", format!("the component: {e}")))?;
-        }
-        let plugin = self.plugin(&run.sha256).await?;
+        let plugin = self.plugin(&run.sha256, replay).await?;
         let params = params_from_json(plugin.info(), &run.params).map_err(|e| ("params", e))?;
         // A replay's own copies, removed when it ends.
         let scratch = match replay {
@@ -165,11 +158,21 @@ impl Runner {
         }
     }
 
-    async fn plugin(&self, sha256: &str) -> Result<Arc<Plugin>, (&'static str, String)> {
-        if let Some(found) = self.plugins.lock().unwrap_or_else(|p| p.into_inner()).get(sha256) {
-            return Ok(found.clone());
+    /// The loaded component `sha256`, from this process's cache unless `verify` asks for the
+    /// store's copy to be read and hash-checked first (a replay checks what the store holds).
+    async fn plugin(&self, sha256: &str, verify: bool) -> Result<Arc<Plugin>, (&'static str, String)> {
+        let cached = || self.plugins.lock().unwrap_or_else(|p| p.into_inner()).get(sha256).cloned();
+        if let Some(found) = cached().filter(|_| !verify) {
+            return Ok(found);
         }
-        let bytes = self.blobs.get(sha256, self.caps.component).await.map_err(|e| ("integrity", e.to_string()))?;
+        let bytes = self
+            .blobs
+            .get(sha256, self.caps.component)
+            .await
+            .map_err(|e| ("integrity", format!("the component: {e}")))?;
+        if let Some(found) = cached() {
+            return Ok(found);
+        }
         let plugin = Arc::new(self.host.load(&bytes).await.map_err(|e| ("invalid-component", e.to_string()))?);
         self.plugins.lock().unwrap_or_else(|p| p.into_inner()).insert(sha256.to_string(), plugin.clone());
         Ok(plugin)

@@ -74,11 +74,7 @@ pub async fn prepare(
         let why = enablement.status_reason.clone().unwrap_or_default();
         return Err(ApiError::not_runnable(format!("enablement {id} is {:?}: {why}", enablement.status)));
     }
-    let version =
-        plugins::get_version(&mut *conn, &enablement.namespace, &enablement.plugin, &enablement.version).await?;
-    if version.taken_down {
-        return Err(ApiError::unavailable(format!("{} was taken down", version.subject())));
-    }
+    let version = runnable_version(&mut *conn, &enablement.namespace, &enablement.plugin, &enablement.version).await?;
     let mut data = Vec::new();
     for grant in &enablement.grants {
         let latest = datasets::get(&mut *conn, tenant, &grant.dataset, None).await.map_err(|e| match e {
@@ -95,10 +91,7 @@ pub async fn prepare(
             columns: grant.columns.clone(),
         });
     }
-    let mut limits = limits_within(&enablement.limits, &caps.run_cap)?;
-    if sync {
-        limits.timeout = limits.timeout.min(caps.sync_timeout);
-    }
+    let limits = for_mode(limits_within(&enablement.limits, &caps.run_cap)?, caps, sync);
     Ok(Prepared {
         tenant: enablement.tenant.clone(),
         plugin: (enablement.namespace.clone(), enablement.plugin.clone(), enablement.version.clone()),
@@ -131,20 +124,15 @@ pub async fn prepare_replay(
             original.state.as_str()
         )));
     }
-    let version = plugins::get_version(&mut *conn, &original.namespace, &original.plugin, &original.version).await?;
-    if version.taken_down {
-        return Err(ApiError::unavailable(format!("{} was taken down", version.subject())));
-    }
+    runnable_version(&mut *conn, &original.namespace, &original.plugin, &original.version).await?;
     let purged = datasets::purged(&mut *conn, tenant, &original.datasets).await?;
     if !purged.is_empty() {
         let each: Vec<String> = purged.iter().map(datasets::Purge::describe).collect();
         return Err(ApiError::purged(format!("run {id} read data that was purged: {}", each.join("; "))));
     }
-    let mut limits: Limits = serde_json::from_value(original.limits.clone())
+    let limits: Limits = serde_json::from_value(original.limits.clone())
         .map_err(|e| ApiError::internal(format!("run {id}'s limits are unreadable: {e}")))?;
-    if sync {
-        limits.timeout = limits.timeout.min(caps.sync_timeout);
-    }
+    let limits = for_mode(limits, caps, sync);
     Ok(Prepared {
         tenant: original.tenant,
         enablement: original.enablement,
@@ -161,6 +149,28 @@ pub async fn prepare_replay(
             clock_start: original.clock_start,
         }),
     })
+}
+
+/// The version `ns/name@version`, refused (`taken-down`) if an operator took it down.
+async fn runnable_version(
+    conn: &mut AnyConnection,
+    ns: &str,
+    name: &str,
+    version: &str,
+) -> ApiResult<plugins::VersionRecord> {
+    let version = plugins::get_version(&mut *conn, ns, name, version).await?;
+    if version.taken_down {
+        return Err(ApiError::unavailable(format!("{} was taken down", version.subject())));
+    }
+    Ok(version)
+}
+
+/// `limits` with a synchronous run's timeout cut to the sync cap.
+fn for_mode(mut limits: Limits, caps: &ServiceLimits, sync: bool) -> Limits {
+    if sync {
+        limits.timeout = limits.timeout.min(caps.sync_timeout);
+    }
+    limits
 }
 
 /// Who asks for a run, as its record and audit entry name them.
