@@ -1,0 +1,2 @@
+# pytester runs pytest sessions inside tests (test_component_mode.py).
+pytest_plugins = ["pytester"]
