@@ -75,13 +75,21 @@ def level_of(levelno: int) -> Level:
     return Level.TRACE
 
 
+class _LineFormat(logging.Formatter):
+    """``logger: message`` (just the message for the root logger), with any traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text if record.name == "root" else f"{record.name}: {text}"
+
+
 class RunLogHandler(logging.Handler):
     """Sends :mod:`logging` records to the log of the run in progress (none outside a run)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.backend: Optional[Backend] = None
-        self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        self.setFormatter(_LineFormat("%(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         backend = self.backend
