@@ -56,9 +56,11 @@ class Dict:
         return f"Dict(values={self.values!r}, codes={self.codes!r})"
 
 
-def check_codes(name: str, codes: Sequence[int], size: int) -> None:
-    """Refuses a code outside ``0..size`` (one C-level pass each for max and min)."""
-    if codes and (max(codes) >= size or min(codes) < 0):
+def check_codes(name: str, codes: Sequence[int], size: int, unsigned: bool = False) -> None:
+    """Refuses a code outside ``0..size``: one C-level pass for the maximum, and one for the
+    minimum unless the codes are ``unsigned`` (a host's u32s), since a negative code would
+    index from the end of a Python list."""
+    if codes and (max(codes) >= size or (not unsigned and min(codes) < 0)):
         bad = next(c for c in codes if c >= size or c < 0)
         row = codes.index(bad)
         raise InvalidData(f"column `{name}`: code {bad} at row {row} is past a dictionary of {size} values")

@@ -60,7 +60,7 @@ class ScanDictionary:
                 for code, value in enumerate(delta.values, len(self.values)):
                     index.setdefault(value, code)
             self.values.extend(delta.values)
-        check_codes(self.name, delta.codes, len(self.values))
+        check_codes(self.name, delta.codes, len(self.values), unsigned=True)
         return Dict(self.values, delta.codes)
 
     def encode(self, strings: List[str]) -> Dict:

@@ -167,8 +167,11 @@ def _cell(column: Column, values: list, row: int) -> Any:
     if column.validity is not None and not column.validity[row]:
         return None
     value = values[row]
-    if column.kind == "f64" and not math.isfinite(value):
-        return None  # as serde_json writes a non-finite float
+    if column.kind == "f64":
+        # An int in an f64 column crosses the boundary as a float; a non-finite float is
+        # written as null by serde_json.
+        value = float(value)
+        return value if math.isfinite(value) else None
     return value
 
 
