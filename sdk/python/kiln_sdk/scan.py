@@ -138,6 +138,14 @@ class Scan:
         if source is not None:
             source.close()
 
+    def __del__(self) -> None:
+        # A scan dropped before its end (a loop left early) releases its host resource now,
+        # not whenever the component's resource table is swept.
+        try:
+            self.close()
+        except Exception:  # pragma: no cover - nothing to do about it in a finalizer
+            pass
+
     def __enter__(self) -> "Scan":
         return self
 

@@ -130,3 +130,13 @@ def test_read_all_joins_coded_and_plain_batches_by_code():
     all_ = read_all(Scan(source))
     assert all_.dict("id").codes == [0, 1, 2, 3]
     assert all_.to_pydict() == {"id": ["a", "b", "c", None], "x": [1.0, 2.0, 3.0, 4.0]}
+
+
+def test_a_scan_left_early_releases_its_source():
+    source = Batches([delta(0, ["a"], [0]), delta(1, ["b"], [1])])
+    scan = Scan(source)
+    for _ in scan:
+        break
+    assert not source.closed
+    del scan  # CPython frees it now: the host's scan resource goes with it
+    assert source.closed
