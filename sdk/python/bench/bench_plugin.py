@@ -4,12 +4,15 @@ receives every batch without touching it (`scan`: the host's reading plus compon
 lifting each `list<f64>` into a Python list), or also adds the values up in a Python loop
 (`sum`). `bench.py` runs it through `kiln plugin run` and reports the differences."""
 
+import sys
+
 from kiln_sdk import InvalidParams, Output, Plugin, PluginInfo
 
 
 class ScanBench(Plugin):
     info = (PluginInfo("scan-bench", "0.1.0")
-            .description("Scans numbers.x; see bench.py.")
+            # Evaluated when the component is built, by the interpreter it embeds.
+            .description(f"Scans numbers.x; see bench.py. CPython {sys.version.split()[0]} on {sys.platform}.")
             .param("mode", "scan", "open, scan or sum")
             .dataset("numbers", ["x"])
             .metric("batches")
