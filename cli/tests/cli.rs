@@ -101,3 +101,26 @@ fn a_core_module_is_refused_by_inspect() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("core WebAssembly module"));
 }
+
+#[test]
+fn python_ports_of_example_plugins_give_the_rust_output_byte_for_byte() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("xian");
+    kiln().args(["data", "generate", "--enterprises", "300", "--months", "24", "--out"]).arg(&data).assert().success();
+    for (rust, python) in [
+        (kiln_test_guests::ENERGY_INTENSITY, kiln_test_guests::ENERGY_INTENSITY_PY),
+        (kiln_test_guests::ANOMALY, kiln_test_guests::ANOMALY_PY),
+    ] {
+        let run = |wasm: &str| {
+            let doc =
+                json_stdout(kiln().args(["plugin", "run", wasm, "--json", "--timeout", "120s", "--data"]).arg(&data));
+            assert_eq!(doc["ok"], true, "{wasm}: {}", doc["error"]);
+            doc
+        };
+        let (rust, python) = (run(rust), run(python));
+        assert_eq!(rust["plugin"]["name"], python["plugin"]["name"]);
+        assert!(rust["output"]["tables"][0]["rows"].as_array().is_some_and(|rows| !rows.is_empty()));
+        assert_eq!(rust["output_sha256"].as_str().map(str::len), Some(64));
+        assert_eq!(rust["output_sha256"], python["output_sha256"], "{}", rust["plugin"]["name"]);
+    }
+}

@@ -96,7 +96,11 @@ fn two_servers_and_three_workers_on_postgres_and_s3_lose_no_run_and_agree() {
             *recorded_by.entry(id.to_string()).or_default() += 1;
         }
     }
-    assert_eq!(recorded_by.len(), recorded.len(), "every run's result is recorded");
+    // w1 may die between committing a result and writing its log line: at most that one run is
+    // recorded without a line.
+    let unlogged = recorded.keys().filter(|id| !recorded_by.contains_key(*id)).count();
+    assert!(unlogged <= 1, "{unlogged} recorded runs are in no worker's log");
+    assert!(recorded_by.keys().all(|id| recorded.contains_key(id)), "a worker logged a run that is not recorded");
     assert!(recorded_by.values().all(|&n| n == 1), "a result was recorded twice");
 
     // One truth from either server: the audit chain verifies and the rollups agree.

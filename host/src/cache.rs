@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
+use crate::engine::Host;
 use crate::error::LoadError;
 
 /// A directory of precompiled components.
@@ -40,14 +41,18 @@ impl CompileCache {
         self.dir.join(format!("{sha256}-{}.cwasm", self.fingerprint))
     }
 
-    /// The compiled component for `bytes` (whose hash is `sha256`), from the cache or compiled.
-    pub fn load(&self, engine: &Engine, bytes: &[u8], sha256: &str) -> Result<(Component, CacheOutcome), LoadError> {
+    /// The compiled component for `bytes` (whose hash is `sha256`), from the cache or compiled
+    /// by `host` and stored.
+    pub(crate) async fn load(
+        &self,
+        host: &Host,
+        bytes: &[u8],
+        sha256: &str,
+    ) -> Result<(Component, CacheOutcome), LoadError> {
         let path = self.path(sha256);
-        if path.exists() {
-            // SAFETY: the file was written by `precompile_component` of an engine with this
-            // fingerprint, into a directory only this host writes; wasmtime still checks its
-            // header and compatibility and errors on mismatch.
-            match unsafe { Component::deserialize_file(engine, &path) } {
+        // Read into memory, then deserialize those bytes: what is checked is what runs.
+        if let Ok(compiled) = std::fs::read(&path) {
+            match host.deserialize(&compiled) {
                 Ok(component) => return Ok((component, CacheOutcome::Hit)),
                 Err(e) => {
                     tracing::warn!(path = %path.display(), error = %e, "discarding unreadable cache entry");
@@ -55,8 +60,7 @@ impl CompileCache {
                 }
             }
         }
-        let compiled =
-            engine.precompile_component(bytes).map_err(|e| LoadError::Invalid(crate::error::one_line(&e)))?;
+        let compiled = host.compile(bytes).await?;
         // Unique per process and per call: two loads of one new component may race here.
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -64,22 +68,37 @@ impl CompileCache {
         std::fs::write(&tmp, &compiled)
             .and_then(|()| std::fs::rename(&tmp, &path))
             .map_err(|e| LoadError::Cache(format!("writing {}: {e}", path.display())))?;
-        Ok((from_compiled(engine, &compiled)?, CacheOutcome::Compiled))
+        Ok((host.deserialize(&compiled)?, CacheOutcome::Compiled))
     }
 }
 
-/// Compiles `bytes` without a cache.
-pub(crate) fn compile(engine: &Engine, bytes: &[u8]) -> Result<Component, LoadError> {
-    let compiled = engine.precompile_component(bytes).map_err(|e| LoadError::Invalid(crate::error::one_line(&e)))?;
-    from_compiled(engine, &compiled)
-}
+impl Host {
+    /// Compiles `bytes` into this engine's native code (what [`Host::load_compiled`] takes),
+    /// on a blocking thread, at most [`HostConfig::max_compiles`](crate::HostConfig) at once:
+    /// a 30 MB component takes seconds of every core, and must neither stall the async
+    /// runtime nor run many times over at once.
+    pub async fn compile(&self, bytes: &[u8]) -> Result<Vec<u8>, LoadError> {
+        let _permit = self.compile_slots.acquire().await.map_err(|_| LoadError::Busy("shutting down".into()))?;
+        let engine = self.engine.clone();
+        let bytes = bytes.to_vec();
+        tokio::task::spawn_blocking(move || engine.precompile_component(&bytes))
+            .await
+            .map_err(|e| LoadError::Invalid(format!("the compiler stopped: {e}")))?
+            .map_err(|e| LoadError::Invalid(crate::error::one_line(&e)))
+    }
 
-/// Loads freshly compiled code. The bytes are valid, so what can fail here is the component's
-/// fit in the engine's instance pool (too many memories or tables, or too large ones).
-fn from_compiled(engine: &Engine, compiled: &[u8]) -> Result<Component, LoadError> {
-    // SAFETY: these bytes were just produced by `precompile_component` on this engine.
-    unsafe { Component::deserialize(engine, compiled) }
-        .map_err(|e| LoadError::ExceedsLimits(crate::error::one_line(&e)))
+    /// Native code made by [`Host::compile`], ready to link. The caller vouches for `compiled`:
+    /// deserializing runs it, so it must be bytes this engine made, checked against a hash
+    /// recorded when they were made. wasmtime still refuses code from an incompatible engine.
+    pub(crate) fn deserialize(&self, compiled: &[u8]) -> Result<Component, LoadError> {
+        // SAFETY: per the contract above, these bytes come from `precompile_component` of an
+        // engine with this fingerprint, held where only the host writes or checked by hash.
+        unsafe { Component::deserialize(&self.engine, compiled) }.map_err(|e| {
+            // The bytes are valid; what fails is the fit in the engine's instance pool (too
+            // many memories or tables, or too large ones) or the engine's compatibility.
+            LoadError::ExceedsLimits(crate::error::one_line(&e))
+        })
+    }
 }
 
 /// A hex digest of everything that makes compiled code compatible with `engine`.

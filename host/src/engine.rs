@@ -5,11 +5,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::Linker;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::cache::CompileCache;
+use crate::capacity::{
+    CORE_INSTANCES_PER_SLOT, Capacity, MAX_SLOTS_PER_COMPONENT, MEMORIES_PER_SLOT, RunSlot, TABLES_PER_SLOT,
+};
 use crate::limits::Limits;
 use crate::state::RunState;
 
@@ -21,9 +23,9 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(1);
 pub struct HostConfig {
     /// Where compiled components are cached; `None` compiles on every load.
     pub cache_dir: Option<PathBuf>,
-    /// The most instances alive at once; sizes the pooling allocator. A quarter of them (at
-    /// least one) is kept for loads (`describe()`), the rest for runs, so neither can starve
-    /// the other.
+    /// The size of the instance pool, in slots (see [`crate::capacity`]): a Rust plugin's
+    /// instance takes one, a Python plugin's two. A quarter of them (at least one) is
+    /// kept for loads (`describe()`), the rest for runs, so neither can starve the other.
     pub max_instances: u32,
     /// The operator's cap: no run gets looser limits than these.
     pub cap: Limits,
@@ -38,6 +40,8 @@ pub struct HostConfig {
     /// Meter CPU with fuel, enforcing [`Limits::fuel`]. Metering instruments every basic
     /// block; without it CPU is bounded by the deadline alone (see `docs/benchmarks.md`).
     pub fuel: bool,
+    /// The most components compiled at once (each compile already uses every core).
+    pub max_compiles: usize,
     /// Write `/tmp/perf-PID.map`, naming each compiled guest function for `perf report`
     /// (profiling only: the file grows with every component compiled).
     pub perf_map: bool,
@@ -54,6 +58,7 @@ impl Default for HostConfig {
             max_wasm_stack: 512 << 10,
             describe_timeout: Duration::from_secs(5),
             fuel: true,
+            max_compiles: 1,
             perf_map: false,
         }
     }
@@ -71,17 +76,12 @@ pub struct Host {
     pub(crate) linker: Arc<Linker<RunState>>,
     pub(crate) cache: Option<CompileCache>,
     pub(crate) config: HostConfig,
-    /// Instance slots for runs and for loads: together exactly the pool's size, so a store is
-    /// only ever made with a slot in hand and the pool itself never runs out.
-    pub(crate) run_slots: Arc<Semaphore>,
-    pub(crate) load_slots: Arc<Semaphore>,
-}
-
-/// One instance slot, held for the life of a run's store. Got from [`Host::try_run_slot`]
-/// (which refuses at once when all are taken) or waited for by [`Host::run`].
-#[derive(Debug)]
-pub struct RunSlot {
-    _permit: OwnedSemaphorePermit,
+    /// Slots for runs and for loads: together exactly the pool's size, so a store is only ever
+    /// made with its component's slots in hand and the pool itself never runs out.
+    pub(crate) run_slots: Capacity,
+    pub(crate) load_slots: Capacity,
+    /// Compiles in progress (see [`Host::compile`]).
+    pub(crate) compile_slots: tokio::sync::Semaphore,
 }
 
 /// How the pool's instances are split between runs and loads.
@@ -97,18 +97,18 @@ impl Host {
     pub fn new(config: HostConfig) -> Result<Self, EngineError> {
         let err = |e: wasmtime::Error| EngineError(format!("{e:#}"));
         let (runs, loads) = split_instances(config.max_instances);
-        let instances = runs + loads;
+        let slots = runs + loads;
         let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(instances)
-            .total_core_instances(instances * 8)
-            .max_core_instances_per_component(16)
-            .total_memories(instances * 2)
-            .max_memories_per_component(4)
+        pool.total_component_instances(slots)
+            .total_core_instances(slots * CORE_INSTANCES_PER_SLOT)
+            .max_core_instances_per_component(MAX_SLOTS_PER_COMPONENT * CORE_INSTANCES_PER_SLOT)
+            .total_memories(slots * MEMORIES_PER_SLOT)
+            .max_memories_per_component(MAX_SLOTS_PER_COMPONENT * MEMORIES_PER_SLOT)
             .max_memory_size(config.cap.memory_bytes as usize)
-            .total_tables(instances * 4)
-            .max_tables_per_component(8)
+            .total_tables(slots * TABLES_PER_SLOT)
+            .max_tables_per_component(MAX_SLOTS_PER_COMPONENT * TABLES_PER_SLOT)
             .table_elements(config.cap.table_elements as usize)
-            .total_stacks(instances);
+            .total_stacks(slots);
         let mut wasm = Config::new();
         wasm.wasm_component_model(true)
             .epoch_interruption(true)
@@ -139,33 +139,34 @@ impl Host {
             engine,
             linker: Arc::new(linker),
             cache,
+            run_slots: Capacity::new("run", runs),
+            load_slots: Capacity::new("load", loads),
+            compile_slots: tokio::sync::Semaphore::new(config.max_compiles.max(1)),
             config,
-            run_slots: Arc::new(Semaphore::new(runs as usize)),
-            load_slots: Arc::new(Semaphore::new(loads as usize)),
         })
     }
 
-    /// How many instance slots this host has for runs and for loads.
+    /// How many slots this host has for runs and for loads.
     pub fn slots(&self) -> (usize, usize) {
-        let (runs, loads) = split_instances(self.config.max_instances);
-        (runs as usize, loads as usize)
+        (self.run_slots.size() as usize, self.load_slots.size() as usize)
     }
 
-    /// A run slot now, or [`crate::RunError::Busy`] when every one is taken: for callers that
-    /// should answer "retry later" rather than wait (a synchronous run in a request).
-    pub fn try_run_slot(&self) -> Result<RunSlot, crate::RunError> {
-        self.run_slots.clone().try_acquire_owned().map(|p| RunSlot { _permit: p }).map_err(|_| {
-            crate::RunError::Busy(format!("all {} run slots are in use", split_instances(self.config.max_instances).0))
-        })
+    /// The most slots one component may weigh here: what fits both shares and the pool's
+    /// per-component maximum.
+    pub fn max_component_slots(&self) -> u32 {
+        MAX_SLOTS_PER_COMPONENT.min(self.run_slots.size()).min(self.load_slots.size())
     }
 
-    /// Waits for a run slot.
-    pub(crate) async fn run_slot(&self) -> RunSlot {
-        // The semaphore is never closed, so acquiring only ever waits.
-        match self.run_slots.clone().acquire_owned().await {
-            Ok(permit) => RunSlot { _permit: permit },
-            Err(_) => unreachable!("run slots are never closed"),
-        }
+    /// `slots` run slots (a plugin's [`crate::Plugin::slots`]) now, or
+    /// [`crate::RunError::Busy`] when too few are free: for callers that should answer "retry
+    /// later" rather than wait (a synchronous run in a request).
+    pub fn try_run_slot(&self, slots: u32) -> Result<RunSlot, crate::RunError> {
+        self.run_slots.try_take(slots).map_err(crate::RunError::Busy)
+    }
+
+    /// The fingerprint of this host's engine: compiled code is usable by engines with the same.
+    pub fn fingerprint(&self) -> String {
+        crate::cache::fingerprint(&self.engine)
     }
 
     /// The settings this host was built with.

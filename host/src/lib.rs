@@ -27,11 +27,13 @@
 #![deny(missing_docs)]
 
 mod cache;
+pub mod capacity;
 pub mod data;
 pub mod describe;
 mod determinism;
 mod engine;
 mod error;
+pub mod inspect;
 mod limits;
 mod log;
 pub mod model;
@@ -46,10 +48,12 @@ mod wasi;
 mod wit;
 
 pub use cache::{CacheOutcome, CompileCache, fingerprint, sha256_hex};
+pub use capacity::RunSlot;
 pub use data::{DataError, DataSource, DirSource, Grants, MemorySource};
 pub use determinism::{CLOCK_STEP_NS, Determinism};
-pub use engine::{EPOCH_TICK, EngineError, Host, HostConfig, RunSlot};
+pub use engine::{EPOCH_TICK, EngineError, Host, HostConfig};
 pub use error::{LoadError, RunError};
+pub use inspect::{Inspection, Language, Shape};
 pub use limits::{Limits, Usage};
 pub use log::{LINE_OVERHEAD, LogLine, LogSource, RunLog};
 pub use model::{

@@ -4,13 +4,17 @@ use std::time::Duration;
 
 use wasmtime::Store;
 
+use wasmtime::component::Component;
+
 use crate::cache::{CacheOutcome, sha256_hex};
+use crate::capacity::RunSlot;
 use crate::engine::Host;
 use crate::error::{LoadError, RunError, one_line};
+use crate::inspect::{Inspection, Language, Shape};
 use crate::limits::Limits;
 use crate::model::PluginInfo;
 use crate::state::RunState;
-use crate::validate::{self, Interfaces};
+use crate::validate::Interfaces;
 use crate::wit::PluginPre;
 
 /// A validated, compiled plugin, ready to run many times. Instantiation reuses its
@@ -20,8 +24,7 @@ pub struct Plugin {
     info: PluginInfo,
     sha256: String,
     size: usize,
-    interfaces: Interfaces,
-    wit_version: &'static str,
+    inspection: Inspection,
     cache: CacheOutcome,
 }
 
@@ -43,13 +46,28 @@ impl Plugin {
 
     /// The component's import and export names.
     pub fn interfaces(&self) -> &Interfaces {
-        &self.interfaces
+        &self.inspection.interfaces
     }
 
     /// The plugin contract version the component targets (one of [`crate::SUPPORTED_VERSIONS`]),
     /// read from its export.
     pub fn wit_version(&self) -> &'static str {
-        self.wit_version
+        self.inspection.wit_version()
+    }
+
+    /// What one instance of the component takes from the instance pool.
+    pub fn shape(&self) -> Shape {
+        self.inspection.shape
+    }
+
+    /// The slots a run of this plugin holds (see [`crate::capacity`]).
+    pub fn slots(&self) -> u32 {
+        self.inspection.shape.slots()
+    }
+
+    /// The language the component was written in.
+    pub fn language(&self) -> Language {
+        self.inspection.language
     }
 
     /// Whether this load compiled the component or found it in the cache.
@@ -75,50 +93,113 @@ fn describe_limits(timeout: Duration, cap: &Limits) -> Limits {
 }
 
 impl Host {
-    /// Validates and compiles `bytes`, then calls its `describe()`, waiting for a load slot if
-    /// all are taken (each is held at most for the describe deadline).
-    ///
-    /// Refuses anything but a component that exports the plugin world and imports nothing
-    /// beyond the contract and the WASI 0.2 interfaces Rust's std links.
-    pub async fn load(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
-        let slot = self.load_slots.clone().acquire_owned().await.map_err(|_| LoadError::Busy("closed".into()))?;
-        let plugin = self.load_in_slot(bytes).await;
-        drop(slot);
-        plugin
-    }
-
-    /// [`Host::load`], but refused with [`LoadError::Busy`] at once when every load slot is
-    /// taken: for callers that answer "retry later" (a publish request).
-    pub async fn try_load(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
-        let slot = self
-            .load_slots
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| LoadError::Busy("every load slot is in use; retry shortly".into()))?;
-        let plugin = self.load_in_slot(bytes).await;
-        drop(slot);
-        plugin
-    }
-
-    async fn load_in_slot(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
+    /// Reads `bytes` without compiling them (see [`crate::inspect`]) and checks that one
+    /// instance fits this host: its shape within [`Host::max_component_slots`], its memories'
+    /// and tables' initial sizes within the cap. Everything that can refuse a component
+    /// before it runs, in milliseconds.
+    pub fn inspect(&self, bytes: &[u8]) -> Result<Inspection, LoadError> {
         if bytes.len() > self.config.max_component_bytes {
             return Err(LoadError::TooLarge { size: bytes.len(), limit: self.config.max_component_bytes });
         }
-        validate::check_is_component(bytes)?;
-        let sha256 = sha256_hex(bytes);
+        // Sized first: an oversized component is refused for its size whatever it declares.
+        let read = crate::inspect::read(bytes)?;
+        let shape = &read.shape;
+        let max = self.max_component_slots();
+        if shape.slots() > max {
+            return Err(LoadError::ExceedsLimits(format!(
+                "one instance takes {} core instances, {} memories and {} tables: {} slots of this host's pool, \
+                 where a component may take {max}",
+                shape.core_instances,
+                shape.memories,
+                shape.tables,
+                shape.slots()
+            )));
+        }
+        let cap = &self.config.cap;
+        if shape.max_initial_memory_bytes > cap.memory_bytes {
+            return Err(LoadError::ExceedsLimits(format!(
+                "a memory starts at {} bytes, over the {}-byte memory cap",
+                shape.max_initial_memory_bytes, cap.memory_bytes
+            )));
+        }
+        if shape.max_initial_table_elements > cap.table_elements {
+            return Err(LoadError::ExceedsLimits(format!(
+                "a table starts with {} elements, over the cap of {}",
+                shape.max_initial_table_elements, cap.table_elements
+            )));
+        }
+        read.checked()
+    }
+
+    /// Inspects, compiles (through the compile cache, when there is one) and calls
+    /// `describe()`, waiting for load slots if too few are free (each is held at most for the
+    /// describe deadline).
+    ///
+    /// Refuses anything but a component that exports the plugin world and imports nothing
+    /// beyond the contract and the WASI 0.2 interfaces the host links, before compiling it.
+    pub async fn load(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
+        let (inspection, component, cache) = self.prepare(bytes).await?;
+        let slot = self.load_slots.take(inspection.shape.slots()).await;
+        self.load_in_slot(slot, bytes, inspection, component, cache).await
+    }
+
+    /// [`Host::load`], but refused with [`LoadError::Busy`] at once when too few load slots
+    /// are free: for callers that answer "retry later" (a publish request).
+    pub async fn try_load(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
+        let (inspection, component, cache) = self.prepare(bytes).await?;
+        let slot = self.load_slots.try_take(inspection.shape.slots()).map_err(LoadError::Busy)?;
+        self.load_in_slot(slot, bytes, inspection, component, cache).await
+    }
+
+    /// Loads a component from native code [`Host::compile`] made of it earlier, waiting for
+    /// load slots: no compiling. `compiled` is run as it is, so the caller passes the very
+    /// bytes it checked against the hash recorded when they were made.
+    pub async fn load_compiled(&self, bytes: &[u8], compiled: &[u8]) -> Result<Plugin, LoadError> {
+        let inspection = self.inspect(bytes)?;
+        let component = self.deserialize(compiled)?;
+        let slot = self.load_slots.take(inspection.shape.slots()).await;
+        self.load_in_slot(slot, bytes, inspection, component, CacheOutcome::Hit).await
+    }
+
+    /// [`Host::load_compiled`], but refused with [`LoadError::Busy`] at once when too few load
+    /// slots are free.
+    pub async fn try_load_compiled(&self, bytes: &[u8], compiled: &[u8]) -> Result<Plugin, LoadError> {
+        let inspection = self.inspect(bytes)?;
+        let slot = self.load_slots.try_take(inspection.shape.slots()).map_err(LoadError::Busy)?;
+        let component = self.deserialize(compiled)?;
+        self.load_in_slot(slot, bytes, inspection, component, CacheOutcome::Hit).await
+    }
+
+    async fn prepare(&self, bytes: &[u8]) -> Result<(Inspection, Component, CacheOutcome), LoadError> {
+        let inspection = self.inspect(bytes)?;
         let (component, cache) = match &self.cache {
-            Some(cache) => cache.load(&self.engine, bytes, &sha256)?,
-            None => (crate::cache::compile(&self.engine, bytes)?, CacheOutcome::Compiled),
+            Some(cache) => cache.load(self, bytes, &sha256_hex(bytes)).await?,
+            None => {
+                let compiled = self.compile(bytes).await?;
+                (self.deserialize(&compiled)?, CacheOutcome::Compiled)
+            }
         };
-        let (interfaces, version) = validate::check_interfaces(&self.engine, &component)?;
+        Ok((inspection, component, cache))
+    }
+
+    async fn load_in_slot(
+        &self,
+        slot: RunSlot,
+        bytes: &[u8],
+        inspection: Inspection,
+        component: Component,
+        cache: CacheOutcome,
+    ) -> Result<Plugin, LoadError> {
         let instance_pre = self
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Invalid(format!("imports do not match the host: {}", one_line(&e))))?;
-        let pre = PluginPre::new(version, instance_pre).map_err(|e| LoadError::WrongWorld(one_line(&e)))?;
-        let info = self.describe(&pre).await?;
+        let pre = PluginPre::new(inspection.version, instance_pre).map_err(|e| LoadError::WrongWorld(one_line(&e)))?;
+        let info = self.describe(&pre).await;
+        drop(slot);
+        let info = info?;
         crate::describe::check(&info).map_err(LoadError::Describe)?;
-        Ok(Plugin { pre, info, sha256, size: bytes.len(), interfaces, wit_version: version.as_str(), cache })
+        Ok(Plugin { pre, info, sha256: sha256_hex(bytes), size: bytes.len(), inspection, cache })
     }
 
     /// Calls `describe()` in a fresh store under [`describe_limits`]; it ends by its deadline

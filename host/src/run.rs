@@ -5,9 +5,10 @@ use std::time::Instant;
 
 use wasmtime::Trap;
 
+use crate::capacity::RunSlot;
 use crate::data::{DataSource, Grants};
 use crate::determinism::Determinism;
-use crate::engine::{Host, RunSlot};
+use crate::engine::Host;
 use crate::error::one_line;
 use crate::error::{Abort, RunError};
 use crate::limits::{Limits, Usage};
@@ -42,20 +43,24 @@ pub struct RunReport {
 }
 
 impl Host {
-    /// Runs `plugin` once, waiting for a run slot if all are taken. A trap, limit or guest
-    /// error ends this run only.
+    /// Runs `plugin` once, waiting for the slots it needs if too few are free. A trap, limit
+    /// or guest error ends this run only.
     pub async fn run(&self, plugin: &Plugin, request: RunRequest) -> RunReport {
-        let slot = self.run_slot().await;
+        let slot = self.run_slots.take(plugin.slots()).await;
         self.run_in_slot(slot, plugin, request).await
     }
 
-    /// Runs `plugin` once in `slot` (see [`Host::try_run_slot`]).
+    /// Runs `plugin` once in `slot`, taken for it with [`Host::try_run_slot`].
     ///
     /// The run ends by its deadline whatever the guest is doing: a spinning guest is stopped
     /// by the epoch callback, and one blocked in a host call or a WASI pollable (where no
     /// epoch tick reaches it) by racing the whole call against the deadline. Either way the
     /// store, and with it the instance, is dropped before this returns.
     pub async fn run_in_slot(&self, slot: RunSlot, plugin: &Plugin, request: RunRequest) -> RunReport {
+        if slot.slots() < plugin.slots() {
+            let message = format!("{} slots were taken for a plugin that needs {}", slot.slots(), plugin.slots());
+            return RunReport { result: Err(RunError::Busy(message)), usage: Usage::default(), log: RunLog::default() };
+        }
         let limits = request.limits.capped_by(&self.config.cap);
         let access =
             request.data.map(|(source, grants)| DataAccess { source, grants, batch_rows: self.config.batch_rows });

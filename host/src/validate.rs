@@ -1,14 +1,14 @@
 //! What a plugin component may import and must export.
 
-use wasmtime::Engine;
-use wasmtime::component::Component;
-
 use crate::error::LoadError;
 use crate::wit::{SUPPORTED_VERSIONS, Version};
 
-/// WASI 0.2 packages that Rust's std links and the host provides (with nothing behind them:
-/// no preopened directories, no environment, no sockets).
-const WASI_PACKAGES: &[&str] = &["wasi:io", "wasi:cli", "wasi:clocks", "wasi:random", "wasi:filesystem"];
+/// WASI 0.2 packages the host links, with nothing behind them: no preopened directories, no
+/// environment, every socket address and name lookup refused. Rust's std imports the first
+/// five; CPython (componentize-py) also imports sockets, which it links whether or not a
+/// plugin uses them, so they are linked too and every use fails at run time.
+const WASI_PACKAGES: &[&str] =
+    &["wasi:io", "wasi:cli", "wasi:clocks", "wasi:random", "wasi:filesystem", "wasi:sockets"];
 
 /// A component's import and export names.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -35,22 +35,19 @@ const GUEST_EXPORT: &str = "kiln:plugin/guest@";
 
 /// Finds the contract version the component was built for (the one its `kiln:plugin/guest`
 /// export names) and checks its imports against the allow-list: that version's `kiln:plugin`
-/// interfaces and WASI's. Returns the names for display and the version.
-pub(crate) fn check_interfaces(engine: &Engine, component: &Component) -> Result<(Interfaces, Version), LoadError> {
-    let ty = component.component_type();
-    let imports: Vec<String> = ty.imports(engine).map(|(name, _)| name.to_string()).collect();
-    let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
+/// interfaces and WASI's.
+pub(crate) fn check_names(imports: &[String], exports: &[String]) -> Result<Version, LoadError> {
     // Imports outside the contract and WASI's allow-list are named first: they are what
     // matters most about a component, whatever contract it names.
     let contract = |name: &str| name.starts_with("kiln:plugin/");
     if let Some(bad) = imports.iter().find(|name| !contract(name) && !import_allowed(name, Version::V0_1_0)) {
         return Err(LoadError::ForbiddenImport(bad.clone()));
     }
-    let version = contract_version(&exports)?;
+    let version = contract_version(exports)?;
     if let Some(bad) = imports.iter().find(|name| !import_allowed(name, version)) {
         return Err(LoadError::ForbiddenImport(bad.clone()));
     }
-    Ok((Interfaces { imports, exports }, version))
+    Ok(version)
 }
 
 /// The version named by the one `kiln:plugin/guest` export, if this host runs it.
@@ -95,7 +92,8 @@ mod tests {
         let v1 = Version::V0_1_0;
         assert!(import_allowed("kiln:plugin/data@0.1.0", v1));
         assert!(import_allowed("wasi:cli/stdout@0.2.4", v1));
-        assert!(!import_allowed("wasi:sockets/tcp@0.2.4", v1));
+        assert!(import_allowed("wasi:sockets/tcp@0.2.9", v1), "linked, and every use refused");
+        assert!(!import_allowed("wasi:sockets/tcp@0.3.0", v1));
         assert!(!import_allowed("wasi:http/outgoing-handler@0.2.4", v1));
         assert!(!import_allowed("kiln:plugin/data@9.0.0", v1));
         assert!(!import_allowed("host-escape", v1));

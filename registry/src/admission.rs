@@ -1,6 +1,9 @@
 //! Fair shares of this process's instance slots: no one tenant may hold more than its share of
-//! synchronous runs, and no one maker more than its share of publish-time loads, so neither can
-//! hold the rest hostage. Refusals are `busy` (503 with `Retry-After`): retry shortly.
+//! synchronous runs, and no one maker more than its share of publishes, so neither can hold the
+//! rest hostage. Work is counted in units of what it takes: a synchronous run holds as many
+//! units as its plugin's instances take slots of the pool (`kiln_host::capacity`), so a tenant
+//! running Python plugins reaches its share with fewer runs than one running Rust plugins.
+//! Refusals are `busy` (503 with `Retry-After`): retry shortly.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,10 +18,11 @@ pub struct Shares {
     held: Arc<Mutex<HashMap<String, usize>>>,
 }
 
-/// One unit of a key's share, returned when dropped.
+/// Units of a key's share, returned when dropped.
 #[derive(Debug)]
 pub struct Share {
     key: String,
+    units: usize,
     held: Arc<Mutex<HashMap<String, usize>>>,
 }
 
@@ -28,18 +32,19 @@ impl Shares {
         Shares { what, per_key: per_key.max(1), held: Arc::default() }
     }
 
-    /// A unit of `key`'s share, or `busy` when it already holds all of them.
-    pub fn enter(&self, key: &str) -> Result<Share, ApiError> {
+    /// `units` of `key`'s share, or `busy` when it holds too many to take them. Work larger
+    /// than a whole share is admitted alone, so it is never refused forever.
+    pub fn enter(&self, key: &str, units: usize) -> Result<Share, ApiError> {
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
         let count = held.entry(key.to_string()).or_default();
-        if *count >= self.per_key {
+        if *count > 0 && *count + units > self.per_key {
             return Err(ApiError::busy(format!(
-                "{key} already has {} {} in progress, its share of this server; retry when one ends",
+                "{key} already holds {count} of its {} units of {} on this server; retry when one ends",
                 self.per_key, self.what
             )));
         }
-        *count += 1;
-        Ok(Share { key: key.to_string(), held: self.held.clone() })
+        *count += units;
+        Ok(Share { key: key.to_string(), units, held: self.held.clone() })
     }
 }
 
@@ -47,7 +52,7 @@ impl Drop for Share {
     fn drop(&mut self) {
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(count) = held.get_mut(&self.key) {
-            *count -= 1;
+            *count -= self.units;
             if *count == 0 {
                 held.remove(&self.key);
             }
@@ -62,11 +67,25 @@ mod tests {
     #[test]
     fn a_key_past_its_share_is_busy_until_one_is_returned() {
         let shares = Shares::new("runs", 2);
-        let a = shares.enter("t1").expect("first");
-        let _b = shares.enter("t1").expect("second");
-        assert_eq!(shares.enter("t1").unwrap_err().slug(), "busy");
-        let _other = shares.enter("t2").expect("another tenant is not affected");
+        let a = shares.enter("t1", 1).expect("first");
+        let _b = shares.enter("t1", 1).expect("second");
+        assert_eq!(shares.enter("t1", 1).unwrap_err().slug(), "busy");
+        let _other = shares.enter("t2", 1).expect("another tenant is not affected");
         drop(a);
-        shares.enter("t1").expect("a returned share can be taken again");
+        shares.enter("t1", 1).expect("a returned share can be taken again");
+    }
+
+    #[test]
+    fn heavy_work_counts_its_weight_against_the_share() {
+        let shares = Shares::new("slots", 12);
+        let python = shares.enter("t1", 5).expect("5 of 12");
+        let _python = shares.enter("t1", 5).expect("10 of 12");
+        assert_eq!(shares.enter("t1", 5).unwrap_err().slug(), "busy", "15 would pass 12");
+        let _rust = shares.enter("t1", 1).expect("11 of 12");
+        drop(python);
+        let alone = Shares::new("slots", 4);
+        let big = alone.enter("t2", 6).expect("work larger than the share runs alone");
+        assert_eq!(alone.enter("t2", 1).unwrap_err().slug(), "busy");
+        drop(big);
     }
 }

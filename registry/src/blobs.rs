@@ -135,6 +135,13 @@ impl Blobs {
         Ok(())
     }
 
+    /// Stores `bytes` under their sha256 even if a blob of that name is there: it replaces one
+    /// that no longer hashes to its name (an altered compiled artifact, made again).
+    pub async fn replace(&self, sha256: &str, bytes: Bytes) -> Result<(), BlobError> {
+        self.store.put(&Self::path(sha256), bytes.into()).await?;
+        Ok(())
+    }
+
     /// Stores the file at `file` under `sha256` (which the caller computed), streaming it: a
     /// file larger than one part goes up as a multipart upload, aborted if any part fails, so
     /// a failed upload leaves nothing behind.

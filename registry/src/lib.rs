@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod admission;
+pub mod artifacts;
 pub mod auth;
 pub mod blobs;
 pub mod bundle;
@@ -91,7 +92,8 @@ pub async fn state_on(config: &ServeConfig, blobs: blobs::Blobs) -> anyhow::Resu
     let limits = ServiceLimits::default();
     let host = Arc::new(Host::new(HostConfig {
         cache_dir: Some(config.data_dir.join("cache")),
-        max_instances: 16,
+        // A Rust plugin takes one slot, a Python one about five (`kiln_host::capacity`).
+        max_instances: 64,
         max_component_bytes: limits.max_component_bytes,
         cap: limits.run_cap,
         ..HostConfig::default()
@@ -103,7 +105,8 @@ pub async fn state_on(config: &ServeConfig, blobs: blobs::Blobs) -> anyhow::Resu
         tracing::info!(removed = cleaned.removed, "removed scratch files a stopped process left behind");
     }
     let caps = limits.blob_caps();
-    let runner = Arc::new(runner::Runner::new(blobs.clone(), host.clone(), config.data_dir.join("cache"), caps)?);
+    let runner =
+        Arc::new(runner::Runner::new(store.clone(), blobs.clone(), host.clone(), config.data_dir.join("cache"), caps)?);
     let shares = Arc::new(state::Shares::for_host(&host));
     Ok(AppState {
         store,

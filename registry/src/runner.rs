@@ -19,10 +19,12 @@ use serde_json::json;
 
 use crate::blobs::Blobs;
 use crate::results::OutputDocument;
+use crate::store::Store;
 use crate::store::runs::{Finish, RunRecord, RunState, Verdict};
 
 /// Runs recorded runs. Cheap to share: loaded plugins and fetched datasets are cached.
 pub struct Runner {
+    store: Store,
     blobs: Blobs,
     host: Arc<Host>,
     dataset_dir: PathBuf,
@@ -43,11 +45,18 @@ pub struct BlobCaps {
 }
 
 impl Runner {
-    /// A runner reading blobs from `blobs` within `caps`, caching dataset files under `cache_dir`.
-    pub fn new(blobs: Blobs, host: Arc<Host>, cache_dir: PathBuf, caps: BlobCaps) -> std::io::Result<Self> {
+    /// A runner reading blobs from `blobs` within `caps` and compiled artifacts' records from
+    /// `store`, caching dataset files under `cache_dir`.
+    pub fn new(
+        store: Store,
+        blobs: Blobs,
+        host: Arc<Host>,
+        cache_dir: PathBuf,
+        caps: BlobCaps,
+    ) -> std::io::Result<Self> {
         let dataset_dir = cache_dir.join("datasets");
         std::fs::create_dir_all(&dataset_dir)?;
-        Ok(Runner { blobs, host, dataset_dir, caps, plugins: Mutex::new(HashMap::new()) })
+        Ok(Runner { store, blobs, host, dataset_dir, caps, plugins: Mutex::new(HashMap::new()) })
     }
 
     /// Runs `run` and says how it ended, waiting for an instance slot if all are taken. Never
@@ -160,7 +169,7 @@ impl Runner {
 
     /// The loaded component `sha256`, from this process's cache unless `verify` asks for the
     /// store's copy to be read and hash-checked first (a replay checks what the store holds).
-    async fn plugin(&self, sha256: &str, verify: bool) -> Result<Arc<Plugin>, (&'static str, String)> {
+    pub async fn plugin(&self, sha256: &str, verify: bool) -> Result<Arc<Plugin>, (&'static str, String)> {
         let cached = || self.plugins.lock().unwrap_or_else(|p| p.into_inner()).get(sha256).cloned();
         if let Some(found) = cached().filter(|_| !verify) {
             return Ok(found);
@@ -173,7 +182,10 @@ impl Runner {
         if let Some(found) = cached() {
             return Ok(found);
         }
-        let plugin = Arc::new(self.host.load(&bytes).await.map_err(|e| ("invalid-component", e.to_string()))?);
+        let (plugin, _) = crate::artifacts::load(&self.store, &self.blobs, &self.host, &bytes, sha256)
+            .await
+            .map_err(|e| ("invalid-component", e.to_string()))?;
+        let plugin = Arc::new(plugin);
         self.plugins.lock().unwrap_or_else(|p| p.into_inner()).insert(sha256.to_string(), plugin.clone());
         Ok(plugin)
     }

@@ -85,22 +85,24 @@ pub struct AppState {
     pub https: bool,
 }
 
-/// The fair shares of this process's host: synchronous runs per tenant, publishes per maker.
+/// The fair shares of this process's host: slots held by synchronous runs per tenant,
+/// publishes per maker.
 #[derive(Debug)]
 pub struct Shares {
-    /// Synchronous runs in progress, per tenant.
+    /// Slots held by synchronous runs in progress, per tenant.
     pub sync_runs: crate::admission::Shares,
     /// Publishes (each loads the component and calls its `describe()`), per maker.
     pub publishes: crate::admission::Shares,
 }
 
 impl Shares {
-    /// A quarter of the host's run slots per tenant, half its load slots per maker (at least 1).
+    /// A quarter of the host's run slots per tenant; per maker, one publish at a time for
+    /// every four load slots (each compiles its component, which takes every core).
     pub fn for_host(host: &Host) -> Self {
         let (runs, loads) = host.slots();
         Shares {
-            sync_runs: crate::admission::Shares::new("synchronous runs", runs / 4),
-            publishes: crate::admission::Shares::new("publishes", loads / 2),
+            sync_runs: crate::admission::Shares::new("run slots for synchronous runs", runs / 4),
+            publishes: crate::admission::Shares::new("publishes", loads / 4),
         }
     }
 }

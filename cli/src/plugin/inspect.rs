@@ -34,6 +34,9 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
 pub fn inspect_json(plugin: &Plugin) -> serde_json::Value {
     json!({
         "wit_version": plugin.wit_version(),
+        "language": plugin.language(),
+        "shape": plugin.shape(),
+        "slots": plugin.slots(),
         "sha256": plugin.sha256(),
         "size": plugin.size(),
         "imports": plugin.interfaces().imports,
@@ -68,6 +71,16 @@ fn print_text(plugin: &Plugin) {
         println!("  {}", info.description);
     }
     println!("contract   kiln:plugin@{}", plugin.wit_version());
+    println!("language   {}", plugin.language().as_str());
+    let shape = plugin.shape();
+    println!(
+        "instance   {} core instances, {} memories, {} tables: {} slot{} of the pool",
+        shape.core_instances,
+        shape.memories,
+        shape.tables,
+        plugin.slots(),
+        if plugin.slots() == 1 { "" } else { "s" }
+    );
     println!("sha256     {}", plugin.sha256());
     println!("size       {} bytes", plugin.size());
     println!("imports");

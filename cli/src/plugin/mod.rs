@@ -63,7 +63,8 @@ pub fn local_host() -> anyhow::Result<Host> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("kiln")))
         .or_else(|| std::env::var_os("HOME").map(|d| PathBuf::from(d).join(".cache/kiln")));
-    let config = HostConfig { cache_dir, max_instances: 8, ..HostConfig::default() };
+    // 32 slots: a quarter of them (8, what one component may weigh) for loads.
+    let config = HostConfig { cache_dir, max_instances: 32, ..HostConfig::default() };
     Host::new(config).context("starting the plugin host")
 }
 

@@ -134,6 +134,9 @@ pub struct ReportDocument<'a> {
     plugin: serde_json::Value,
     ok: bool,
     output: Option<OutputDocument<'a>>,
+    /// The sha256 of `output` as the registry stores it (compact JSON): the figure a replay
+    /// compares, so two plugins can be checked for byte-identical output.
+    output_sha256: Option<String>,
     error: Option<serde_json::Value>,
     usage: &'a kiln_host::Usage,
     log: &'a kiln_host::RunLog,
@@ -146,6 +149,9 @@ impl<'a> ReportDocument<'a> {
             plugin: json!({"name": plugin.info().name, "version": plugin.info().version, "sha256": plugin.sha256()}),
             ok: report.result.is_ok(),
             output: report.result.as_ref().ok().map(OutputDocument),
+            output_sha256: report.result.as_ref().ok().and_then(|output| {
+                serde_json::to_vec(&OutputDocument(output)).ok().map(|document| kiln_host::sha256_hex(&document))
+            }),
             error: report.result.as_ref().err().map(|e| json!({"kind": e.kind(), "message": e.to_string()})),
             usage: &report.usage,
             log: &report.log,

@@ -246,6 +246,7 @@ mod tests {
             describe,
             imports: imports.map(|i| i.iter().map(|s| s.to_string()).collect()),
             contract: "0.1.0".into(),
+            language: "rust".into(),
             signature: String::new(),
             key_id: "k1".into(),
             status,

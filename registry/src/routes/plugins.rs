@@ -124,18 +124,26 @@ pub async fn publish(
     verify(&key.public_key, &req.signature, &sha256, m).map_err(|e| ApiError::bad_signature(e.to_string()))?;
 
     // The same check as every run's load: a component exporting the plugin world, importing
-    // nothing beyond the contract and WASI's allow-list, whose describe() works. A maker gets
-    // only its share of the load slots, and a full host is `busy`, never the component's fault.
-    let share = state.shares.publishes.enter(&who.id)?;
-    let plugin = state.host.try_load(&bytes).await?;
+    // nothing beyond the contract and WASI's allow-list, whose describe() works. It is read
+    // first, so a component that can never load is refused before anything compiles it; the
+    // compile (seconds for a Python component) is bounded by the host and by the maker's share
+    // of publishes, and a full host is `busy`, never the component's fault.
+    state.host.inspect(&bytes)?;
+    let share = state.shares.publishes.enter(&who.id, 1)?;
+    let compiled = crate::artifacts::compile(&state.host, &bytes, &sha256).await?;
+    let plugin = state.host.try_load_compiled(&bytes, &compiled.bytes).await?;
     drop(share);
     if let Some(why) = m.disagreement(plugin.info()) {
         return Err(ApiError::manifest_mismatch(why));
     }
 
-    // Bytes first, row second: a crash between them leaves an unreferenced blob, never a
-    // version without its bytes.
-    state.blobs.put(&sha256, Bytes::from(bytes)).await.map_err(|e| {
+    // Bytes first, rows second: a crash between them leaves unreferenced blobs, never a
+    // version without its bytes or an artifact record without its code.
+    let stored = async {
+        state.blobs.put(&sha256, Bytes::from(bytes)).await?;
+        state.blobs.put(&compiled.record.artifact_sha256, compiled.bytes.clone()).await
+    };
+    stored.await.map_err(|e| {
         tracing::error!(error = %e, "blob write failed");
         ApiError::internal("storing the component failed")
     })?;
@@ -150,6 +158,7 @@ pub async fn publish(
         describe: serde_json::to_value(plugin.info()).unwrap_or_default(),
         imports: Some(plugin.interfaces().imports.clone()),
         contract: plugin.wit_version().to_string(),
+        language: plugin.language().as_str().to_string(),
         signature: req.signature.clone(),
         key_id: key.id.clone(),
         status: Status::Pending,
@@ -173,6 +182,7 @@ pub async fn publish(
     };
     let mut tx = state.store.write().await?;
     plugins::insert_version(&mut tx, &plugin_row, &record).await?;
+    crate::store::artifacts::record(&mut *tx.tx, &compiled.record).await?;
     tx.record(&who.name, "version.publish", &record.subject(), json!({"sha256": sha256, "key_id": key.id})).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, axum::Json(record)))

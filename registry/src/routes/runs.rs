@@ -120,10 +120,13 @@ async fn launch(
     let (tenant, sync) = (prepared.tenant.clone(), prepared.sync);
     // A synchronous run needs one of this process's instance slots now, within the tenant's
     // share of them; without one it is refused as `busy` before anything is recorded.
+    // It is counted at its plugin's weight: the slots one instance of it takes. (A plugin that
+    // does not load is counted as one; the run then records why it failed.)
     let slot = match sync {
         true => {
-            let share = state.shares.sync_runs.enter(&tenant)?;
-            let slot = state.host.try_run_slot().map_err(|e| ApiError::busy(e.to_string()))?;
+            let slots = state.runner.plugin(&prepared.sha256, false).await.map_or(1, |p| p.slots());
+            let share = state.shares.sync_runs.enter(&tenant, slots as usize)?;
+            let slot = state.host.try_run_slot(slots).map_err(|e| ApiError::busy(e.to_string()))?;
             Some((share, slot))
         }
         false => None,

@@ -2,6 +2,7 @@
 //! driver with one portable schema (`migrations/`). Every state change runs in a
 //! [`WriteTx`], which appends its audit entry in the same transaction.
 
+pub mod artifacts;
 pub mod audit;
 pub mod datasets;
 pub mod enablements;

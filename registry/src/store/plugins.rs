@@ -83,6 +83,9 @@ pub struct VersionRecord {
     /// host found it at publish: `0.1.0` or `0.2.0`. Versions published before contracts were
     /// recorded are `0.1.0`, the only one there was.
     pub contract: String,
+    /// The language it was written in, from its component's producers section: `rust`,
+    /// `python`, `javascript`, or `unknown` (also for versions published before this was read).
+    pub language: String,
     /// ed25519 signature, hex.
     pub signature: String,
     /// The key that signed it.
@@ -136,6 +139,7 @@ fn version(row: &sqlx::any::AnyRow) -> Result<VersionRecord, StoreError> {
         describe: stored_json("version describe", &describe)?,
         imports: imports.map(|i| stored_json("version imports", &i)).transpose()?,
         contract: row.try_get("contract")?,
+        language: row.try_get("language")?,
         signature: row.try_get("signature")?,
         key_id: row.try_get("key_id")?,
         status: stored_enum("version status", &status, Status::parse)?,
@@ -181,8 +185,8 @@ pub async fn insert_version(tx: &mut WriteTx, p: &PluginRecord, v: &VersionRecor
     .await?;
     sqlx::query(
         "INSERT INTO versions (namespace, name, version, sha256, size, manifest, describe, signature, key_id, status, \
-         yanked, published_by, published_at, imports, contract) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13, $14)",
+         yanked, published_by, published_at, imports, contract, language) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13, $14, $15)",
     )
     .bind(&v.namespace)
     .bind(&v.name)
@@ -198,6 +202,7 @@ pub async fn insert_version(tx: &mut WriteTx, p: &PluginRecord, v: &VersionRecor
     .bind(v.published_at)
     .bind(v.imports.as_ref().map(|i| serde_json::Value::from(i.clone()).to_string()))
     .bind(&v.contract)
+    .bind(&v.language)
     .execute(&mut *tx.tx)
     .await
     .map_err(conflict(format!("version {}", v.subject())))?;

@@ -43,7 +43,8 @@ async fn hands_back(app: TestApp) {
     let done = app.finished(erin, &run).await;
     next.abort();
     assert_eq!(done.attempt, 1, "the hand-back did not count as an attempt: {done:?}");
-    assert_eq!(done.error_kind.as_deref(), Some("timeout"), "{done:?}");
+    // Two seconds of spinning may spend the fuel cap first on a fast machine: either limit.
+    assert!(matches!(done.error_kind.as_deref(), Some("timeout" | "cpu")), "{done:?}");
 }
 
 async fn finishes(app: TestApp) {

@@ -7,6 +7,7 @@ only inside a component (see :func:`kiln_sdk.export`), so native tests never nee
 
 from __future__ import annotations
 
+import random
 from itertools import accumulate
 from typing import List, Optional, Type
 
@@ -246,6 +247,9 @@ def guest_class(plugin: Type[Plugin]) -> type:
             return info_to_wit(plugin_info(plugin))
 
         def run(self, params: List[wit_guest.Param]) -> wit_guest.Output:
+            # Pre-initialization seeded `random` once, at build time; reseeding from the host's
+            # random source (seeded per run, recorded for replay) makes each run's draws its own.
+            random.seed()
             backend = WitBackend()
             try:
                 given = [(p.name, value_from_wit(p.value)) for p in params]

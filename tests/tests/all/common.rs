@@ -1,17 +1,31 @@
 //! A shared host and helpers for loading the test guests.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use kiln_host::{Batch, Column, ColumnData, Grants, Host, HostConfig, MemorySource, Plugin, RunReport, RunRequest};
 
-/// One host for the whole test binary, as in production: one engine per process.
+/// One host for the whole test binary, as in production: one engine per process. Its compile
+/// cache lives in the target directory, so a Python guest (half a minute to compile in a debug
+/// build) is compiled once per build of the guests, not once per test run.
 pub fn host() -> &'static Host {
     static HOST: OnceLock<Host> = OnceLock::new();
-    HOST.get_or_init(|| Host::new(HostConfig { max_instances: 96, ..HostConfig::default() }).expect("host starts"))
+    HOST.get_or_init(|| {
+        let cache_dir = Some(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile-cache"));
+        Host::new(HostConfig { max_instances: 96, cache_dir, ..HostConfig::default() }).expect("host starts")
+    })
 }
 
 pub async fn load(path: &str) -> Plugin {
     host().load(&kiln_test_guests::bytes(path)).await.expect("guest loads")
+}
+
+/// The guest at `path`, loaded once for the whole test binary: a Python component takes
+/// seconds to compile, and many tests run it.
+pub async fn load_shared(path: &'static str) -> Arc<Plugin> {
+    static LOADED: OnceLock<Mutex<HashMap<&'static str, Arc<tokio::sync::OnceCell<Arc<Plugin>>>>>> = OnceLock::new();
+    let cell = LOADED.get_or_init(Mutex::default).lock().unwrap().entry(path).or_default().clone();
+    cell.get_or_init(|| async { Arc::new(load(path).await) }).await.clone()
 }
 
 /// A `readings` dataset of `rows` rows whose `value` is the row number, with every tenth null,

@@ -45,15 +45,19 @@ async fn a_describe_that_sleeps_ends_at_its_deadline() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sleeping_describes_make_loads_busy_but_never_starve_runs() {
     let host = small_host();
-    let good = host.load(&kiln_test_guests::bytes(kiln_test_guests::GOOD)).await.expect("good loads");
+    let good_bytes = kiln_test_guests::bytes(kiln_test_guests::GOOD);
+    let good = host.load(&good_bytes).await.expect("good loads");
+    // Loads compile before they take a slot: the probe below is compiled now, so that each
+    // try only asks for the slot while the sleeper holds it.
+    let compiled = host.compile(&good_bytes).await.expect("good compiles");
     let sleeper = {
         let host = host.clone();
         tokio::spawn(async move { host.load(&kiln_test_guests::bytes(kiln_test_guests::DESCRIBE_SLEEP)).await.err() })
     };
     // Wait until the sleeper holds the load slot.
-    let good_bytes = kiln_test_guests::bytes(kiln_test_guests::GOOD);
     let busy = loop {
-        match host.try_load(&good_bytes).await {
+        assert!(!sleeper.is_finished(), "the sleeper's describe never held the load slot");
+        match host.try_load_compiled(&good_bytes, &compiled).await {
             Err(e @ LoadError::Busy(_)) => break e,
             Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
             Err(other) => panic!("a full load pool was reported as {other}"),
@@ -73,8 +77,8 @@ async fn a_full_run_pool_is_busy_and_frees_at_the_deadline() {
     let host = small_host();
     let raw = Arc::new(host.load(&kiln_test_guests::bytes(kiln_test_guests::RAW)).await.expect("raw loads"));
     let limits = Limits { timeout: Duration::from_millis(500), ..Limits::default() };
-    let slots: Vec<_> = (0..3).map(|_| host.try_run_slot().expect("a free slot")).collect();
-    assert_eq!(host.try_run_slot().unwrap_err().kind(), "busy");
+    let slots: Vec<_> = (0..3).map(|_| host.try_run_slot(1).expect("a free slot")).collect();
+    assert_eq!(host.try_run_slot(1).unwrap_err().kind(), "busy");
     let mut sleepers = Vec::new();
     for slot in slots {
         let (host, raw) = (host.clone(), raw.clone());
@@ -87,5 +91,5 @@ async fn a_full_run_pool_is_busy_and_frees_at_the_deadline() {
         let report = within(limits.timeout, sleeper).await.expect("joined");
         assert_eq!(report.result.unwrap_err(), RunError::Timeout(limits.timeout));
     }
-    host.try_run_slot().expect("slots are free again");
+    host.try_run_slot(1).expect("slots are free again");
 }

@@ -98,10 +98,10 @@ async fn extra_import_is_refused() {
 }
 
 #[tokio::test]
-async fn socket_import_is_refused() {
-    let component = wat::parse_str(r#"(component (import "wasi:sockets/tcp@0.2.0" (instance)))"#).unwrap();
+async fn http_import_is_refused() {
+    let component = wat::parse_str(r#"(component (import "wasi:http/outgoing-handler@0.2.0" (instance)))"#).unwrap();
     match refused(&component).await {
-        LoadError::ForbiddenImport(name) => assert_eq!(name, "wasi:sockets/tcp@0.2.0"),
+        LoadError::ForbiddenImport(name) => assert_eq!(name, "wasi:http/outgoing-handler@0.2.0"),
         other => panic!("expected forbidden import, got {other}"),
     }
 }
@@ -131,4 +131,56 @@ async fn mistyped_plugin_export_is_the_wrong_world() {
 async fn oversized_component_is_refused() {
     let bytes = vec![0_u8; host().config().max_component_bytes + 1];
     assert!(matches!(refused(&bytes).await, LoadError::TooLarge { .. }));
+}
+
+#[tokio::test]
+async fn imports_are_refused_before_the_component_is_compiled() {
+    // The core function's body is ill-typed, so compiling would fail; the import is named first
+    // because the component is read before anything compiles it.
+    let component = wat::parse_str(
+        r#"(component
+            (import "wasi:http/outgoing-handler@0.2.0" (instance))
+            (core module $m (func (result i32) f64.const 1))
+            (core instance (instantiate $m)))"#,
+    )
+    .unwrap();
+    match host().inspect(&component) {
+        Err(LoadError::ForbiddenImport(name)) => assert_eq!(name, "wasi:http/outgoing-handler@0.2.0"),
+        other => panic!("expected a forbidden import, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_component_taking_more_of_the_pool_than_one_may_is_refused_before_compiling() {
+    let instances = "(core instance (instantiate $m))".repeat(70);
+    let component = wat::parse_str(format!("(component (core module $m) {instances})")).unwrap();
+    match host().inspect(&component) {
+        Err(LoadError::ExceedsLimits(message)) => assert!(message.contains("70 core instances"), "{message}"),
+        other => panic!("expected exceeds-limits, got {other:?}"),
+    }
+}
+
+#[test]
+fn nested_components_are_sized_with_their_instantiations_and_adapters() {
+    // Two instances of a component holding one module with a memory and a table, and one
+    // function lifted from the first instance and lowered into a module of the outer one.
+    let component = wat::parse_str(
+        r#"(component
+            (component $inner
+                (core module $m (memory 2) (table 3 funcref) (func (export "f")))
+                (core instance $i (instantiate $m))
+                (func (export "f") (canon lift (core func $i "f"))))
+            (instance $a (instantiate $inner))
+            (instance $b (instantiate $inner))
+            (alias export $a "f" (func $f))
+            (core func $lowered (canon lower (func $f)))
+            (core module $user (import "x" "f" (func)))
+            (core instance (instantiate $user (with "x" (instance (export "f" (func $lowered)))))))"#,
+    )
+    .unwrap();
+    let shape = kiln_host::inspect::shape(&component).expect("sized");
+    assert_eq!(shape.core_instances, 2 + 1 + 1, "two inner instances, the user module and one adapter");
+    assert_eq!((shape.memories, shape.tables), (2, 2));
+    assert_eq!(shape.max_initial_memory_bytes, 2 << 16);
+    assert_eq!(shape.max_initial_table_elements, 3);
 }

@@ -10,3 +10,4 @@ mod examples;
 mod good;
 mod hostile;
 mod invalid;
+mod python;

@@ -2913,6 +2913,11 @@ export interface components {
             imports?: string[] | null;
             /** @description The key that signed it. */
             key_id: string;
+            /**
+             * @description The language it was written in, from its component's producers section: `rust`,
+             *     `python`, `javascript`, or `unknown` (also for versions published before this was read).
+             */
+            language: string;
             /** @description The signed manifest. */
             manifest: Record<string, never>;
             /** @description Plugin name. */

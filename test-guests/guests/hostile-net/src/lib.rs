@@ -1,5 +1,5 @@
 //! Tries to open a TCP connection. Linking std's sockets makes the component import
-//! `wasi:sockets`, which the host refuses to load.
+//! `wasi:sockets`, which the host links with every address refused.
 
 use kiln_sdk::{Context, Error, Output, Plugin, PluginInfo};
 
