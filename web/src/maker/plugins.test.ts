@@ -12,6 +12,7 @@ function version(name: string, v: string, over: Partial<Version> = {}): Version 
     manifest: {},
     describe: {},
     contract: "0.1.0",
+    language: "rust",
     signature: "",
     key_id: "k",
     status: "pending",
