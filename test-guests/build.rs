@@ -93,6 +93,13 @@ fn main() {
     }
     let python_dir = root.join("target").join("guests-py");
     let componentize = componentize_py(&root.join("target"));
+    let python = componentize.with_file_name("python");
+    writeln!(
+        out,
+        "/// The Python of the venv holding componentize-py and pytest (`KILN_PYTHON` for CLI tests).\npub const PYTHON: &str = {:?};",
+        python.display().to_string()
+    )
+    .expect("writing to a String");
     let wit = root.join("wit/since_v0.2.0");
     for (constant, dir) in PYTHON_GUESTS {
         let source = manifest_dir.join("python").join(dir);
@@ -161,21 +168,27 @@ fn build_workspace(manifest: &Path, target_dir: &Path, crates: &[&str], features
     assert!(status.success(), "building guests in {} failed", manifest.display());
 }
 
-/// componentize-py at [`COMPONENTIZE_PY`], installed into `target/` on first use.
+/// componentize-py at [`COMPONENTIZE_PY`], installed on first use where `kiln plugin build`
+/// installs it for `KILN_CACHE_DIR=target/kiln-cache` (the CLI's tests), marked complete the
+/// same way; pytest goes in beside it, for the tests of `kiln plugin test`.
 fn componentize_py(target: &Path) -> PathBuf {
-    let venv = target.join(COMPONENTIZE_PY.replace("==", "-"));
-    let bin = venv.join("bin/componentize-py");
-    if bin.exists() {
+    let venv = target.join("kiln-cache/tools").join(COMPONENTIZE_PY.replace("==", "-"));
+    let (bin, done) = (venv.join("bin/componentize-py"), venv.join(".installed"));
+    if done.exists() && bin.exists() && venv.join("bin/pytest").exists() {
         return bin;
     }
     let python = env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let _ = std::fs::remove_dir_all(&venv);
     let created = Command::new(&python).args(["-m", "venv"]).arg(&venv).status();
     assert!(
         matches!(created, Ok(s) if s.success()),
         "building the Python test guests needs `{python}` (3.10 or newer, with venv) to install {COMPONENTIZE_PY}"
     );
-    let pip = Command::new(venv.join("bin/pip")).args(["install", "--quiet", COMPONENTIZE_PY]).status();
+    let pip = Command::new(venv.join("bin/python"))
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", COMPONENTIZE_PY, "pytest"])
+        .status();
     assert!(matches!(pip, Ok(s) if s.success()), "pip install {COMPONENTIZE_PY} failed");
+    std::fs::write(&done, COMPONENTIZE_PY).expect("mark the venv complete");
     bin
 }
 

@@ -124,3 +124,66 @@ fn python_ports_of_example_plugins_give_the_rust_output_byte_for_byte() {
         assert_eq!(rust["output_sha256"], python["output_sha256"], "{}", rust["plugin"]["name"]);
     }
 }
+
+#[test]
+fn a_new_python_plugin_tests_natively_and_as_a_component_builds_and_runs() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("kwh-py");
+    let python = |cmd: &mut Command| {
+        // The venv the test guests were built with: componentize-py and pytest, installed once.
+        cmd.env("KILN_PYTHON", kiln_test_guests::PYTHON).env_remove("VIRTUAL_ENV");
+    };
+    kiln().args(["plugin", "new", "kwh-py", "--lang", "python", "--dir"]).arg(&dir).assert().success();
+    assert!(dir.join("kwh_py.py").exists() && dir.join("tests/test_kwh_py.py").exists());
+
+    // Natively, then against the component it builds.
+    let mut test = kiln();
+    python(test.args(["plugin", "test", "--path"]).arg(&dir));
+    let out = test.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}\n{}", String::from_utf8_lossy(&out.stdout));
+    assert!(stderr.contains("== against the component"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).matches("2 passed").count(), 2, "both runs pass both tests");
+
+    let mut build = kiln();
+    python(build.args(["plugin", "build", "--json", "--path"]).arg(&dir));
+    let built = json_stdout(&mut build);
+    assert_eq!((built["name"].as_str(), built["language"].as_str()), (Some("kwh-py"), Some("python")));
+    let wasm = built["path"].as_str().unwrap().to_string();
+    let data = work.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(
+        data.join("monthly_indicators.csv"),
+        "enterprise_id,month,electricity_kwh\nE1,2023-01,100\nE2,2023-01,30\nE1,2023-02,\nE1,2023-03,5\n",
+    )
+    .unwrap();
+    let run = json_stdout(kiln().args(["plugin", "run", &wasm, "--json", "--data"]).arg(&data));
+    assert_eq!(run["output"]["metrics"][0]["value"], 135.0);
+    assert_eq!(run["output"]["tables"][0]["rows"], serde_json::json!([["E1", 105.0], ["E2", 30.0]]));
+
+    // A failing test fails `kiln plugin test`.
+    let test_file = dir.join("tests/test_kwh_py.py");
+    let broken = std::fs::read_to_string(&test_file).unwrap().replace("[30.0, 15.0]", "[30.0, 16.0]");
+    std::fs::write(&test_file, broken).unwrap();
+    let mut test = kiln();
+    python(test.args(["plugin", "test", "--native", "--path"]).arg(&dir));
+    assert!(!test.output().unwrap().status.success(), "a failing test must fail the command");
+}
+
+#[test]
+fn building_a_python_plugin_without_python_says_so_in_one_line() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("p");
+    kiln().args(["plugin", "new", "p", "--lang", "python", "--dir"]).arg(&dir).assert().success();
+    let out = kiln()
+        .args(["plugin", "build", "--path"])
+        .arg(&dir)
+        .env("KILN_CACHE_DIR", work.path().join("cache"))
+        .env("KILN_PYTHON", work.path().join("no-python-here"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("need Python 3.10 or newer"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}

@@ -1,4 +1,5 @@
-//! `kiln plugin build`: compile a plugin crate to a wasm32-wasip2 component and check it.
+//! `kiln plugin build`: build a plugin project into a component and check it: a crate with
+//! cargo for wasm32-wasip2, a Python project with the pinned componentize-py.
 
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ use serde_json::json;
 /// Arguments of `kiln plugin build`.
 #[derive(Args)]
 pub struct BuildArgs {
-    /// The plugin crate's directory.
+    /// The plugin project's directory (with a `Cargo.toml` or a `pyproject.toml`).
     #[arg(long, default_value = ".")]
     path: PathBuf,
     /// Print one JSON document instead of text.
@@ -21,18 +22,53 @@ pub struct BuildArgs {
     json: bool,
 }
 
+/// The language of the plugin project in `dir`, from the manifest it holds.
+pub enum ProjectKind {
+    /// A crate: `Cargo.toml`.
+    Rust(PathBuf),
+    /// A Python project: `pyproject.toml`.
+    Python(super::python::Project),
+}
+
+impl ProjectKind {
+    /// Recognizes the project in `dir` (a `Cargo.toml` wins when both are there).
+    pub fn open(dir: &Path) -> anyhow::Result<Self> {
+        let manifest = dir.join("Cargo.toml");
+        if manifest.exists() {
+            Ok(ProjectKind::Rust(manifest))
+        } else if dir.join("pyproject.toml").exists() {
+            Ok(ProjectKind::Python(super::python::Project::open(dir)?))
+        } else {
+            bail!("no Cargo.toml or pyproject.toml in {}: not a plugin project", dir.display())
+        }
+    }
+
+    /// Builds the component, with a spinner, and returns its path.
+    pub fn build(&self) -> anyhow::Result<PathBuf> {
+        let spinner = ProgressBar::new_spinner().with_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}")?);
+        spinner.enable_steady_tick(Duration::from_millis(120));
+        let built = match self {
+            ProjectKind::Rust(manifest) => {
+                spinner.set_message(format!("building {} for wasm32-wasip2", manifest.display()));
+                cargo_build(manifest)
+            }
+            ProjectKind::Python(project) => {
+                spinner.set_message(format!(
+                    "building {} with {}",
+                    project.dir.display(),
+                    super::python::COMPONENTIZE_PY
+                ));
+                super::tools_dir().and_then(|tools| project.build(&tools))
+            }
+        };
+        spinner.finish_and_clear();
+        built
+    }
+}
+
 /// Builds, then loads the result into a host to prove it is a valid plugin.
 pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
-    let manifest = args.path.join("Cargo.toml");
-    if !manifest.exists() {
-        bail!("no Cargo.toml in {}", args.path.display());
-    }
-    let spinner = ProgressBar::new_spinner().with_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}")?);
-    spinner.set_message(format!("building {} for wasm32-wasip2", args.path.display()));
-    spinner.enable_steady_tick(Duration::from_millis(120));
-    let wasm = cargo_build(&manifest);
-    spinner.finish_and_clear();
-    let wasm = wasm?;
+    let wasm = ProjectKind::open(&args.path)?.build()?;
 
     let bytes = std::fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?;
     let host = super::local_host()?;
@@ -48,6 +84,7 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
             "name": info.name,
             "version": info.version,
             "wit_version": plugin.wit_version(),
+            "language": plugin.language().as_str(),
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {

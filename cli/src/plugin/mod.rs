@@ -4,8 +4,10 @@
 pub(crate) mod build;
 mod inspect;
 mod new;
+mod python;
 mod replay;
 pub(crate) mod run;
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,10 +21,13 @@ use crate::registry;
 /// Plugin commands.
 #[derive(Subcommand)]
 pub enum PluginCommand {
-    /// Create a new plugin crate that builds and passes its own test out of the box.
+    /// Create a new plugin (Rust crate or Python project) that builds and passes its own tests.
     New(new::NewArgs),
-    /// Build a plugin for wasm32-wasip2 (release) and print its path, size and sha256.
+    /// Build a plugin into a component (cargo for Rust, componentize-py for Python) and print
+    /// its path, size and sha256.
     Build(build::BuildArgs),
+    /// Run a plugin's tests: natively, then (Python) against the built component.
+    Test(test::TestArgs),
     /// Show a component's contract version, imports, exports and describe() output.
     Inspect(inspect::InspectArgs),
     /// Run a component against CSV/Parquet files under limits, printing output and usage.
@@ -46,6 +51,7 @@ pub fn run(cmd: PluginCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         PluginCommand::New(args) => new::run(args),
         PluginCommand::Build(args) => build::run(args),
+        PluginCommand::Test(args) => test::run(args),
         PluginCommand::Inspect(args) => inspect::run(args),
         PluginCommand::Run(args) => run::run(args),
         PluginCommand::Publish(args) => registry::publish::run(args),
@@ -57,14 +63,24 @@ pub fn run(cmd: PluginCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// A host with the on-disk compile cache (`KILN_CACHE_DIR`, else the user's cache dir).
-pub fn local_host() -> anyhow::Result<Host> {
-    let cache_dir = std::env::var_os("KILN_CACHE_DIR")
+/// Kiln's cache directory: `KILN_CACHE_DIR`, else the user's cache dir. Compiled components
+/// live in it, and the tools Kiln installs (componentize-py) under `tools/`.
+pub fn cache_dir() -> Option<PathBuf> {
+    std::env::var_os("KILN_CACHE_DIR")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("kiln")))
-        .or_else(|| std::env::var_os("HOME").map(|d| PathBuf::from(d).join(".cache/kiln")));
+        .or_else(|| std::env::var_os("HOME").map(|d| PathBuf::from(d).join(".cache/kiln")))
+}
+
+/// Where Kiln installs the tools it pins.
+pub fn tools_dir() -> anyhow::Result<PathBuf> {
+    cache_dir().map(|d| d.join("tools")).context("no cache directory: set KILN_CACHE_DIR or HOME")
+}
+
+/// A host with the on-disk compile cache (see [`cache_dir`]).
+pub fn local_host() -> anyhow::Result<Host> {
     // 32 slots: a quarter of them (8, what one component may weigh) for loads.
-    let config = HostConfig { cache_dir, max_instances: 32, ..HostConfig::default() };
+    let config = HostConfig { cache_dir: cache_dir(), max_instances: 32, ..HostConfig::default() };
     Host::new(config).context("starting the plugin host")
 }
 

@@ -1,4 +1,5 @@
-//! `kiln plugin new NAME`: a plugin crate that builds and passes its own test as created.
+//! `kiln plugin new NAME [--lang rust|python]`: a plugin (a crate, or a Python project) that
+//! builds and passes its own tests as created.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -14,9 +15,22 @@ pub struct NewArgs {
     /// Where to create it (default: ./NAME). Must not exist or be empty.
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// The kiln-sdk checkout to depend on (default: the one this kiln was built from).
+    /// The SDK directory of a Kiln checkout (`sdk/`; default: the one this kiln was built
+    /// from): a Rust plugin depends on the crate there, a Python one on `sdk/python`.
     #[arg(long, env = "KILN_SDK_PATH")]
     sdk: Option<PathBuf>,
+    /// The plugin's language.
+    #[arg(long, value_enum, default_value_t = Lang::Rust)]
+    lang: Lang,
+}
+
+/// A language `kiln plugin new` scaffolds.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Lang {
+    /// A Rust crate built with cargo for wasm32-wasip2.
+    Rust,
+    /// A Python project built with componentize-py.
+    Python,
 }
 
 /// Writes the scaffold.
@@ -30,9 +44,23 @@ pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     let sdk = std::fs::canonicalize(&sdk).with_context(|| {
         format!("kiln-sdk not found at {} (pass --sdk PATH to a Kiln checkout's sdk/)", sdk.display())
     })?;
-    write_scaffold(&dir, &args.name, &sdk)?;
-    println!("created plugin `{}` in {}", args.name, dir.display());
-    println!("  test:  cargo test --manifest-path {}/Cargo.toml", dir.display());
+    match args.lang {
+        Lang::Rust => {
+            write_scaffold(&dir, &args.name, &sdk)?;
+            println!("created plugin `{}` in {}", args.name, dir.display());
+            println!("  test:  cargo test --manifest-path {}/Cargo.toml", dir.display());
+        }
+        Lang::Python => {
+            let sdk = sdk.join("python");
+            if !sdk.join("kiln_sdk").is_dir() {
+                bail!("no Python SDK (kiln_sdk) in {}", sdk.display());
+            }
+            write_python_scaffold(&dir, &args.name, &sdk)?;
+            println!("created Python plugin `{}` in {}", args.name, dir.display());
+            println!("  test:  (cd {} && pytest)   natively", dir.display());
+            println!("         kiln plugin test --path {}   natively, then against the component", dir.display());
+        }
+    }
     println!("  build: kiln plugin build --path {}", dir.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -73,6 +101,137 @@ pub fn write_scaffold(dir: &Path, name: &str, sdk: &Path) -> anyhow::Result<()> 
     }
     Ok(())
 }
+
+/// Writes the Python project's files into `dir`, with the SDK at `sdk` (its `python/`).
+pub fn write_python_scaffold(dir: &Path, name: &str, sdk: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir.join("tests")).with_context(|| format!("creating {}", dir.display()))?;
+    let module = name.replace('-', "_");
+    // TOML basic strings: a path's backslashes and quotes escaped.
+    let sdk = sdk.display().to_string().replace('\\', "\\\\").replace('"', "\\\"");
+    let fill = |text: &str| {
+        text.replace("{name}", name)
+            .replace("{module}", &module)
+            .replace("{Type}", &type_name(name))
+            .replace("{sdk}", &sdk)
+    };
+    let files = [
+        ("pyproject.toml".to_string(), fill(PYPROJECT_TOML)),
+        (".gitignore".to_string(), "/dist\n__pycache__/\n.pytest_cache/\n".to_string()),
+        ("app.py".to_string(), fill(APP_PY)),
+        (format!("{module}.py"), fill(PLUGIN_PY)),
+        (format!("tests/test_{module}.py"), fill(TEST_PY)),
+    ];
+    for (file, text) in files {
+        let path = dir.join(file);
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+const PYPROJECT_TOML: &str = r#"# A Kiln plugin in Python. `kiln plugin build` builds it into a component with componentize-py;
+# `pytest` runs its tests natively, `kiln plugin test` natively and then against the component.
+[project]
+name = "{name}"
+version = "0.1.0"
+description = "Total electricity use per enterprise."
+requires-python = ">=3.10"
+dependencies = ["kiln-sdk"]
+
+[tool.kiln]
+# The module componentize-py builds (it binds `Guest`), and the Python SDK's directory.
+module = "app"
+sdk = "{sdk}"
+
+[tool.pytest.ini_options]
+testpaths = ["tests"]
+pythonpath = [".", "{sdk}"]
+"#;
+
+const APP_PY: &str = r#""""The component's entry module. componentize-py imports it once, at build time, and
+snapshots the interpreter: module-level code never runs again, so nothing random, clock-based or
+I/O belongs at module level, and every module `run` needs is imported here, at the top."""
+
+from kiln_sdk import export
+
+from {module} import {Type}
+
+Guest = export({Type})
+"#;
+
+const PLUGIN_PY: &str = r#""""{name}: total electricity per enterprise, from the monthly indicators."""
+
+from kiln_sdk import Batch, Output, Plugin, PluginInfo, ValueType, col
+
+
+class {Type}(Plugin):
+    info = (
+        PluginInfo("{name}", "0.1.0")
+        .description("Total electricity use per enterprise.")
+        .param("min_kwh", 0.0, "Leave out enterprises below this total.")
+        .dataset("monthly_indicators", ["enterprise_id", "electricity_kwh"], "Monthly reports.")
+        .table("by_enterprise", "Total kWh per enterprise, largest first.",
+               [col("enterprise_id", ValueType.STRING), col("kwh", ValueType.F64, doc="kWh")])
+        .metric("total_kwh", "Sum over the enterprises kept.")
+    )
+
+    def run(self, ctx, params):
+        # Totals by the enterprise_id column's dictionary code: a code means the same id in
+        # every batch of the scan, so no id is hashed or copied per row.
+        totals = []
+        scan = ctx.scan("monthly_indicators", ["enterprise_id", "electricity_kwh"])
+        for batch in scan:
+            ids = batch.dict("enterprise_id")
+            kwh = batch.f64("electricity_kwh")
+            valid = batch.validity("electricity_kwh")
+            totals.extend([0.0] * (len(ids.values) - len(totals)))
+            for row, code in enumerate(ids.codes):
+                if valid is None or valid[row]:
+                    totals[code] += kwh[row]
+        names = scan.dictionary("enterprise_id")
+        kept = [code for code, total in enumerate(totals) if total >= params.min_kwh]
+        kept.sort(key=lambda code: (-totals[code], names[code]))
+        ctx.info(f"{len(kept)} enterprises kept")
+        kwh = [totals[code] for code in kept]
+        total = 0.0
+        for value in kwh:  # left to right, as Rust's `iter().sum()` adds
+            total += value
+        return (Output()
+                .table("by_enterprise", Batch()
+                       .with_dict("enterprise_id", names, kept)
+                       .with_f64("kwh", kwh))
+                .metric("total_kwh", total, unit="kWh"))
+"#;
+
+const TEST_PY: &str = r#""""The plugin on hand-built data. `pytest` runs these natively; `kiln plugin test` runs them
+again against the built component."""
+
+from kiln_sdk import Batch
+from kiln_sdk.testing import TestRun
+
+from {module} import {Type}
+
+
+def test_totals_per_enterprise_largest_first():
+    data = (Batch()
+            .with_str("enterprise_id", ["E1", "E2", "E1"])
+            .with_f64("electricity_kwh", [10.0, 30.0, 5.0]))
+    result = (TestRun()
+              .dataset("monthly_indicators", data)
+              .param("min_kwh", 12.0)
+              .run({Type}))
+    table = result.table("by_enterprise")
+    assert table["enterprise_id"] == ["E2", "E1"]
+    assert table["kwh"] == [30.0, 15.0]
+    assert result.metric("total_kwh") == 45.0
+
+
+def test_null_readings_are_skipped():
+    data = (Batch()
+            .with_str("enterprise_id", ["E1", "E1"])
+            .with_f64("electricity_kwh", [None, 7.0]))
+    result = TestRun().dataset("monthly_indicators", data).run({Type})
+    assert result.table("by_enterprise")["kwh"] == [7.0]
+"#;
 
 const TOOLCHAIN: &str = r#"[toolchain]
 channel = "1.95.0"
