@@ -63,6 +63,12 @@ pub enum Language {
 }
 
 impl Language {
+    /// Whether components in this language carry their interpreter and its standard library
+    /// (and are therefore tens of megabytes where a compiled plugin is a few hundred kilobytes).
+    pub fn embeds_interpreter(self) -> bool {
+        matches!(self, Language::Python | Language::JavaScript)
+    }
+
     /// `"rust"`, `"python"`, `"javascript"`, `"unknown"`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -92,9 +92,9 @@ pub async fn state_on(config: &ServeConfig, blobs: blobs::Blobs) -> anyhow::Resu
     let limits = ServiceLimits::default();
     let host = Arc::new(Host::new(HostConfig {
         cache_dir: Some(config.data_dir.join("cache")),
-        // A Rust plugin takes one slot, a Python one about five (`kiln_host::capacity`).
+        // A Rust plugin takes one slot, a Python one two (`kiln_host::capacity`).
         max_instances: 64,
-        max_component_bytes: limits.max_component_bytes,
+        max_component_bytes: limits.largest_component(),
         cap: limits.run_cap,
         ..HostConfig::default()
     })?);

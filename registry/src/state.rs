@@ -17,8 +17,11 @@ use crate::store::Store;
 /// Limits the service enforces on input.
 #[derive(Debug, Clone)]
 pub struct ServiceLimits {
-    /// The largest component accepted, in bytes.
+    /// The largest component accepted, in bytes, unless it embeds an interpreter.
     pub max_component_bytes: usize,
+    /// The largest component that embeds an interpreter (Python's CPython, JavaScript's
+    /// StarlingMonkey), in bytes: its standard library comes with it, some 18 MB for Python.
+    pub max_interpreter_component_bytes: usize,
     /// The largest request body, in bytes (a component travels base64-encoded in JSON).
     pub max_body_bytes: usize,
     /// The largest dataset upload, in bytes.
@@ -35,7 +38,8 @@ impl Default for ServiceLimits {
     fn default() -> Self {
         ServiceLimits {
             max_component_bytes: 16 << 20,
-            max_body_bytes: 24 << 20,
+            max_interpreter_component_bytes: 40 << 20,
+            max_body_bytes: 56 << 20,
             max_dataset_bytes: 256 << 20,
             ingest: IngestLimits::default(),
             run_cap: Limits { timeout: Duration::from_secs(300), ..Limits::default() },
@@ -45,10 +49,20 @@ impl Default for ServiceLimits {
 }
 
 impl ServiceLimits {
+    /// The largest component of `language` accepted, in bytes.
+    pub fn component_limit(&self, language: kiln_host::Language) -> usize {
+        if language.embeds_interpreter() { self.max_interpreter_component_bytes } else { self.max_component_bytes }
+    }
+
+    /// The largest component of any language: what is read back from the blob store.
+    pub fn largest_component(&self) -> usize {
+        self.max_component_bytes.max(self.max_interpreter_component_bytes)
+    }
+
     /// The most bytes read back for each kind of blob: what these limits let in.
     pub fn blob_caps(&self) -> crate::runner::BlobCaps {
         crate::runner::BlobCaps {
-            component: self.max_component_bytes as u64,
+            component: self.largest_component() as u64,
             dataset: self.ingest.max_output_bytes,
             output: crate::results::max_document_bytes(self.run_cap.output_bytes),
         }

@@ -105,7 +105,7 @@ pub async fn publish(
         return Err(ApiError::unavailable(format!("{ns}/{name} was taken down")));
     }
 
-    let max = state.limits.max_component_bytes;
+    let max = state.limits.largest_component();
     if req.component.len() / 4 * 3 > max + 3 {
         return Err(ApiError::too_large(format!("components are limited to {max} bytes")));
     }
@@ -128,7 +128,15 @@ pub async fn publish(
     // first, so a component that can never load is refused before anything compiles it; the
     // compile (seconds for a Python component) is bounded by the host and by the maker's share
     // of publishes, and a full host is `busy`, never the component's fault.
-    state.host.inspect(&bytes)?;
+    let inspection = state.host.inspect(&bytes)?;
+    let limit = state.limits.component_limit(inspection.language);
+    if bytes.len() > limit {
+        return Err(ApiError::too_large(format!(
+            "component is {} bytes; the limit is {limit} ({} for components embedding an interpreter, such as Python's)",
+            bytes.len(),
+            state.limits.max_interpreter_component_bytes
+        )));
+    }
     let share = state.shares.publishes.enter(&who.id, 1)?;
     let compiled = crate::artifacts::compile(&state.host, &bytes, &sha256).await?;
     let plugin = state.host.try_load_compiled(&bytes, &compiled.bytes).await?;

@@ -594,19 +594,26 @@ impl TestApp {
     }
 }
 
+/// A host beside the service's, as a process that has only a component (or a bundle) has: its
+/// compile cache in the target directory, so a Python guest compiles once per build of the
+/// guests, not once per test.
+pub fn outside_host() -> &'static kiln_host::Host {
+    static HOST: OnceLock<kiln_host::Host> = OnceLock::new();
+    HOST.get_or_init(|| {
+        let cache_dir = Some(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile-cache"));
+        kiln_host::Host::new(kiln_host::HostConfig { max_instances: 8, cache_dir, ..Default::default() }).unwrap()
+    })
+}
+
 /// What a component's describe() says, loading it once per test binary.
 pub async fn describe(bytes: &[u8]) -> PluginInfo {
-    static HOST: OnceLock<kiln_host::Host> = OnceLock::new();
     static DESCRIBED: OnceLock<Mutex<HashMap<String, PluginInfo>>> = OnceLock::new();
     let described = DESCRIBED.get_or_init(Default::default);
     let sha = kiln_host::sha256_hex(bytes);
     if let Some(info) = described.lock().unwrap().get(&sha) {
         return info.clone();
     }
-    let host = HOST.get_or_init(|| {
-        kiln_host::Host::new(kiln_host::HostConfig { max_instances: 4, ..Default::default() }).unwrap()
-    });
-    let plugin = host.load(bytes).await.unwrap_or_else(|e| panic!("test component loads: {e}"));
+    let plugin = outside_host().load(bytes).await.unwrap_or_else(|e| panic!("test component loads: {e}"));
     let info = plugin.info().clone();
     described.lock().unwrap().insert(sha, info.clone());
     info

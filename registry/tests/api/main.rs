@@ -6,6 +6,7 @@ mod common;
 #[path = "../support/moto.rs"]
 mod moto;
 
+mod artifacts;
 mod audit;
 mod authz;
 mod concurrent;

@@ -151,10 +151,30 @@ async fn extra_import(app: TestApp) {
 }
 
 async fn oversized(app: TestApp) {
-    let max = app.state.limits.max_component_bytes;
-    // One byte over the component limit (the body itself is within the body limit).
-    let p = TestApp::publish_with(&app.maker, manifest("big", "0.1.0"), &vec![0; max + 1]);
+    let limits = &app.state.limits;
+    // One byte over the largest component limit (the body itself is within the body limit).
+    let p = TestApp::publish_with(&app.maker, manifest("big", "0.1.0"), &vec![0; limits.largest_component() + 1]);
     app.refused_publish(&app.maker, &p.path(), p.body(), 413, "too-large").await;
+    // A Rust component padded past its language's limit, though within an interpreter's: the
+    // larger allowance is for what embeds an interpreter only.
+    let mut padded = good();
+    let padding = limits.max_component_bytes + 1 - padded.len();
+    padded.push(0); // a custom section: name "pad", then the payload
+    let mut size = (padding + 4) as u32;
+    loop {
+        let byte = (size & 0x7f) as u8;
+        size >>= 7;
+        padded.push(if size == 0 { byte } else { byte | 0x80 });
+        if size == 0 {
+            break;
+        }
+    }
+    padded.extend_from_slice(b"\x03pad");
+    padded.resize(padded.len() + padding, 0);
+    assert!(padded.len() > limits.max_component_bytes && padded.len() < limits.max_interpreter_component_bytes);
+    let p = TestApp::publish_with(&app.maker, manifest("good", "0.1.0"), &padded);
+    let resp = app.refused_publish(&app.maker, &p.path(), p.body(), 413, "too-large").await;
+    assert!(resp.json()["detail"].as_str().unwrap().contains("for components embedding an interpreter"));
     // A body over the request limit is refused before it is parsed.
     let huge = "A".repeat(app.state.limits.max_body_bytes + 1);
     let body = json!({"manifest": manifest("big", "0.1.0"), "signature": "", "key_id": "", "component": huge});

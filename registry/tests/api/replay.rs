@@ -16,6 +16,7 @@ use crate::quotas::{publish_good, readings, set_quotas};
 crate::both! {
     every_example_plugins_runs_on_generated_data_replay_identically => examples;
     a_guest_reading_clocks_and_random_numbers_replays_identically => entropy;
+    a_python_guest_replays_identically_online_and_from_its_bundle_offline => entropy_python;
     a_replay_that_computes_something_else_names_the_first_difference => different;
     a_tampered_dataset_blob_makes_the_replay_report_the_mismatch => tampered;
     a_purged_dataset_is_named_by_the_replay_and_shared_bytes_survive => purged;
@@ -111,6 +112,34 @@ async fn entropy(app: TestApp) {
     let result = app.get(&format!("/v1/tenants/t1/runs/{}/result", first.id), &erin.token).await.expect(200).json();
     let wall_ns = result["tables"][0]["rows"][0][0].as_i64().unwrap();
     assert_eq!(wall_ns / 1_000_000, first.clock_start);
+}
+
+async fn entropy_python(app: TestApp) {
+    let erin = &app.enterprise;
+    let version =
+        app.publish_approved(&app.maker, "acme", &kiln_test_guests::bytes(kiln_test_guests::ENTROPY_PY)).await;
+    assert_eq!(version.language, "python");
+    let enablement = app.enable(erin, "entropy-py", json!({})).await;
+    let first = sync_run(&app, erin, &enablement).await;
+    let second = sync_run(&app, erin, &enablement).await;
+    assert_ne!(first.output_sha256, second.output_sha256, "Python's random numbers follow the run's seed");
+    let replayed = replay(&app, erin, &first.id, "sync").await;
+    assert_eq!(replayed.verdict, Some(Verdict::Identical), "{replayed:?}");
+
+    // Offline: the bundle alone, on a host of its own, reproduces the recorded output.
+    let resp = app.get(&format!("/v1/tenants/t1/runs/{}/bundle", first.id), &erin.token).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bundle.tar");
+    std::fs::write(&file, &resp.expect(200).body).unwrap();
+    let opened = bundle::open(&file, app.state.limits.blob_caps(), dir.path()).unwrap();
+    let host = crate::common::outside_host();
+    let plugin = host.load(&std::fs::read(&opened.component).unwrap()).await.unwrap();
+    let pinned = &opened.manifest.pinned;
+    let determinism = kiln_host::Determinism { seed: pinned.seed as u64, clock_start_ms: pinned.clock_start };
+    let report = host.run(&plugin, kiln_host::RunRequest { determinism, ..Default::default() }).await;
+    let document = serde_json::to_vec(&kiln_registry::results::OutputDocument(&report.result.unwrap())).unwrap();
+    assert_eq!(Some(kiln_host::sha256_hex(&document)), first.output_sha256);
+    assert_eq!(std::fs::read(&opened.output).unwrap(), document);
 }
 
 async fn different(app: TestApp) {

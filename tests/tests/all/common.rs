@@ -23,7 +23,9 @@ pub async fn load(path: &str) -> Plugin {
 /// The guest at `path`, loaded once for the whole test binary: a Python component takes
 /// seconds to compile, and many tests run it.
 pub async fn load_shared(path: &'static str) -> Arc<Plugin> {
-    static LOADED: OnceLock<Mutex<HashMap<&'static str, Arc<tokio::sync::OnceCell<Arc<Plugin>>>>>> = OnceLock::new();
+    /// One cell per guest: concurrent tests wait for the first load instead of compiling too.
+    type Cell = Arc<tokio::sync::OnceCell<Arc<Plugin>>>;
+    static LOADED: OnceLock<Mutex<HashMap<&'static str, Cell>>> = OnceLock::new();
     let cell = LOADED.get_or_init(Mutex::default).lock().unwrap().entry(path).or_default().clone();
     cell.get_or_init(|| async { Arc::new(load(path).await) }).await.clone()
 }
