@@ -150,6 +150,10 @@ fn a_new_python_plugin_tests_natively_and_as_a_component_builds_and_runs() {
     let built = json_stdout(&mut build);
     assert_eq!((built["name"].as_str(), built["language"].as_str()), (Some("kwh-py"), Some("python")));
     let wasm = built["path"].as_str().unwrap().to_string();
+    // The component carries the project's source for reviewers.
+    let source = kiln_host::source::extract(&std::fs::read(&wasm).unwrap()).unwrap().expect("source embedded");
+    let paths: Vec<&str> = source.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["app.py", "kwh_py.py", "pyproject.toml", "tests/test_kwh_py.py"]);
     let data = work.path().join("data");
     std::fs::create_dir(&data).unwrap();
     std::fs::write(

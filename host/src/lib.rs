@@ -41,6 +41,7 @@ pub mod output;
 mod params;
 mod plugin;
 mod run;
+pub mod source;
 mod state;
 pub mod strings;
 mod validate;

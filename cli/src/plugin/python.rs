@@ -3,7 +3,8 @@
 //!
 //! A Python plugin is a directory with a `pyproject.toml`; its `[tool.kiln]` table names the
 //! entry module (`module`, default `app`) and where the Python SDK is (`sdk`, relative to the
-//! project), as `kiln plugin new --lang python` writes them.
+//! project), as `kiln plugin new --lang python` writes them. The built component carries the
+//! project's source for reviewers (`kiln_host::source`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -90,7 +91,42 @@ impl Project {
             let stderr = String::from_utf8_lossy(&output.stderr);
             bail!("componentize-py failed to build {}:\n{}", self.dir.display(), stderr.trim_end());
         }
+        // The component holds the plugin as bytecode; reviewers read the source carried beside
+        // it, covered by the same signature (`kiln_host::source`).
+        let component = std::fs::read(&out).with_context(|| format!("reading {}", out.display()))?;
+        let with_source = kiln_host::source::embed(&component, self.source_files()?)
+            .with_context(|| format!("embedding the source of {}", self.dir.display()))?;
+        std::fs::write(&out, with_source).with_context(|| format!("writing {}", out.display()))?;
         Ok(out)
+    }
+
+    /// The project's own source: its Python files and `pyproject.toml`, sorted by path, leaving
+    /// out what tools make (`dist/`, virtual environments, caches, hidden directories).
+    pub fn source_files(&self) -> anyhow::Result<Vec<kiln_host::source::SourceFile>> {
+        let mut files = Vec::new();
+        let mut dirs = vec![self.dir.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+                let entry = entry?;
+                let path = entry.path();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let kind = entry.file_type()?;
+                if kind.is_dir() {
+                    let skipped = ["dist", "build", "venv", "__pycache__", "node_modules"];
+                    if !name.starts_with('.') && !skipped.contains(&name.as_str()) {
+                        dirs.push(path);
+                    }
+                } else if kind.is_file() && (name.ends_with(".py") || name == "pyproject.toml") {
+                    let relative = path.strip_prefix(&self.dir).expect("under the project");
+                    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+                    let path =
+                        relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                    files.push(kiln_host::source::SourceFile { path, text });
+                }
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
     }
 }
 
@@ -213,6 +249,29 @@ mod tests {
         assert_eq!((p.name.as_str(), p.module.as_str()), ("p", "entry"));
         assert_eq!(p.sdk, std::fs::canonicalize(&sdk).unwrap());
         assert!(p.output().ends_with("dist/p.wasm"));
+    }
+
+    #[test]
+    fn the_source_carried_is_the_projects_own() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("kiln_sdk")).unwrap();
+        std::fs::write(dir.path().join("kiln_sdk/__init__.py"), "").unwrap();
+        for (path, text) in [
+            ("pyproject.toml", "[project]\nname = \"p\"\n[tool.kiln]\nsdk = \".\"\n"),
+            ("app.py", "app"),
+            ("tests/test_p.py", "test"),
+            ("dist/p.py", "built"),
+            (".venv/lib/x.py", "venv"),
+            ("__pycache__/app.py", "cache"),
+            ("notes.txt", "not source"),
+        ] {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let files = Project::open(dir.path()).unwrap().source_files().unwrap();
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["app.py", "kiln_sdk/__init__.py", "pyproject.toml", "tests/test_p.py"]);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show))
         .routes(routes!(changes))
         .routes(routes!(download))
+        .routes(routes!(source))
         .routes(routes!(yank))
         .routes(routes!(unyank))
         .routes(routes!(resolve))
@@ -129,6 +130,7 @@ pub async fn publish(
     // compile (seconds for a Python component) is bounded by the host and by the maker's share
     // of publishes, and a full host is `busy`, never the component's fault.
     let inspection = state.host.inspect(&bytes)?;
+    kiln_host::source::extract(&bytes).map_err(|e| ApiError::invalid_component(e.to_string()))?;
     let limit = state.limits.component_limit(inspection.language);
     if bytes.len() > limit {
         return Err(ApiError::too_large(format!(
@@ -326,6 +328,48 @@ pub async fn download(
         bytes,
     )
         .into_response())
+}
+
+/// A version's source, as its component carries it (`kiln plugin build` embeds a Python
+/// plugin's; the publish signature covers it with the component).
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Source {
+    /// The files, sorted by path; empty when the component carries no source (a Rust
+    /// plugin's source is in its repository, see the manifest).
+    pub files: Vec<SourceFile>,
+}
+
+/// One file of a version's source.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SourceFile {
+    /// Its path in the maker's project, `/`-separated.
+    pub path: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// The source files a version's component carries, for review: taken-down versions included,
+/// so an operator can read what was taken down.
+#[utoipa::path(get, path = "/v1/plugins/{ns}/{name}/versions/{version}/source", tag = "plugins",
+    params(("ns" = String, Path), ("name" = String, Path), ("version" = String, Path)),
+    responses((status = 200, body = Source), (status = 401, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("token" = [])))]
+pub async fn source(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((ns, name, version)): Path<(String, String, String)>,
+) -> ApiResult<axum::Json<Source>> {
+    who.require(ALL, "read")?;
+    let v = find(&state, &who, &ns, &name, &version).await?;
+    let bytes = state.blobs.get(&v.sha256, state.runner.caps().component).await.map_err(|e| {
+        tracing::error!(error = %e, subject = %v.subject(), "blob read failed");
+        ApiError::integrity(format!("the stored bytes of {} could not be read intact", v.subject()))
+    })?;
+    // Checked at publish: a stored component whose source does not read is the store's fault.
+    let files = kiln_host::source::extract(&bytes)
+        .map_err(|e| ApiError::integrity(format!("the source of {}: {e}", v.subject())))?
+        .unwrap_or_default();
+    Ok(axum::Json(Source { files: files.into_iter().map(|f| SourceFile { path: f.path, text: f.text }).collect() }))
 }
 
 /// `?req=` for resolve.

@@ -20,6 +20,8 @@ crate::both! {
     publishing_in_someone_elses_namespace_is_forbidden => squatting;
     path_like_names_in_the_url_are_refused => path_names;
     a_second_publish_of_the_same_version_conflicts => duplicate;
+    the_source_a_component_carries_is_shown_to_those_who_may_see_the_version => source;
+    a_component_whose_source_section_is_malformed_is_refused => malformed_source;
 }
 
 fn good() -> Vec<u8> {
@@ -261,4 +263,32 @@ async fn duplicate(app: TestApp) {
     let listed = app.get("/v1/plugins/acme/good/versions", &app.maker.token).await.expect(200).json();
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(listed[0]["published_by"], "maria");
+}
+
+fn source_files() -> Vec<kiln_host::source::SourceFile> {
+    vec![kiln_host::source::SourceFile { path: "good.py".into(), text: "class Good(Plugin): ...\n".into() }]
+}
+
+async fn source(app: TestApp) {
+    let bytes = kiln_host::source::embed(&good(), source_files()).unwrap();
+    let v = app.publish(&app.maker, "acme", &bytes).await;
+    let path = format!("/v1/plugins/acme/good/versions/{}/source", v.version);
+    for reader in [&app.maker.token, &app.operator.token] {
+        let shown = app.get(&path, reader).await.expect(200).json();
+        assert_eq!(shown, json!({"files": [{"path": "good.py", "text": "class Good(Plugin): ...\n"}]}));
+    }
+    // Pending: hidden from enterprises and from makers outside the namespace, as the version is.
+    app.get(&path, &app.enterprise.token).await.problem(404, "not-found");
+    app.get(&path, &app.other.token).await.problem(404, "not-found");
+    // A component without source says so with no files.
+    let plain = app.publish(&app.maker, "acme", &kiln_test_guests::bytes(kiln_test_guests::NOOP)).await;
+    let path = format!("/v1/plugins/acme/{}/versions/{}/source", plain.name, plain.version);
+    assert_eq!(app.get(&path, &app.maker.token).await.expect(200).json(), json!({"files": []}));
+}
+
+async fn malformed_source(app: TestApp) {
+    let twice = kiln_host::source::embed(&kiln_host::source::embed(&good(), source_files()).unwrap(), source_files());
+    let p = app.publish_of(&app.maker, "acme", &twice.unwrap()).await;
+    let resp = app.refused_publish(&app.maker, &p.path(), p.body(), 422, "invalid-component").await;
+    assert!(resp.json()["detail"].as_str().unwrap().contains("source twice"), "{}", resp.text());
 }

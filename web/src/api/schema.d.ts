@@ -484,6 +484,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/plugins/{ns}/{name}/versions/{version}/source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The source files a version's component carries, for review: taken-down versions included,
+         *     so an operator can read what was taken down.
+         */
+        get: operations["plugins_source"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/plugins/{ns}/{name}/versions/{version}/takedown": {
         parameters: {
             query?: never;
@@ -2702,6 +2722,24 @@ export interface components {
             delta?: number | null;
         };
         /**
+         * @description A version's source, as its component carries it (`kiln plugin build` embeds a Python
+         *     plugin's; the publish signature covers it with the component).
+         */
+        Source: {
+            /**
+             * @description The files, sorted by path; empty when the component carries no source (a Rust
+             *     plugin's source is in its repository, see the manifest).
+             */
+            files: components["schemas"]["SourceFile"][];
+        };
+        /** @description One file of a version's source. */
+        SourceFile: {
+            /** @description Its path in the maker's project, `/`-separated. */
+            path: string;
+            /** @description Its text. */
+            text: string;
+        };
+        /**
          * @description Where a version is in review.
          * @enum {string}
          */
@@ -4843,6 +4881,74 @@ export interface operations {
             };
             /** @description A problem document whose `type` is one of: `too-large` (The upload is larger than allowed). */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `invalid-request` (The request is malformed), `invalid-name` (A name is not allowed), `invalid-version` (Not a valid semver version or requirement), `bad-signature` (The signature does not verify), `unknown-key` (The signing key is not one of the publisher's), `invalid-component` (The component is not a valid Kiln plugin), `manifest-mismatch` (The manifest disagrees with the component), `invalid-data` (The dataset is malformed or lacks a required column), `invalid-grant` (A grant names data the tenant does not have), `invalid-params` (The parameters do not match the plugin's describe()), `limit-too-high` (A limit is above the operator's cap), `invalid-cron` (Not a usable five-field cron expression), `unknown-zone` (Not an IANA time zone). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `integrity` (Stored bytes do not match their hash), `internal` (Internal error). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    plugins_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ns: string;
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Source"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `unauthenticated` (No valid API token was given). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `forbidden` (The token's role or scopes do not allow this), `csrf` (A write through the session cookie lacked the session's CSRF token). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem document whose `type` is one of: `not-found` (No such resource), `no-matching-version` (No approved, available version matches). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
