@@ -62,6 +62,8 @@ const common: Omit<Messages, keyof typeof operator.zh | keyof typeof tenant.zh> 
   "output.nullable": "nullable",
   "output.notNull": "never null",
   "output.doc": "Description",
+  "source.files": "Source files",
+  "source.none": "This component carries no source; see the manifest's repository.",
   "notfound.title": "Page not found",
   "notfound.body": "There is no such page, or you may not see it.",
   "problem.unauthenticated": "Sign-in needed",

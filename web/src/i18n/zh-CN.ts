@@ -62,6 +62,8 @@ const common = {
   "output.nullable": "可为空",
   "output.notNull": "不为空",
   "output.doc": "说明",
+  "source.files": "源文件",
+  "source.none": "此组件未附带源码，请查看清单中的源码仓库。",
   "notfound.title": "页面不存在",
   "notfound.body": "没有这个页面，或者你无权查看它。",
   "problem.unauthenticated": "需要登录",
