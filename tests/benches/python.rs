@@ -84,7 +84,10 @@ fn main() {
     let options = kiln_datagen::Options { seed: 42, enterprises: 2000, months: 36 };
     kiln_datagen::write_parquet(dir.path(), &options, &mut |_, _, _| {}).expect("data");
     let source = Arc::new(DirSource::open(dir.path()).expect("data dir"));
-    let time_run = |plugin: &Plugin, grants: &Grants| {
+    // Fuel instruments every basic block of the interpreter loop: the same runs without it say
+    // what metering costs an interpreter.
+    let unmetered = Host::new(HostConfig { max_instances: 16, fuel: false, ..HostConfig::default() }).expect("host");
+    let time_on = |host: &Host, plugin: &Plugin, grants: &Grants| {
         let start = Instant::now();
         let data = Some((source.clone() as Arc<dyn kiln_host::DataSource>, grants.clone()));
         let limits = kiln_host::Limits { timeout: std::time::Duration::from_secs(300), ..Default::default() };
@@ -92,12 +95,13 @@ fn main() {
         report.result.expect("the port runs");
         start.elapsed().as_secs_f64() * 1e3
     };
+    let time_run = |plugin: &Plugin, grants: &Grants| time_on(&host, plugin, grants);
     let python = python_with_pyarrow();
     println!("\n## The ports: {} enterprises × {} months, medians of 5 runs\n", options.enterprises, options.months);
     println!(
-        "| plugin | Rust wasm (ms) | Python wasm (ms) | Python native CPython (ms) | Python wasm / Rust wasm | Python wasm / CPython |"
+        "| plugin | Rust wasm (ms) | Python wasm (ms) | Python wasm, no fuel (ms) | Python native CPython (ms) | Python wasm / Rust wasm | Python wasm / CPython | no fuel / CPython |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     for (name, rust, port, module, class, grants) in [
         (
@@ -117,19 +121,26 @@ fn main() {
             Grants::none().dataset("monthly_indicators"),
         ),
     ] {
+        let port_path = port;
         let (rust, port) = (load(rust), load(port));
         time_run(&rust, &grants);
         time_run(&port, &grants);
         let rust_ms = median((0..5).map(|_| time_run(&rust, &grants)).collect());
         let port_ms = median((0..5).map(|_| time_run(&port, &grants)).collect());
+        let bare = rt.block_on(unmetered.load(&kiln_test_guests::bytes(port_path))).expect("loads");
+        time_on(&unmetered, &bare, &grants);
+        let bare_ms = median((0..5).map(|_| time_on(&unmetered, &bare, &grants)).collect());
         let project = root.join("example-plugins/python").join(name);
         let native =
             python.as_ref().map(|py| native_cpython(py, &project, &root.join("sdk/python"), module, class, dir.path()));
-        let (native_cell, ratio_cell) = match native {
-            Some(ms) => (format!("{ms:.0}"), format!("{:.2}×", port_ms / ms)),
-            None => ("—".into(), "—".into()),
+        let (native_cell, ratio_cell, bare_cell) = match native {
+            Some(ms) => (format!("{ms:.0}"), format!("{:.2}×", port_ms / ms), format!("{:.2}×", bare_ms / ms)),
+            None => ("—".into(), "—".into(), "—".into()),
         };
-        println!("| {name} | {rust_ms:.1} | {port_ms:.0} | {native_cell} | {:.1}× | {ratio_cell} |", port_ms / rust_ms);
+        println!(
+            "| {name} | {rust_ms:.1} | {port_ms:.0} | {bare_ms:.0} | {native_cell} | {:.1}× | {ratio_cell} | {bare_cell} |",
+            port_ms / rust_ms
+        );
     }
     if python.is_none() {
         println!("\n(no Python with pyarrow: set KILN_BENCH_PYTHON, or `pip install pyarrow` into the guests' venv)");
