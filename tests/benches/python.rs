@@ -86,7 +86,10 @@ fn main() {
     let source = Arc::new(DirSource::open(dir.path()).expect("data dir"));
     // Fuel instruments every basic block of the interpreter loop: the same runs without it say
     // what metering costs an interpreter.
-    let unmetered = Host::new(HostConfig { max_instances: 16, fuel: false, ..HostConfig::default() }).expect("host");
+    // `KILN_BENCH_PERF_MAP=1` names the guests' functions for `perf record` (see docs/benchmarks.md).
+    let perf_map = std::env::var_os("KILN_BENCH_PERF_MAP").is_some();
+    let unmetered =
+        Host::new(HostConfig { max_instances: 16, fuel: false, perf_map, ..HostConfig::default() }).expect("host");
     let time_on = |host: &Host, plugin: &Plugin, grants: &Grants| {
         let start = Instant::now();
         let data = Some((source.clone() as Arc<dyn kiln_host::DataSource>, grants.clone()));
