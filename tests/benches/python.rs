@@ -87,7 +87,10 @@ fn main() {
     // Fuel instruments every basic block of the interpreter loop: the same runs without it say
     // what metering costs an interpreter.
     // `KILN_BENCH_PERF_MAP=1` names the guests' functions for `perf record` (see docs/benchmarks.md).
+    // With it, `KILN_BENCH_PORT_RUNS` repeats the unmetered port runs so that they, not the
+    // compiles, fill the profile.
     let perf_map = std::env::var_os("KILN_BENCH_PERF_MAP").is_some();
+    let port_runs: usize = std::env::var("KILN_BENCH_PORT_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
     let unmetered =
         Host::new(HostConfig { max_instances: 16, fuel: false, perf_map, ..HostConfig::default() }).expect("host");
     let time_on = |host: &Host, plugin: &Plugin, grants: &Grants| {
@@ -132,7 +135,7 @@ fn main() {
         let port_ms = median((0..5).map(|_| time_run(&port, &grants)).collect());
         let bare = rt.block_on(unmetered.load(&kiln_test_guests::bytes(port_path))).expect("loads");
         time_on(&unmetered, &bare, &grants);
-        let bare_ms = median((0..5).map(|_| time_on(&unmetered, &bare, &grants)).collect());
+        let bare_ms = median((0..port_runs).map(|_| time_on(&unmetered, &bare, &grants)).collect());
         let project = root.join("example-plugins/python").join(name);
         let native =
             python.as_ref().map(|py| native_cpython(py, &project, &root.join("sdk/python"), module, class, dir.path()));
