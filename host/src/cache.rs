@@ -78,13 +78,19 @@ impl Host {
     /// a 30 MB component takes seconds of every core, and must neither stall the async
     /// runtime nor run many times over at once.
     pub async fn compile(&self, bytes: &[u8]) -> Result<Vec<u8>, LoadError> {
-        let _permit = self.compile_slots.acquire().await.map_err(|_| LoadError::Busy("shutting down".into()))?;
+        let permit =
+            self.compile_slots.clone().acquire_owned().await.map_err(|_| LoadError::Busy("shutting down".into()))?;
         let engine = self.engine.clone();
         let bytes = bytes.to_vec();
-        tokio::task::spawn_blocking(move || engine.precompile_component(&bytes))
-            .await
-            .map_err(|e| LoadError::Invalid(format!("the compiler stopped: {e}")))?
-            .map_err(|e| LoadError::Invalid(crate::error::one_line(&e)))
+        // The permit goes with the compile, not with this future: a caller that gives up (a
+        // publish whose client hung up) leaves the compile running, and it still counts.
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            engine.precompile_component(&bytes)
+        })
+        .await
+        .map_err(|e| LoadError::Invalid(format!("the compiler stopped: {e}")))?
+        .map_err(|e| LoadError::Invalid(crate::error::one_line(&e)))
     }
 
     /// Native code made by [`Host::compile`], ready to link. The caller vouches for `compiled`:
@@ -120,4 +126,28 @@ pub fn fingerprint(engine: &Engine) -> String {
 /// The sha256 of `bytes`, in hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::{Host, HostConfig};
+
+    #[tokio::test]
+    async fn a_compile_given_up_on_still_holds_its_permit_until_it_ends() {
+        let host = Host::new(HostConfig { max_instances: 4, max_compiles: 1, ..HostConfig::default() }).unwrap();
+        let bytes = kiln_test_guests::bytes(kiln_test_guests::BIG);
+        // The caller hangs up almost at once; the compile it started goes on, and counts.
+        let given_up = tokio::time::timeout(Duration::from_millis(2), host.compile(&bytes)).await;
+        assert!(given_up.is_err(), "compiling took under 2 ms");
+        assert_eq!(host.compile_slots.available_permits(), 0, "an abandoned compile freed its permit");
+        for _ in 0..1_000 {
+            if host.compile_slots.available_permits() == 1 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the abandoned compile never returned its permit");
+    }
 }

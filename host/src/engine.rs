@@ -81,7 +81,7 @@ pub struct Host {
     pub(crate) run_slots: Capacity,
     pub(crate) load_slots: Capacity,
     /// Compiles in progress (see [`Host::compile`]).
-    pub(crate) compile_slots: tokio::sync::Semaphore,
+    pub(crate) compile_slots: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// How the pool's instances are split between runs and loads.
@@ -141,7 +141,7 @@ impl Host {
             cache,
             run_slots: Capacity::new("run", runs),
             load_slots: Capacity::new("load", loads),
-            compile_slots: tokio::sync::Semaphore::new(config.max_compiles.max(1)),
+            compile_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(config.max_compiles.max(1))),
             config,
         })
     }
