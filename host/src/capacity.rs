@@ -2,8 +2,8 @@
 //!
 //! wasmtime's pooling allocator has fixed totals of component instances, core instances,
 //! memories and tables. A Rust plugin takes one component instance, a handful of core
-//! instances, one memory and a table or two; a Python plugin (CPython linked from some forty
-//! modules) takes forty core instances. Counting runs alone would let a few Python runs spend
+//! instances, one memory and a table or two; a Python plugin (CPython and componentize-py's
+//! runtime linked as shared libraries) takes 14. Counting runs alone would let a few Python runs spend
 //! every core instance while slots still look free, and Rust runs would then fail `busy`.
 //!
 //! So the pool is measured in *slots*: one slot is one component instance with

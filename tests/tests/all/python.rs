@@ -141,7 +141,7 @@ async fn a_python_guest_observes_the_same_clocks_and_random_numbers_twice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heavy_python_runs_leave_rust_runs_their_slots() {
     // A host of 12 run slots and 128 core instances. Counted one per run, a dozen Python runs
-    // of some forty core instances each would spend the pool while slots looked free, and the
+    // of 14 core instances each would spend the pool while slots looked free, and the
     // Rust runs beside them would fail `busy`.
     let host = kiln_host::Host::new(kiln_host::HostConfig { max_instances: 16, ..Default::default() }).expect("host");
     assert_eq!(host.slots().0, 12);
