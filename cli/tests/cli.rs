@@ -123,6 +123,25 @@ fn python_ports_of_example_plugins_give_the_rust_output_byte_for_byte() {
         assert_eq!(rust["output_sha256"].as_str().map(str::len), Some(64));
         assert_eq!(rust["output_sha256"], python["output_sha256"], "{}", rust["plugin"]["name"]);
     }
+    // The ports' own pytest suites (the Rust crates' tests, ported), natively; `KILN_PYTHON` given
+    // relative to where kiln is started, as a user would type it.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let python = Path::new("..").join(Path::new(kiln_test_guests::PYTHON).strip_prefix(root).unwrap());
+    for port in ["energy-intensity", "anomaly"] {
+        let out = kiln()
+            .args(["plugin", "test", "--native", "--path"])
+            .arg(root.join("example-plugins/python").join(port))
+            .env("KILN_PYTHON", &python)
+            .env_remove("VIRTUAL_ENV")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains(" passed"),
+            "{port}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 #[test]

@@ -138,6 +138,12 @@ pub fn python() -> anyhow::Result<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("VIRTUAL_ENV").map(|v| PathBuf::from(v).join("bin/python")))
         .unwrap_or_else(|| PathBuf::from("python3"));
+    // A relative path (not a bare name looked up on PATH) must survive running in the project.
+    let python = if python.is_relative() && python.components().count() > 1 {
+        std::env::current_dir().context("finding the current directory")?.join(python)
+    } else {
+        python
+    };
     let version = Command::new(&python)
         .args(["-c", "import sys; print(*sys.version_info[:2])"])
         .stderr(Stdio::null())
