@@ -22,6 +22,19 @@ fn json_stdout(cmd: &mut Command) -> Value {
     serde_json::from_slice(&out.stdout).expect("stdout is one JSON document")
 }
 
+/// A `data/` directory under `dir` with four monthly reports (one reading null) of two
+/// enterprises: 105 kWh for E1, 30 for E2, what the scaffolds' plugins total.
+fn monthly_csv(dir: &Path) -> PathBuf {
+    let data = dir.join("data");
+    std::fs::create_dir(&data).expect("create the data directory");
+    std::fs::write(
+        data.join("monthly_indicators.csv"),
+        "enterprise_id,month,electricity_kwh\nE1,2023-01,100\nE2,2023-01,30\nE1,2023-02,\nE1,2023-03,5\n",
+    )
+    .expect("write the reports");
+    data
+}
+
 #[test]
 fn new_plugin_builds_tests_and_runs_on_csv_data() {
     let work = tempfile::tempdir().unwrap();
@@ -45,13 +58,7 @@ fn new_plugin_builds_tests_and_runs_on_csv_data() {
     assert_eq!(built["sha256"].as_str().unwrap().len(), 64);
     let wasm = built["path"].as_str().unwrap().to_string();
 
-    let data = work.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    std::fs::write(
-        data.join("monthly_indicators.csv"),
-        "enterprise_id,month,electricity_kwh\nE1,2023-01,100\nE2,2023-01,30\nE1,2023-02,\nE1,2023-03,5\n",
-    )
-    .unwrap();
+    let data = monthly_csv(work.path());
     let run = json_stdout(kiln().args(["plugin", "run", &wasm, "--json", "--data"]).arg(&data));
     assert_eq!(run["ok"], true);
     assert_eq!(run["output"]["metrics"][0]["value"], 135.0);
@@ -173,13 +180,7 @@ fn a_new_python_plugin_tests_natively_and_as_a_component_builds_and_runs() {
     let source = kiln_host::source::extract(&std::fs::read(&wasm).unwrap()).unwrap().expect("source embedded");
     let paths: Vec<&str> = source.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths, ["app.py", "kwh_py.py", "pyproject.toml", "tests/test_kwh_py.py"]);
-    let data = work.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    std::fs::write(
-        data.join("monthly_indicators.csv"),
-        "enterprise_id,month,electricity_kwh\nE1,2023-01,100\nE2,2023-01,30\nE1,2023-02,\nE1,2023-03,5\n",
-    )
-    .unwrap();
+    let data = monthly_csv(work.path());
     let run = json_stdout(kiln().args(["plugin", "run", &wasm, "--json", "--data"]).arg(&data));
     assert_eq!(run["output"]["metrics"][0]["value"], 135.0);
     assert_eq!(run["output"]["tables"][0]["rows"], serde_json::json!([["E1", 105.0], ["E2", 30.0]]));
