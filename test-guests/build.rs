@@ -94,36 +94,32 @@ fn main() {
     let python_dir = root.join("target").join("guests-py");
     let componentize = componentize_py(&root.join("target"));
     let python = componentize.with_file_name("python");
-    writeln!(
-        out,
-        "/// The Python of the venv holding componentize-py and pytest (`KILN_PYTHON` for CLI tests).\npub const PYTHON: &str = {:?};",
-        python.display().to_string()
-    )
-    .expect("writing to a String");
+    path_constant(
+        &mut out,
+        "The Python of the venv holding componentize-py and pytest (`KILN_PYTHON` for CLI tests).",
+        "PYTHON",
+        &python,
+    );
     let wit = root.join("wit/since_v0.2.0");
     for (constant, dir) in PYTHON_GUESTS {
         let source = manifest_dir.join("python").join(dir);
         let wasm = build_python(&componentize, Bindings::Raw(&wit), &source, &python_dir.join(dir));
-        writeln!(
-            out,
-            "/// Path of the `{dir}` Python guest component.\npub const {constant}: &str = {:?};",
-            wasm.display().to_string()
-        )
-        .expect("writing to a String");
+        path_constant(&mut out, &format!("Path of the `{dir}` Python guest component."), constant, &wasm);
     }
     let sdk = root.join("sdk/python");
     for (constant, dir) in PYTHON_EXAMPLES {
         let source = root.join("example-plugins/python").join(dir);
         let wasm = build_python(&componentize, Bindings::Sdk(&sdk), &source, &python_dir.join(dir));
-        writeln!(
-            out,
-            "/// Path of the `{dir}` Python example plugin's component.\npub const {constant}: &str = {:?};",
-            wasm.display().to_string()
-        )
-        .expect("writing to a String");
+        path_constant(&mut out, &format!("Path of the `{dir}` Python example plugin's component."), constant, &wasm);
     }
     let out_file = PathBuf::from(env::var("OUT_DIR").expect("set by cargo")).join("guests.rs");
     std::fs::write(out_file, out).expect("write guests.rs");
+}
+
+/// Writes `pub const {name}: &str = "{path}";` documented by `doc`.
+fn path_constant(out: &mut String, doc: &str, name: &str, path: &Path) {
+    writeln!(out, "/// {doc}\npub const {name}: &str = {:?};", path.display().to_string())
+        .expect("writing to a String");
 }
 
 /// Writes the path constant of crate `dir`'s component in `target_dir`.

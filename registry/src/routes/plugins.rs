@@ -316,10 +316,7 @@ pub async fn download(
             v.takedown_reason.unwrap_or_default()
         )));
     }
-    let bytes = state.blobs.get(&v.sha256, state.runner.caps().component).await.map_err(|e| {
-        tracing::error!(error = %e, subject = %v.subject(), "blob read failed");
-        ApiError::integrity(format!("the stored bytes of {} could not be read intact", v.subject()))
-    })?;
+    let bytes = component(&state, &v).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/wasm".to_string()),
@@ -328,6 +325,14 @@ pub async fn download(
         bytes,
     )
         .into_response())
+}
+
+/// A version's component from the blob store, checked against its recorded sha256.
+async fn component(state: &AppState, v: &VersionRecord) -> ApiResult<Bytes> {
+    state.blobs.get(&v.sha256, state.runner.caps().component).await.map_err(|e| {
+        tracing::error!(error = %e, subject = %v.subject(), "blob read failed");
+        ApiError::integrity(format!("the stored bytes of {} could not be read intact", v.subject()))
+    })
 }
 
 /// A version's source, as its component carries it (`kiln plugin build` embeds a Python
@@ -361,10 +366,7 @@ pub async fn source(
 ) -> ApiResult<axum::Json<Source>> {
     who.require(ALL, "read")?;
     let v = find(&state, &who, &ns, &name, &version).await?;
-    let bytes = state.blobs.get(&v.sha256, state.runner.caps().component).await.map_err(|e| {
-        tracing::error!(error = %e, subject = %v.subject(), "blob read failed");
-        ApiError::integrity(format!("the stored bytes of {} could not be read intact", v.subject()))
-    })?;
+    let bytes = component(&state, &v).await?;
     // Checked at publish: a stored component whose source does not read is the store's fault.
     let files = kiln_host::source::extract(&bytes)
         .map_err(|e| ApiError::integrity(format!("the source of {}: {e}", v.subject())))?
