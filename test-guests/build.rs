@@ -7,6 +7,11 @@
 //! Python ports of two example plugins (`../example-plugins/python/`) are built the same way,
 //! with the Python SDK, as a maker builds them.
 //!
+//! The JavaScript guests (`js/`, on the raw bindings) and the TypeScript port of an example
+//! plugin (`../example-plugins/typescript/`, with the TypeScript SDK) are built the same way
+//! with jco and ComponentizeJS, installed the first time from the CLI's pinned lock file
+//! (`../cli/tools/typescript/`) with the Node.js on `PATH`.
+//!
 //! A few of them are built a second time with the SDK's `contract-v0_1_0` feature, into a
 //! target dir of their own: components on the frozen 0.1.0 contract, standing for plugins
 //! published before 0.2.0, so the tests prove those keep running.
@@ -55,14 +60,35 @@ const PYTHON_EXAMPLES: &[(&str, &str)] = &[("ENERGY_INTENSITY_PY", "energy-inten
 /// The componentize-py that builds the Python guests (and that `kiln plugin build` pins).
 const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
 
+/// JavaScript guests on the raw bindings: (constant name, directory under `js/`).
+const JS_GUESTS: &[(&str, &str)] = &[("NOOP_JS", "noop"), ("HOSTILE_JS", "hostile"), ("ENTROPY_JS", "entropy")];
+
+/// TypeScript example plugins, built with the TypeScript SDK: (constant name, directory under
+/// `../example-plugins/typescript/`).
+const TS_EXAMPLES: &[(&str, &str)] = &[("OUTPUT_GROWTH_TS", "output-growth")];
+
+/// The directory `kiln plugin build` installs the TypeScript tools into, under its cache's
+/// `tools/` (`TOOLS` in `cli/src/plugin/typescript.rs`).
+const TS_TOOLS: &str = "jco-1.15.4+componentize-js-0.23.0";
+
+/// ComponentizeJS features a plugin leaves out: both import `wasi:http`.
+const JS_DISABLED: [&str; 2] = ["http", "fetch-event"];
+
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let root = manifest_dir.parent().expect("crate lives in the workspace").to_path_buf();
     let target_dir = root.join("target").join("guests");
     let target_dir_v0_1_0 = root.join("target").join("guests-v0.1.0");
     // Watch sources, not the workspaces' own target dirs (which every build touches).
-    let mut watched =
-        vec!["../sdk".to_string(), "../wit".to_string(), "python".to_string(), "../example-plugins/python".to_string()];
+    let mut watched = vec![
+        "../sdk".to_string(),
+        "../wit".to_string(),
+        "python".to_string(),
+        "../example-plugins/python".to_string(),
+        "js".to_string(),
+        "../example-plugins/typescript".to_string(),
+        "../cli/tools/typescript".to_string(),
+    ];
     for (_, ws, dir) in GUESTS {
         watched.extend([format!("{ws}/{dir}"), format!("{ws}/Cargo.toml"), format!("{ws}/Cargo.lock")]);
     }
@@ -112,6 +138,34 @@ fn main() {
         let wasm = build_python(&componentize, Bindings::Sdk(&sdk), &source, &python_dir.join(dir));
         path_constant(&mut out, &format!("Path of the `{dir}` Python example plugin's component."), constant, &wasm);
     }
+    let tools = ts_tools(&root);
+    path_constant(
+        &mut out,
+        "The directory holding the pinned jco, ComponentizeJS, esbuild and TypeScript.",
+        "TS_TOOLS_DIR",
+        &tools,
+    );
+    let js_dir = root.join("target").join("guests-js");
+    // Each build is mostly one single-threaded Wizer snapshot of about 20 s: in parallel.
+    std::thread::scope(|scope| {
+        let mut jobs = Vec::new();
+        for (constant, dir) in JS_GUESTS {
+            let (source, out) = (manifest_dir.join("js").join(dir), js_dir.join(dir));
+            let doc = format!("Path of the `{dir}` JavaScript guest component.");
+            let (tools, wit) = (&tools, &wit);
+            jobs.push((constant, doc, scope.spawn(move || build_js(tools, JsSource::Raw(wit), &source, &out))));
+        }
+        for (constant, dir) in TS_EXAMPLES {
+            let (source, out) = (root.join("example-plugins/typescript").join(dir), js_dir.join(dir));
+            let doc = format!("Path of the `{dir}` TypeScript example plugin's component.");
+            let (tools, sdk) = (&tools, root.join("sdk/typescript"));
+            jobs.push((constant, doc, scope.spawn(move || build_js(tools, JsSource::Sdk(&sdk), &source, &out))));
+        }
+        for (constant, doc, job) in jobs {
+            let wasm = job.join().expect("a JavaScript guest's build panicked");
+            path_constant(&mut out, &doc, constant, &wasm);
+        }
+    });
     let out_file = PathBuf::from(env::var("OUT_DIR").expect("set by cargo")).join("guests.rs");
     std::fs::write(out_file, out).expect("write guests.rs");
 }
@@ -236,6 +290,100 @@ fn build_python(componentize: &Path, bindings: Bindings<'_>, source: &Path, out:
     let status =
         command.arg("-o").arg(&wasm).stdout(std::process::Stdio::null()).status().expect("run componentize-py");
     assert!(status.success(), "building the Python guest {} failed", source.display());
+    std::fs::write(&stamp, inputs).expect("write the guest's stamp");
+    wasm
+}
+
+/// The TypeScript tools at [`TS_TOOLS`], installed with `npm ci` from the CLI's lock file
+/// where `kiln plugin build` installs them for `KILN_CACHE_DIR=target/kiln-cache`, marked
+/// complete the same way.
+fn ts_tools(root: &Path) -> PathBuf {
+    let dir = root.join("target/kiln-cache/tools").join(TS_TOOLS);
+    let done = dir.join(".installed");
+    if done.exists() {
+        return dir;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create the TypeScript tools' directory");
+    for file in ["package.json", "package-lock.json"] {
+        std::fs::copy(root.join("cli/tools/typescript").join(file), dir.join(file)).expect("copy the tools' manifest");
+    }
+    let npm = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"])
+        .current_dir(&dir)
+        .status();
+    assert!(
+        matches!(npm, Ok(s) if s.success()),
+        "building the JavaScript test guests needs Node.js 20 or newer with npm, to install {TS_TOOLS}"
+    );
+    std::fs::write(&done, TS_TOOLS).expect("mark the tools complete");
+    dir
+}
+
+/// What a JavaScript guest is built from.
+enum JsSource<'a> {
+    /// `app.js` on the bindings jco generates from this WIT directory.
+    Raw(&'a Path),
+    /// A TypeScript project (`src/app.ts`) on the TypeScript SDK at this path, bundled by
+    /// esbuild first, as `kiln plugin build` does.
+    Sdk(&'a Path),
+}
+
+/// Builds the JavaScript guest in `source` into `out/plugin.wasm`, unless the one there was
+/// built from the same sources, contract, SDK and tools.
+fn build_js(tools: &Path, from: JsSource<'_>, source: &Path, out: &Path) -> PathBuf {
+    let wasm = out.join("plugin.wasm");
+    let stamp = out.join("inputs");
+    let mut inputs = format!("{TS_TOOLS}\n");
+    let mut dirs = vec![source.to_path_buf(), source.join("src")];
+    let wit = match from {
+        JsSource::Raw(wit) => wit.to_path_buf(),
+        JsSource::Sdk(sdk) => {
+            dirs.push(sdk.join("src"));
+            sdk.join("wit")
+        }
+    };
+    dirs.push(wit.clone());
+    for dir in dirs.iter().filter(|d| d.is_dir()) {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .expect("read guest sources")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "js" || x == "ts" || x == "wit" || x == "json"))
+            .collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("read a guest source");
+            writeln!(inputs, "{}\n{text}", file.display()).expect("writing to a String");
+        }
+    }
+    if wasm.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == inputs) {
+        return wasm;
+    }
+    std::fs::create_dir_all(out).expect("create the JavaScript guests' directory");
+    let bin = |name: &str| tools.join("node_modules/.bin").join(name);
+    let entry = match from {
+        JsSource::Raw(_) => source.join("app.js"),
+        JsSource::Sdk(sdk) => {
+            let bundle = out.join("plugin.js");
+            let status = Command::new(bin("esbuild"))
+                .arg(source.join("src/app.ts"))
+                .args(["--bundle", "--format=esm", "--platform=neutral", "--target=es2022", "--log-level=warning"])
+                .arg(format!("--alias:@kiln/sdk={}", sdk.join("src").display()))
+                .arg("--external:kiln:plugin/*")
+                .arg(format!("--outfile={}", bundle.display()))
+                .status()
+                .expect("run esbuild");
+            assert!(status.success(), "bundling the TypeScript guest {} failed", source.display());
+            bundle
+        }
+    };
+    let mut command = Command::new(bin("jco"));
+    command.arg("componentize").arg(&entry).arg("--wit").arg(&wit).args(["-n", "plugin"]);
+    for feature in JS_DISABLED {
+        command.args(["--disable", feature]);
+    }
+    let status = command.arg("-o").arg(&wasm).stdout(std::process::Stdio::null()).status().expect("run jco");
+    assert!(status.success(), "building the JavaScript guest {} failed", source.display());
     std::fs::write(&stamp, inputs).expect("write the guest's stamp");
     wasm
 }

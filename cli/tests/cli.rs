@@ -211,3 +211,88 @@ fn building_a_python_plugin_without_python_says_so_in_one_line() {
     assert!(stderr.contains("need Python 3.10 or newer"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn the_typescript_port_of_output_growth_gives_the_rust_output_byte_for_byte() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("xian");
+    kiln().args(["data", "generate", "--enterprises", "300", "--months", "24", "--out"]).arg(&data).assert().success();
+    let run = |wasm: &str| {
+        let doc = json_stdout(kiln().args(["plugin", "run", wasm, "--json", "--timeout", "120s", "--data"]).arg(&data));
+        assert_eq!(doc["ok"], true, "{wasm}: {}", doc["error"]);
+        doc
+    };
+    let (rust, port) = (run(kiln_test_guests::OUTPUT_GROWTH), run(kiln_test_guests::OUTPUT_GROWTH_TS));
+    assert_eq!(port["plugin"]["language"], "javascript");
+    assert!(rust["output"]["tables"][0]["rows"].as_array().is_some_and(|rows| rows.len() > 100));
+    assert_eq!(rust["output_sha256"], port["output_sha256"]);
+    // The port's own tests (the Rust crate's, ported), natively under Node.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let out = kiln()
+        .args(["plugin", "test", "--native", "--path"])
+        .arg(root.join("example-plugins/typescript/output-growth"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("# fail 0"), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_new_typescript_plugin_tests_natively_and_as_a_component_builds_and_runs() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("kwh-ts");
+    kiln().args(["plugin", "new", "kwh-ts", "--lang", "typescript", "--dir"]).arg(&dir).assert().success();
+    assert!(dir.join("src/kwh-ts.ts").exists() && dir.join("tests/kwh-ts.test.ts").exists());
+
+    // Natively, then against the component it builds.
+    let out = kiln().args(["plugin", "test", "--path"]).arg(&dir).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}\n{stdout}");
+    assert!(stderr.contains("== against the component"), "{stderr}");
+    assert_eq!(stdout.matches("# pass 2").count(), 2, "both runs pass both tests: {stdout}");
+
+    let built = json_stdout(kiln().args(["plugin", "build", "--json", "--path"]).arg(&dir));
+    assert_eq!((built["name"].as_str(), built["language"].as_str()), (Some("kwh-ts"), Some("javascript")));
+    let wasm = built["path"].as_str().unwrap().to_string();
+    // The component carries the project's source for reviewers.
+    let source = kiln_host::source::extract(&std::fs::read(&wasm).unwrap()).unwrap().expect("source embedded");
+    let paths: Vec<&str> = source.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["package.json", "src/app.ts", "src/kwh-ts.ts", "tests/kwh-ts.test.ts", "tsconfig.json"]);
+    let data = monthly_csv(work.path());
+    let run = json_stdout(kiln().args(["plugin", "run", &wasm, "--json", "--data"]).arg(&data));
+    assert_eq!(run["output"]["metrics"][0]["value"], 135.0);
+    assert_eq!(run["output"]["tables"][0]["rows"], serde_json::json!([["E1", 105.0], ["E2", 30.0]]));
+    assert!(run["log"].to_string().contains("2 enterprises kept"), "console.log reaches the run's log: {}", run["log"]);
+
+    // A type error fails the build with tsc's message; a failing test fails `kiln plugin test`.
+    let plugin = dir.join("src/kwh-ts.ts");
+    let source = std::fs::read_to_string(&plugin).unwrap();
+    std::fs::write(&plugin, source.replace("params.f64(\"min_kwh\")", "params.string(\"min_kwh\")")).unwrap();
+    let out = kiln().args(["plugin", "build", "--path"]).arg(&dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("error TS"), "{stderr}");
+    std::fs::write(&plugin, source).unwrap();
+    let test_file = dir.join("tests/kwh-ts.test.ts");
+    let broken = std::fs::read_to_string(&test_file).unwrap().replace("[30, 15]", "[30, 16]");
+    std::fs::write(&test_file, broken).unwrap();
+    let out = kiln().args(["plugin", "test", "--native", "--path"]).arg(&dir).output().unwrap();
+    assert!(!out.status.success(), "a failing test must fail the command");
+}
+
+#[test]
+fn building_a_typescript_plugin_without_node_says_so_in_one_line() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("p");
+    kiln().args(["plugin", "new", "p", "--lang", "typescript", "--dir"]).arg(&dir).assert().success();
+    let out = kiln()
+        .args(["plugin", "build", "--path"])
+        .arg(&dir)
+        .env("KILN_CACHE_DIR", work.path().join("cache"))
+        .env("KILN_NODE", work.path().join("no-node-here"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("need Node.js 20 or newer"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}

@@ -1,5 +1,6 @@
 //! `kiln plugin build`: build a plugin project into a component and check it: a crate with
-//! cargo for wasm32-wasip2, a Python project with the pinned componentize-py.
+//! cargo for wasm32-wasip2, a Python project with the pinned componentize-py, a TypeScript one
+//! with the pinned jco.
 
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use serde_json::json;
 /// Arguments of `kiln plugin build`.
 #[derive(Args)]
 pub struct BuildArgs {
-    /// The plugin project's directory (with a `Cargo.toml` or a `pyproject.toml`).
+    /// The plugin project's directory (with a `Cargo.toml`, `pyproject.toml` or `package.json`).
     #[arg(long, default_value = ".")]
     path: PathBuf,
     /// Print one JSON document instead of text.
@@ -28,18 +29,22 @@ pub enum ProjectKind {
     Rust(PathBuf),
     /// A Python project: `pyproject.toml`.
     Python(super::python::Project),
+    /// A TypeScript project: `package.json`.
+    TypeScript(super::typescript::Project),
 }
 
 impl ProjectKind {
-    /// Recognizes the project in `dir` (a `Cargo.toml` wins when both are there).
+    /// Recognizes the project in `dir` (in this order when several manifests are there).
     pub fn open(dir: &Path) -> anyhow::Result<Self> {
         let manifest = dir.join("Cargo.toml");
         if manifest.exists() {
             Ok(ProjectKind::Rust(manifest))
         } else if dir.join("pyproject.toml").exists() {
             Ok(ProjectKind::Python(super::python::Project::open(dir)?))
+        } else if dir.join("package.json").exists() {
+            Ok(ProjectKind::TypeScript(super::typescript::Project::open(dir)?))
         } else {
-            bail!("no Cargo.toml or pyproject.toml in {}: not a plugin project", dir.display())
+            bail!("no Cargo.toml, pyproject.toml or package.json in {}: not a plugin project", dir.display())
         }
     }
 
@@ -58,6 +63,10 @@ impl ProjectKind {
                     project.dir.display(),
                     super::python::COMPONENTIZE_PY
                 ));
+                super::tools_dir().and_then(|tools| project.build(&tools))
+            }
+            ProjectKind::TypeScript(project) => {
+                spinner.set_message(format!("building {} with {}", project.dir.display(), super::typescript::TOOLS));
                 super::tools_dir().and_then(|tools| project.build(&tools))
             }
         };

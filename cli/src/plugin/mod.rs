@@ -2,12 +2,14 @@
 //! and fetching from a registry.
 
 pub(crate) mod build;
+mod files;
 mod inspect;
 mod new;
 mod python;
 mod replay;
 pub(crate) mod run;
 mod test;
+mod typescript;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,12 +23,13 @@ use crate::registry;
 /// Plugin commands.
 #[derive(Subcommand)]
 pub enum PluginCommand {
-    /// Create a new plugin (Rust crate or Python project) that builds and passes its own tests.
+    /// Create a new plugin (Rust crate, Python or TypeScript project) that builds and passes its
+    /// own tests.
     New(new::NewArgs),
-    /// Build a plugin into a component (cargo for Rust, componentize-py for Python) and print
-    /// its path, size and sha256.
+    /// Build a plugin into a component (cargo for Rust, componentize-py for Python, jco for
+    /// TypeScript) and print its path, size and sha256.
     Build(build::BuildArgs),
-    /// Run a plugin's tests: natively, then (Python) against the built component.
+    /// Run a plugin's tests: natively, then (Python, TypeScript) against the built component.
     Test(test::TestArgs),
     /// Show a component's contract version, imports, exports and describe() output.
     Inspect(inspect::InspectArgs),
@@ -64,7 +67,7 @@ pub fn run(cmd: PluginCommand) -> anyhow::Result<ExitCode> {
 }
 
 /// Kiln's cache directory: `KILN_CACHE_DIR`, else the user's cache dir. Compiled components
-/// live in it, and the tools Kiln installs (componentize-py) under `tools/`.
+/// live in it, and the tools Kiln installs (componentize-py, jco) under `tools/`.
 pub fn cache_dir() -> Option<PathBuf> {
     std::env::var_os("KILN_CACHE_DIR")
         .map(PathBuf::from)

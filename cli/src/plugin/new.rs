@@ -1,5 +1,5 @@
-//! `kiln plugin new NAME [--lang rust|python]`: a plugin (a crate, or a Python project) that
-//! builds and passes its own tests as created.
+//! `kiln plugin new NAME [--lang rust|python|typescript]`: a plugin (a crate, a Python or a
+//! TypeScript project) that builds and passes its own tests as created.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,7 +16,8 @@ pub struct NewArgs {
     #[arg(long)]
     dir: Option<PathBuf>,
     /// The SDK directory of a Kiln checkout (`sdk/`; default: the one this kiln was built
-    /// from): a Rust plugin depends on the crate there, a Python one on `sdk/python`.
+    /// from): a Rust plugin depends on the crate there, a Python one on `sdk/python`, a
+    /// TypeScript one on `sdk/typescript`.
     #[arg(long, env = "KILN_SDK_PATH")]
     sdk: Option<PathBuf>,
     /// The plugin's language.
@@ -31,6 +32,9 @@ pub enum Lang {
     Rust,
     /// A Python project built with componentize-py.
     Python,
+    /// A TypeScript project built with esbuild and jco's ComponentizeJS.
+    #[value(alias = "ts")]
+    TypeScript,
 }
 
 /// Writes the scaffold.
@@ -59,6 +63,15 @@ pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
             println!("created Python plugin `{}` in {}", args.name, dir.display());
             println!("  test:  (cd {} && pytest)   natively", dir.display());
             println!("         kiln plugin test --path {}   natively, then against the component", dir.display());
+        }
+        Lang::TypeScript => {
+            let sdk = sdk.join("typescript");
+            if !sdk.join("src/index.ts").is_file() {
+                bail!("no TypeScript SDK (src/index.ts) in {}", sdk.display());
+            }
+            write_typescript_scaffold(&dir, &args.name, &sdk)?;
+            println!("created TypeScript plugin `{}` in {}", args.name, dir.display());
+            println!("  test:  kiln plugin test --path {}   natively under Node.js, then against the component", dir.display());
         }
     }
     println!("  build: kiln plugin build --path {}", dir.display());
@@ -127,6 +140,148 @@ pub fn write_python_scaffold(dir: &Path, name: &str, sdk: &Path) -> anyhow::Resu
     }
     Ok(())
 }
+
+/// Writes the TypeScript project's files into `dir`, with the SDK at `sdk` (its `typescript/`).
+pub fn write_typescript_scaffold(dir: &Path, name: &str, sdk: &Path) -> anyhow::Result<()> {
+    for sub in ["src", "tests"] {
+        std::fs::create_dir_all(dir.join(sub)).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    // JSON strings: the path's backslashes and quotes escaped.
+    let sdk = serde_json::to_string(&sdk.display().to_string())?;
+    let sdk = &sdk[1..sdk.len() - 1];
+    let fill = |text: &str| {
+        text.replace("{name}", name).replace("{Type}", &type_name(name)).replace("{sdk}", sdk)
+    };
+    let files = [
+        ("package.json".to_string(), fill(PACKAGE_JSON)),
+        ("tsconfig.json".to_string(), fill(TSCONFIG_JSON)),
+        (".gitignore".to_string(), "/dist\nnode_modules/\n".to_string()),
+        ("src/app.ts".to_string(), fill(APP_TS)),
+        (format!("src/{name}.ts"), fill(PLUGIN_TS)),
+        (format!("tests/{name}.test.ts"), fill(TEST_TS)),
+    ];
+    for (file, text) in files {
+        let path = dir.join(file);
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+const PACKAGE_JSON: &str = r#"{
+  "name": "{name}",
+  "version": "0.1.0",
+  "description": "Total electricity use per enterprise.",
+  "private": true,
+  "type": "module",
+  "kiln": {
+    "entry": "src/app.ts",
+    "sdk": "{sdk}"
+  },
+  "scripts": {
+    "build": "kiln plugin build",
+    "test": "kiln plugin test"
+  }
+}
+"#;
+
+// `kiln plugin build` type-checks `src/` with this file (tests are bundled for Node without
+// it). `dom` is only for `console`, `TextEncoder` and friends: the component has no DOM, no
+// fetch and no file system, whatever the types say.
+const TSCONFIG_JSON: &str = r#"{
+  "compilerOptions": {
+    "target": "es2022",
+    "module": "esnext",
+    "moduleResolution": "bundler",
+    "strict": true,
+    "noEmit": true,
+    "skipLibCheck": true,
+    "lib": ["es2022", "dom"],
+    "types": [],
+    "paths": {
+      "@kiln/sdk": ["{sdk}/src/index.ts"],
+      "@kiln/sdk/*": ["{sdk}/src/*"]
+    }
+  },
+  "include": ["src", "{sdk}/types"]
+}
+"#;
+
+const APP_TS: &str = r#"// The component's entry module. ComponentizeJS evaluates it once, at build time, and
+// snapshots the engine: top-level code never runs again, so nothing random, clock-based or
+// I/O belongs at the top level of any module (drawing a random number there fails the build).
+import { exportPlugin } from "@kiln/sdk/guest";
+import { {Type} } from "./{name}";
+
+export const guest = exportPlugin({Type});
+"#;
+
+const PLUGIN_TS: &str = r#"// {name}: total electricity per enterprise, from the monthly indicators.
+import { Batch, Context, Output, Params, Plugin, PluginInfo, ValueType, col } from "@kiln/sdk";
+
+export class {Type} extends Plugin {
+  static info = new PluginInfo("{name}", "0.1.0")
+    .description("Total electricity use per enterprise.")
+    .param("min_kwh", 0.0, "Leave out enterprises below this total.")
+    .dataset("monthly_indicators", ["enterprise_id", "electricity_kwh"], "Monthly reports.")
+    .table("by_enterprise", "Total kWh per enterprise, largest first.", [
+      col("enterprise_id", ValueType.STRING),
+      col("kwh", ValueType.F64, { doc: "kWh" }),
+    ])
+    .metric("total_kwh", "Sum over the enterprises kept.");
+
+  run(ctx: Context, params: Params): Output {
+    // Totals by the enterprise_id column's dictionary code: a code means the same id in every
+    // batch of the scan, so no id is hashed or copied per row.
+    const totals: number[] = [];
+    const scan = ctx.scan("monthly_indicators", ["enterprise_id", "electricity_kwh"]);
+    for (const batch of scan) {
+      const ids = batch.dict("enterprise_id");
+      const kwh = batch.f64("electricity_kwh");
+      while (totals.length < ids.values.length) totals.push(0);
+      for (let row = 0; row < batch.rows; row++) {
+        if (batch.isValid("electricity_kwh", row)) totals[ids.codes[row]] += kwh[row];
+      }
+    }
+    const names = scan.dictionary("enterprise_id");
+    const minKwh = params.f64("min_kwh");
+    const kept = totals.flatMap((total, code) => (total >= minKwh ? [code] : []));
+    kept.sort((a, b) => totals[b] - totals[a] || (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
+    console.log(`${kept.length} enterprises kept`);
+    const kwh = Float64Array.from(kept, (code) => totals[code]);
+    let total = 0;
+    for (const value of kwh) total += value; // left to right, as Rust's `iter().sum()` adds
+    return new Output()
+      .table("by_enterprise", new Batch().withDict("enterprise_id", names, kept).withF64("kwh", kwh))
+      .metric("total_kwh", total, "kWh");
+  }
+}
+"#;
+
+const TEST_TS: &str = r#"// The plugin on hand-built data. `kiln plugin test` runs these under Node's test runner,
+// natively and then against the built component.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Batch } from "@kiln/sdk";
+import { TestRun } from "@kiln/sdk/testing";
+import { {Type} } from "../src/{name}";
+
+test("totals per enterprise, largest first", () => {
+  const data = new Batch()
+    .withStr("enterprise_id", ["E1", "E2", "E1"])
+    .withF64("electricity_kwh", [10, 30, 5]);
+  const result = new TestRun().dataset("monthly_indicators", data).param("min_kwh", 12).run({Type});
+  const table = result.table("by_enterprise");
+  assert.deepEqual(table.column("enterprise_id"), ["E2", "E1"]);
+  assert.deepEqual(table.column("kwh"), [30, 15]);
+  assert.equal(result.metric("total_kwh"), 45);
+});
+
+test("null readings are skipped", () => {
+  const data = new Batch().withStr("enterprise_id", ["E1", "E1"]).withF64("electricity_kwh", [null, 7]);
+  const result = new TestRun().dataset("monthly_indicators", data).run({Type});
+  assert.deepEqual(result.table("by_enterprise").column("kwh"), [7]);
+});
+"#;
 
 const PYPROJECT_TOML: &str = r#"# A Kiln plugin in Python. `kiln plugin build` builds it into a component with componentize-py;
 # `pytest` runs its tests natively, `kiln plugin test` natively and then against the component.

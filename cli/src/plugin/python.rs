@@ -103,30 +103,8 @@ impl Project {
     /// The project's own source: its Python files and `pyproject.toml`, sorted by path, leaving
     /// out what tools make (`dist/`, virtual environments, caches, hidden directories).
     pub fn source_files(&self) -> anyhow::Result<Vec<kiln_host::source::SourceFile>> {
-        let mut files = Vec::new();
-        let mut dirs = vec![self.dir.clone()];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
-                let entry = entry?;
-                let path = entry.path();
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let kind = entry.file_type()?;
-                if kind.is_dir() {
-                    let skipped = ["dist", "build", "venv", "__pycache__", "node_modules"];
-                    if !name.starts_with('.') && !skipped.contains(&name.as_str()) {
-                        dirs.push(path);
-                    }
-                } else if kind.is_file() && (name.ends_with(".py") || name == "pyproject.toml") {
-                    let relative = path.strip_prefix(&self.dir).expect("under the project");
-                    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-                    let path =
-                        relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-                    files.push(kiln_host::source::SourceFile { path, text });
-                }
-            }
-        }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(files)
+        let skipped = ["dist", "build", "venv", "__pycache__", "node_modules"];
+        super::files::sources(&self.dir, &skipped, |name| name.ends_with(".py") || name == "pyproject.toml")
     }
 }
 

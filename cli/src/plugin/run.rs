@@ -146,7 +146,12 @@ impl<'a> ReportDocument<'a> {
     /// The document for `report`, a run of `plugin`.
     pub fn new(plugin: &kiln_host::Plugin, report: &'a RunReport) -> Self {
         ReportDocument {
-            plugin: json!({"name": plugin.info().name, "version": plugin.info().version, "sha256": plugin.sha256()}),
+            plugin: json!({
+                "name": plugin.info().name,
+                "version": plugin.info().version,
+                "sha256": plugin.sha256(),
+                "language": plugin.language().as_str(),
+            }),
             ok: report.result.is_ok(),
             output: report.result.as_ref().ok().map(OutputDocument),
             output_sha256: report.result.as_ref().ok().and_then(|output| {

@@ -3,7 +3,10 @@
 //! A Rust plugin's tests run with `cargo test` (the SDK's `TestRun` applies what the host
 //! applies). A Python plugin's run twice with pytest: under the maker's CPython, then against
 //! the component, whose CPython (3.14 in componentize-py 0.25) and missing file system can
-//! fail what passed natively (a module first imported inside a function, for one).
+//! fail what passed natively (a module first imported inside a function, for one). A
+//! TypeScript plugin's run twice under Node's test runner: under Node, then against the
+//! component, whose engine (SpiderMonkey in StarlingMonkey) ran its module's top level at
+//! build time.
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -16,13 +19,13 @@ use super::build::ProjectKind;
 /// Arguments of `kiln plugin test`.
 #[derive(Args)]
 pub struct TestArgs {
-    /// The plugin project's directory (with a `Cargo.toml` or a `pyproject.toml`).
+    /// The plugin project's directory (with a `Cargo.toml`, `pyproject.toml` or `package.json`).
     #[arg(long, default_value = ".")]
     path: PathBuf,
-    /// Test this component instead of building one (Python).
+    /// Test this component instead of building one (Python, TypeScript).
     #[arg(long, value_name = "WASM")]
     component: Option<PathBuf>,
-    /// Only the native run (Python).
+    /// Only the native run (Python, TypeScript).
     #[arg(long, conflicts_with = "component")]
     native: bool,
 }
@@ -52,6 +55,20 @@ pub fn run(args: TestArgs) -> anyhow::Result<ExitCode> {
                 };
                 eprintln!("== against the component {}", component.display());
                 passed = super::python::pytest(&python, python_project, Some(&component))?;
+            }
+            passed
+        }
+        ProjectKind::TypeScript(ts_project) => {
+            let tools = super::tools_dir()?;
+            eprintln!("== natively, under Node.js");
+            let mut passed = ts_project.test(&tools, None)?;
+            if passed && !args.native {
+                let component = match &args.component {
+                    Some(component) => component.clone(),
+                    None => project.build()?,
+                };
+                eprintln!("== against the component {}", component.display());
+                passed = ts_project.test(&tools, Some(&component))?;
             }
             passed
         }

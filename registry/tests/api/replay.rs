@@ -17,6 +17,7 @@ crate::both! {
     every_example_plugins_runs_on_generated_data_replay_identically => examples;
     a_guest_reading_clocks_and_random_numbers_replays_identically => entropy;
     a_python_guest_replays_identically_online_and_from_its_bundle_offline => entropy_python;
+    a_javascript_guest_replays_identically_online_and_from_its_bundle_offline => entropy_javascript;
     a_replay_that_computes_something_else_names_the_first_difference => different;
     a_tampered_dataset_blob_makes_the_replay_report_the_mismatch => tampered;
     a_purged_dataset_is_named_by_the_replay_and_shared_bytes_survive => purged;
@@ -115,14 +116,23 @@ async fn entropy(app: TestApp) {
 }
 
 async fn entropy_python(app: TestApp) {
+    entropy_interpreted(app, kiln_test_guests::ENTROPY_PY, "entropy-py", "python").await;
+}
+
+async fn entropy_javascript(app: TestApp) {
+    entropy_interpreted(app, kiln_test_guests::ENTROPY_JS, "entropy-js", "javascript").await;
+}
+
+/// A guest embedding an interpreter, whose random numbers and clocks come from the run's seed
+/// and start, replays identically on the registry and offline from its bundle.
+async fn entropy_interpreted(app: TestApp, guest: &str, name: &str, language: &str) {
     let erin = &app.enterprise;
-    let version =
-        app.publish_approved(&app.maker, "acme", &kiln_test_guests::bytes(kiln_test_guests::ENTROPY_PY)).await;
-    assert_eq!(version.language, "python");
-    let enablement = app.enable(erin, "entropy-py", json!({})).await;
+    let version = app.publish_approved(&app.maker, "acme", &kiln_test_guests::bytes(guest)).await;
+    assert_eq!(version.language, language);
+    let enablement = app.enable(erin, name, json!({})).await;
     let first = sync_run(&app, erin, &enablement).await;
     let second = sync_run(&app, erin, &enablement).await;
-    assert_ne!(first.output_sha256, second.output_sha256, "Python's random numbers follow the run's seed");
+    assert_ne!(first.output_sha256, second.output_sha256, "the random numbers follow the run's seed");
     let replayed = replay(&app, erin, &first.id, "sync").await;
     assert_eq!(replayed.verdict, Some(Verdict::Identical), "{replayed:?}");
 

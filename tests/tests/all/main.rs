@@ -10,4 +10,5 @@ mod examples;
 mod good;
 mod hostile;
 mod invalid;
+mod javascript;
 mod python;
