@@ -33,7 +33,7 @@ pub enum Lang {
     /// A Python project built with componentize-py.
     Python,
     /// A TypeScript project built with esbuild and jco's ComponentizeJS.
-    #[value(alias = "ts")]
+    #[value(name = "typescript", alias = "ts")]
     TypeScript,
 }
 
@@ -195,8 +195,9 @@ const TSCONFIG_JSON: &str = r#"{
     "strict": true,
     "noEmit": true,
     "skipLibCheck": true,
-    "lib": ["es2022", "dom"],
+    "lib": ["es2022", "esnext.disposable", "dom"],
     "types": [],
+    "isolatedModules": true,
     "paths": {
       "@kiln/sdk": ["{sdk}/src/index.ts"],
       "@kiln/sdk/*": ["{sdk}/src/*"]

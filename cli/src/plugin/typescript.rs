@@ -251,7 +251,7 @@ impl Tools {
 /// to be new enough, with one clear line when it is missing.
 fn node() -> anyhow::Result<PathBuf> {
     let node = std::env::var_os("KILN_NODE").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("node"));
-    let major = Command::new(&node)
+    let major: Option<u32> = Command::new(&node)
         .arg("--version")
         .stderr(Stdio::null())
         .output()

@@ -1,8 +1,9 @@
 // A JavaScript plugin that attacks its host, one attack per run, chosen by the `attack`
 // parameter.
 //
-// Attacks the engine refuses inside the guest (fetch, files, modules) end the run with a plugin
-// error starting "refused: ", so a test can tell "refused" from "succeeded"; an attack that gets
+// An attack the engine refuses by throwing ends the run with a plugin error starting
+// "refused: ", so a test can tell "refused" from "succeeded"; one it refuses by trapping (the
+// engine's stubs for what it was built without) ends the run with the trap; an attack that gets
 // through returns how much it saw as the metric `seen`. The rest (spinning, allocating,
 // printing, recursing, a huge output) can only end by a limit.
 
@@ -20,8 +21,10 @@ function attempt(attack) {
       // Node's `process` does not exist in the engine; anything it held would be the host's.
       return JSON.stringify(globalThis.process?.env ?? {}) === "{}" ? "" : JSON.stringify(globalThis.process.env);
     case "globals":
-      // What a plugin could reach: every global name, for the test to check none opens I/O.
-      return Object.getOwnPropertyNames(globalThis).join(",");
+      // Node's, Deno's and the browser's ways out, if any were there (`fetch` is, and traps).
+      return ["process", "require", "Deno", "Bun", "XMLHttpRequest", "WebSocket", "Worker", "navigator"]
+        .filter((name) => name in globalThis)
+        .join(",");
     case "spin":
       for (;;) {}
     case "memory": {
@@ -72,7 +75,9 @@ export const guest = {
     try {
       seen = attempt(attack);
     } catch (e) {
-      return { tag: "err", val: { tag: "failed", val: `refused: ${e?.name}: ${e?.message}` } };
+      // SpiderMonkey reports running out of memory as a bare string, not an Error.
+      const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      return { tag: "err", val: { tag: "failed", val: `refused: ${what}` } };
     }
     if (seen && typeof seen.then === "function") {
       // A promise: the engine settles it only by running its event loop, which a synchronous

@@ -16,17 +16,6 @@ async fn attack(name: &str, limits: Limits) -> RunReport {
     report
 }
 
-/// The message of an attack the guest saw refused.
-fn refused(report: RunReport) -> String {
-    match report.result {
-        Err(RunError::Guest(message)) => {
-            assert!(message.starts_with("refused: "), "{message}");
-            message
-        }
-        other => panic!("expected the guest to report a refusal, got {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn a_javascript_component_loads_with_its_language_and_shape() {
     let noop = load_shared(kiln_test_guests::NOOP_JS).await;
@@ -43,9 +32,14 @@ async fn a_javascript_component_loads_with_its_language_and_shape() {
 
 #[tokio::test]
 async fn fetch_files_and_modules_are_out_of_reach() {
+    // Built without `http`, the engine's `fetch` (of any URL) and its module loader end in its
+    // own `unreachable`: the run fails, the host carries on (`attack` runs a good plugin after).
     for name in ["fetch", "read-file", "import"] {
-        let message = refused(attack(name, Limits::default()).await);
-        println!("{name}: {message}");
+        match attack(name, Limits::default()).await.result {
+            Err(RunError::Trap(_)) => {}
+            Err(RunError::Guest(message)) => assert!(message.starts_with("refused: "), "{name}: {message}"),
+            other => panic!("{name} got through: {other:?}"),
+        }
     }
 }
 
@@ -53,9 +47,8 @@ async fn fetch_files_and_modules_are_out_of_reach() {
 async fn the_guest_sees_no_environment_and_no_node_globals() {
     let output = attack("env", Limits::default()).await.result.expect("reading the environment runs");
     assert_eq!(output.metrics[0].value, 0.0, "the guest saw an environment");
-    let report = attack("globals", Limits::default()).await;
-    let output = report.result.expect("listing globals runs");
-    assert!(output.metrics[0].value > 0.0);
+    let output = attack("globals", Limits::default()).await.result.expect("looking for globals runs");
+    assert_eq!(output.metrics[0].value, 0.0, "the guest found a global of Node, Deno or a browser");
 }
 
 #[tokio::test]
