@@ -77,7 +77,9 @@ pub fn cache_dir() -> Option<PathBuf> {
 
 /// Where Kiln installs the tools it pins.
 pub fn tools_dir() -> anyhow::Result<PathBuf> {
-    cache_dir().map(|d| d.join("tools")).context("no cache directory: set KILN_CACHE_DIR or HOME")
+    let tools = cache_dir().map(|d| d.join("tools")).context("no cache directory: set KILN_CACHE_DIR or HOME")?;
+    // The tools run inside the project's directory: a relative cache must not move with them.
+    Ok(std::env::current_dir().context("finding the current directory")?.join(tools))
 }
 
 /// A host with the on-disk compile cache (see [`cache_dir`]).
