@@ -296,3 +296,49 @@ fn building_a_typescript_plugin_without_node_says_so_in_one_line() {
     assert!(stderr.contains("need Node.js 20 or newer"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn the_typescript_sdk_passes_its_own_tests_and_carries_what_jco_generates_from_the_contract() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let sdk = root.join("sdk/typescript");
+    let read = |path: &Path| std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(read(&sdk.join("wit/plugin.wit")), read(&root.join("wit/since_v0.2.0/plugin.wit")));
+    // Node run in the SDK's directory; its output.
+    let node = |args: &[String]| {
+        let out = std::process::Command::new("node").args(args).current_dir(&sdk).output().expect("node");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{text}");
+        text
+    };
+    let tool = |name: &str| {
+        Path::new(kiln_test_guests::TS_TOOLS_DIR).join("node_modules/.bin").join(name).display().to_string()
+    };
+    let work = tempfile::tempdir().unwrap();
+
+    // `types/` is jco's output for that WIT, never edited by hand (`npm run gen-types`).
+    let generated = work.path().join("types");
+    let (jco, out) = (tool("jco"), generated.display().to_string());
+    node(&[jco.as_str(), "guest-types", "wit", "-n", "plugin", "-q", "-o", out.as_str()].map(String::from));
+    for file in ["plugin.d.ts", "interfaces/kiln-plugin-data.d.ts", "interfaces/kiln-plugin-guest.d.ts"]
+        .into_iter()
+        .chain(["interfaces/kiln-plugin-log.d.ts", "interfaces/kiln-plugin-types.d.ts"])
+    {
+        assert_eq!(read(&sdk.join("types").join(file)), read(&generated.join(file)), "{file}: run `npm run gen-types`");
+    }
+
+    // The SDK's own tests, bundled as `kiln plugin test` bundles a plugin's.
+    let bundled = work.path().join("tests");
+    node(&[
+        tool("esbuild"),
+        "tests/sdk.test.ts".to_string(),
+        "--bundle".to_string(),
+        "--format=esm".to_string(),
+        "--platform=node".to_string(),
+        "--target=node20".to_string(),
+        format!("--alias:@kiln/sdk={}", sdk.join("src").display()),
+        format!("--outdir={}", bundled.display()),
+        "--out-extension:.js=.mjs".to_string(),
+    ]);
+    let report = node(&["--test".to_string(), bundled.join("sdk.test.mjs").display().to_string()]);
+    assert!(report.contains("# fail 0"), "{report}");
+}

@@ -34,7 +34,11 @@ fn main() {
     let load = |path: &str| rt.block_on(host.load(&kiln_test_guests::bytes(path))).expect("loads");
 
     // 1. Warm no-op runs.
-    let noops = [("JavaScript", kiln_test_guests::NOOP_JS), ("Python", kiln_test_guests::NOOP_PY), ("Rust", kiln_test_guests::NOOP)];
+    let noops = [
+        ("JavaScript", kiln_test_guests::NOOP_JS),
+        ("Python", kiln_test_guests::NOOP_PY),
+        ("Rust", kiln_test_guests::NOOP),
+    ];
     let plugins: Vec<Plugin> = noops.iter().map(|(_, path)| load(path)).collect();
     let runs: usize = std::env::var("KILN_BENCH_NOOP_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000);
     let run_once = |plugin: &Plugin| {
@@ -72,7 +76,10 @@ fn main() {
         .collect();
     println!("\n## Loading the JavaScript no-op on a process that never saw it\n");
     println!("| path | ms |\n|---|---|");
-    println!("| compile ({:.1} MiB of native code) + load | {compile_ms:.0} |", compiled.len() as f64 / (1 << 20) as f64);
+    println!(
+        "| compile ({:.1} MiB of native code) + load | {compile_ms:.0} |",
+        compiled.len() as f64 / (1 << 20) as f64
+    );
     println!("| stored artifact: deserialize + load (median of 10) | {:.1} |", median(loads));
 
     // 3. The port on generated data, as Parquet for the host and CSV for Node.
@@ -97,12 +104,18 @@ fn main() {
     time_on(&host, &port, &grants);
     let rust_ms = median((0..5).map(|_| time_on(&host, &rust, &grants)).collect());
     let port_ms = median((0..5).map(|_| time_on(&host, &port, &grants)).collect());
-    let bare = rt.block_on(unmetered.load(&kiln_test_guests::bytes(kiln_test_guests::OUTPUT_GROWTH_TS))).expect("loads");
+    let bare =
+        rt.block_on(unmetered.load(&kiln_test_guests::bytes(kiln_test_guests::OUTPUT_GROWTH_TS))).expect("loads");
     time_on(&unmetered, &bare, &grants);
     let bare_ms = median((0..5).map(|_| time_on(&unmetered, &bare, &grants)).collect());
     let node_ms = native_node(&csv);
-    println!("\n## output-growth in TypeScript: {} enterprises × {} months, medians of 5 runs\n", options.enterprises, options.months);
-    println!("| Rust wasm (ms) | TS wasm (ms) | TS wasm, no fuel (ms) | TS under Node (ms) | TS wasm / Rust wasm | TS wasm / Node | no fuel / Node |");
+    println!(
+        "\n## output-growth in TypeScript: {} enterprises × {} months, medians of 5 runs\n",
+        options.enterprises, options.months
+    );
+    println!(
+        "| Rust wasm (ms) | TS wasm (ms) | TS wasm, no fuel (ms) | TS under Node (ms) | TS wasm / Rust wasm | TS wasm / Node | no fuel / Node |"
+    );
     println!("|---|---|---|---|---|---|---|");
     println!(
         "| {rust_ms:.1} | {port_ms:.0} | {bare_ms:.0} | {node_ms:.0} | {:.1}× | {:.2}× | {:.2}× |",

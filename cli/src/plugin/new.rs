@@ -71,7 +71,10 @@ pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
             }
             write_typescript_scaffold(&dir, &args.name, &sdk)?;
             println!("created TypeScript plugin `{}` in {}", args.name, dir.display());
-            println!("  test:  kiln plugin test --path {}   natively under Node.js, then against the component", dir.display());
+            println!(
+                "  test:  kiln plugin test --path {}   natively under Node.js, then against the component",
+                dir.display()
+            );
         }
     }
     println!("  build: kiln plugin build --path {}", dir.display());
@@ -149,9 +152,7 @@ pub fn write_typescript_scaffold(dir: &Path, name: &str, sdk: &Path) -> anyhow::
     // JSON strings: the path's backslashes and quotes escaped.
     let sdk = serde_json::to_string(&sdk.display().to_string())?;
     let sdk = &sdk[1..sdk.len() - 1];
-    let fill = |text: &str| {
-        text.replace("{name}", name).replace("{Type}", &type_name(name)).replace("{sdk}", sdk)
-    };
+    let fill = |text: &str| text.replace("{name}", name).replace("{Type}", &type_name(name)).replace("{sdk}", sdk);
     let files = [
         ("package.json".to_string(), fill(PACKAGE_JSON)),
         ("tsconfig.json".to_string(), fill(TSCONFIG_JSON)),

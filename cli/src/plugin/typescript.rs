@@ -257,7 +257,9 @@ fn node() -> anyhow::Result<PathBuf> {
         .output()
         .ok()
         .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().trim_start_matches('v').split('.').next()?.parse().ok());
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout).trim().trim_start_matches('v').split('.').next()?.parse().ok()
+        });
     match major {
         Some(major) if major >= MIN_NODE => Ok(node),
         Some(major) => bail!(

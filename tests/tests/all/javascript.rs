@@ -120,11 +120,12 @@ async fn a_javascript_guest_observes_the_same_clocks_and_random_numbers_twice() 
     assert_eq!(first, second);
     let other = observe(8).await;
     let table = |output: &kiln_host::Output| output.tables[0].data.clone();
-    let cell = |batch: &kiln_host::Batch, name: &str| match &batch.columns.iter().find(|c| c.name == name).expect(name).data {
-        ColumnData::S64(v) => v[0] as f64,
-        ColumnData::F64(v) => v[0],
-        data => panic!("{name} is {data:?}"),
-    };
+    let cell =
+        |batch: &kiln_host::Batch, name: &str| match &batch.columns.iter().find(|c| c.name == name).expect(name).data {
+            ColumnData::S64(v) => v[0] as f64,
+            ColumnData::F64(v) => v[0],
+            data => panic!("{name} is {data:?}"),
+        };
     let (first, other) = (table(&first), table(&other));
     assert_ne!(cell(&first, "random"), cell(&other, "random"), "Math.random follows the run's seed");
     assert_ne!(cell(&first, "bytes"), cell(&other, "bytes"), "crypto.getRandomValues follows the run's seed");
