@@ -6,7 +6,8 @@
 //!    deserializing the stored artifact (what `kiln-registry`'s artifacts give a worker).
 //! 3. The TypeScript port of output-growth against its Rust build, through the host on the
 //!    same data (`kiln data generate` defaults), and against the same TypeScript under Node
-//!    (`@kiln/sdk/testing`, timing `TestRun.run` alone, the data read from CSV beforehand).
+//!    (`@kiln/sdk/testing`, timing `TestRun.run` alone, the data read from CSV beforehand),
+//!    with V8's JIT and without it (`--jitless`).
 
 use std::path::Path;
 use std::process::Command;
@@ -110,20 +111,22 @@ fn main() {
         rt.block_on(unmetered.load(&kiln_test_guests::bytes(kiln_test_guests::OUTPUT_GROWTH_TS))).expect("loads");
     time_on(&unmetered, &bare, &grants);
     let bare_ms = median((0..5).map(|_| time_on(&unmetered, &bare, &grants)).collect());
-    let node_ms = native_node(&csv);
+    // V8 without its JIT compilers: what an interpreter makes of the same code, since the
+    // component's SpiderMonkey interprets (its AOT compiler, weval, is a download we leave out).
+    let (node_ms, jitless_ms) = (native_node(&csv, false), native_node(&csv, true));
     println!(
         "\n## output-growth in TypeScript: {} enterprises × {} months, medians of 5 runs\n",
         options.enterprises, options.months
     );
     println!(
-        "| Rust wasm (ms) | TS wasm (ms) | TS wasm, no fuel (ms) | TS under Node (ms) | TS wasm / Rust wasm | TS wasm / Node | no fuel / Node |"
+        "| Rust wasm (ms) | TS wasm (ms) | TS wasm, no fuel (ms) | Node (ms) | Node --jitless (ms) | TS wasm / Rust wasm | TS wasm / Node | TS wasm / Node --jitless |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     println!(
-        "| {rust_ms:.1} | {port_ms:.0} | {bare_ms:.0} | {node_ms:.0} | {:.1}× | {:.2}× | {:.2}× |",
+        "| {rust_ms:.1} | {port_ms:.0} | {bare_ms:.0} | {node_ms:.0} | {jitless_ms:.0} | {:.1}× | {:.2}× | {:.2}× |",
         port_ms / rust_ms,
         port_ms / node_ms,
-        bare_ms / node_ms
+        port_ms / jitless_ms
     );
     println!(
         "\nComponents: TypeScript port {:.2} MiB, Rust {:.2} MiB.",
@@ -142,10 +145,10 @@ fn write_csv(dir: &Path, options: &kiln_datagen::Options) {
     }
 }
 
-/// The port's `run` under Node on the same data: median of 5 `TestRun.run` calls, after one
-/// warm-up, the data read from CSV beforehand. The script is bundled with the pinned esbuild as
-/// `kiln plugin test` bundles tests.
-fn native_node(csv: &Path) -> f64 {
+/// The port's `run` under Node on the same data (`jitless`: with `--jitless`): median of 5
+/// `TestRun.run` calls, after one warm-up, the data read from CSV beforehand. The script is
+/// bundled with the pinned esbuild as `kiln plugin test` bundles tests.
+fn native_node(csv: &Path, jitless: bool) -> f64 {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let tools = Path::new(kiln_test_guests::TS_TOOLS_DIR);
     let work = tempfile::tempdir().expect("tempdir");
@@ -182,7 +185,11 @@ console.log(times[2], process.version);
         .status()
         .expect("esbuild runs");
     assert!(status.success(), "bundling the Node bench failed");
-    let out = Command::new("node").arg(&bundle).output().expect("node runs");
+    let mut node = Command::new("node");
+    if jitless {
+        node.arg("--jitless");
+    }
+    let out = node.arg(&bundle).output().expect("node runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let mut parts = text.split_whitespace();
