@@ -92,7 +92,12 @@ fn main() {
     let csv = dir.path().join("csv");
     write_csv(&csv, &options);
     let source = Arc::new(DirSource::open(dir.path()).expect("data dir"));
-    let unmetered = Host::new(HostConfig { max_instances: 16, fuel: false, ..HostConfig::default() }).expect("host");
+    // `KILN_BENCH_PERF_MAP=1` names the guests' functions for `perf record`; with it,
+    // `KILN_BENCH_PORT_RUNS` repeats the unmetered port runs so that they fill the profile.
+    let perf_map = std::env::var_os("KILN_BENCH_PERF_MAP").is_some();
+    let port_runs: usize = std::env::var("KILN_BENCH_PORT_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+    let unmetered =
+        Host::new(HostConfig { max_instances: 16, fuel: false, perf_map, ..HostConfig::default() }).expect("host");
     let time_on = |host: &Host, plugin: &Plugin, grants: &Grants| {
         let start = Instant::now();
         let data = Some((source.clone() as Arc<dyn kiln_host::DataSource>, grants.clone()));
@@ -110,7 +115,7 @@ fn main() {
     let bare =
         rt.block_on(unmetered.load(&kiln_test_guests::bytes(kiln_test_guests::OUTPUT_GROWTH_TS))).expect("loads");
     time_on(&unmetered, &bare, &grants);
-    let bare_ms = median((0..5).map(|_| time_on(&unmetered, &bare, &grants)).collect());
+    let bare_ms = median((0..port_runs).map(|_| time_on(&unmetered, &bare, &grants)).collect());
     // V8 without its JIT compilers: what an interpreter makes of the same code, since the
     // component's SpiderMonkey interprets (its AOT compiler, weval, is a download we leave out).
     let (node_ms, jitless_ms) = (native_node(&csv, false), native_node(&csv, true));
