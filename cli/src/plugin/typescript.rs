@@ -110,8 +110,8 @@ impl Project {
             },
             "ComponentizeJS failed",
         )?;
-        // The component holds the bundle, minified by nobody but compiled into bytecode at
-        // build time; reviewers read the TypeScript carried beside it, under the same signature.
+        // The component holds the bundle only as the engine's snapshot of it; reviewers read the
+        // TypeScript carried beside it, covered by the same signature (`kiln_host::source`).
         let component = std::fs::read(&out).with_context(|| format!("reading {}", out.display()))?;
         let with_source = kiln_host::source::embed(&component, self.source_files()?)
             .with_context(|| format!("embedding the source of {}", self.dir.display()))?;
