@@ -65,6 +65,13 @@ impl VirtualTime {
 
 /// Seeds the context's three random sources from `seed`.
 pub(crate) fn seed_random(builder: &mut WasiCtxBuilder, seed: u64) {
+    let (secure, insecure, insecure_seed) = random_sources(seed);
+    builder.secure_random(secure).insecure_random(insecure).insecure_random_seed(insecure_seed);
+}
+
+/// The generators behind `wasi:random/random` and `wasi:random/insecure`, and the value
+/// `wasi:random/insecure-seed` returns, for `seed`.
+fn random_sources(seed: u64) -> (ChaCha20Rng, ChaCha20Rng, u128) {
     // Distinct streams, so what the guest reads from one source says nothing about another.
     let stream = |n: u64| {
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
@@ -73,7 +80,7 @@ pub(crate) fn seed_random(builder: &mut WasiCtxBuilder, seed: u64) {
     };
     let mut seeds = stream(2);
     let insecure_seed = u128::from(seeds.next_u64()) << 64 | u128::from(seeds.next_u64());
-    builder.secure_random(stream(0)).insecure_random(stream(1)).insecure_random_seed(insecure_seed);
+    (stream(0), stream(1), insecure_seed)
 }
 
 /// Replaces the WASI clocks in `linker` (added by `wasmtime_wasi::p2::add_to_linker_async`)
@@ -168,5 +175,42 @@ mod tests {
     #[test]
     fn a_start_before_1970_reads_as_the_epoch() {
         assert_eq!(VirtualTime::new(&Determinism { seed: 0, clock_start_ms: -5 }).start_ns, 0);
+    }
+
+    /// Recorded runs replay by their seed: what a seed draws is pinned to values computed once,
+    /// so a change of generator, stream or seeding fails here before it alters any replay.
+    #[test]
+    fn a_seed_always_draws_the_same_random_bytes() {
+        let (mut secure, mut insecure, insecure_seed) = random_sources(42);
+        let draw = |rng: &mut ChaCha20Rng| {
+            let mut bytes = [0u8; 16];
+            rng.fill_bytes(&mut bytes);
+            hex::encode(bytes)
+        };
+        let drawn = [draw(&mut secure), draw(&mut secure), draw(&mut insecure), format!("{insecure_seed:032x}")];
+        let pinned = [
+            "7848b5d711bc9883996317a3f9c90269",
+            "d56771005d540a19184939c9e8d0db2a",
+            "2e99334b0971bb08c7cc087f6b582a15",
+            "3dab3fc19cd28d26fe97e0d779b64a0f",
+        ];
+        assert_eq!(drawn, pinned);
+    }
+
+    /// What the guest's clocks read is part of every recorded run: pinned to literal readings.
+    #[test]
+    fn the_virtual_clocks_read_the_same_timeline_every_run() {
+        let time = VirtualTime::new(&Determinism { seed: 0, clock_start_ms: 1_764_547_200_123 });
+        let mut table = ResourceTable::new();
+        let mut view = ClockView { time: &time, table: &mut table };
+        let wall = wall_clock::Host::now(&mut view).unwrap();
+        assert_eq!((wall.seconds, wall.nanoseconds), (1_764_547_200, 123_001_000));
+        assert_eq!(monotonic_clock::Host::now(&mut view).unwrap(), 2_000);
+        let wall = wall_clock::Host::now(&mut view).unwrap();
+        assert_eq!((wall.seconds, wall.nanoseconds), (1_764_547_200, 123_003_000));
+        time.advance_to(3_600_000_000_000);
+        assert_eq!(monotonic_clock::Host::now(&mut view).unwrap(), 3_600_000_001_000);
+        let wall = wall_clock::Host::now(&mut view).unwrap();
+        assert_eq!((wall.seconds, wall.nanoseconds), (1_764_550_800, 123_002_000));
     }
 }

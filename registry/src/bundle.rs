@@ -253,3 +253,50 @@ fn copy_hashed(from: &mut impl Read, to: &Path) -> std::io::Result<(String, u64)
     out.flush()?;
     Ok((hex::encode(hasher.finalize()), size))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bundle's manifest as exported, field for field: bundles written by earlier Kiln versions
+    /// must keep opening, so the layout is pinned to a literal document.
+    const MANIFEST: &str = r#"{
+  "format": "kiln-run-bundle/1",
+  "run": "run-1",
+  "tenant": "t1",
+  "plugin": "acme/oee@0.1.0",
+  "pinned": {
+    "component": "abab",
+    "datasets": [
+      {
+        "name": "readings",
+        "version": 2,
+        "sha256": "cdcd",
+        "columns": [
+          "value"
+        ]
+      }
+    ],
+    "params": {
+      "scale": 2
+    },
+    "limits": {
+      "fuel": 5
+    },
+    "seed": 7,
+    "clock_start": 1764547200000
+  },
+  "output_sha256": "efef",
+  "provenance": "0101",
+  "exported_by": "kiln 0.1.0",
+  "exported_at": 1764547300000
+}"#;
+
+    #[test]
+    fn the_manifest_layout_is_pinned() {
+        let manifest: Manifest = serde_json::from_str(MANIFEST).unwrap();
+        assert_eq!(manifest.pinned.datasets[0].columns, ["value"]);
+        assert_eq!(manifest.pinned.clock_start, 1_764_547_200_000);
+        assert_eq!(String::from_utf8(serde_json::to_vec_pretty(&manifest).unwrap()).unwrap(), MANIFEST);
+    }
+}

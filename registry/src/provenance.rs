@@ -119,4 +119,17 @@ mod tests {
         other.clock_start += 1;
         assert_ne!(base, other.hash(Some("ef")));
     }
+
+    /// `kiln audit verify` recomputes every stored run's provenance: the encoding is pinned to
+    /// values computed once (and reproduced apart from Kiln, as sha256 of Python's
+    /// `json.dumps(document, separators=(",", ":"), sort_keys=True, ensure_ascii=False)`), so a
+    /// renamed field or a changed order fails here, not in an operator's audit.
+    #[test]
+    fn the_provenance_hash_is_pinned() {
+        assert_eq!(
+            pinned().hash(Some(&"ef".repeat(32))),
+            "30b6bf86c9c18d917396a63efe7ab95ec5ecab4bec3b99d4a45ee3f75224adc1"
+        );
+        assert_eq!(pinned().hash(None), "233210623743515023984d846e41f62fa93ff0db773e26c647498f52200b3e3e");
+    }
 }
