@@ -18,6 +18,7 @@ use kiln_host::{
 use serde_json::json;
 
 use crate::blobs::Blobs;
+use crate::provenance::Pinned;
 use crate::results::OutputDocument;
 use crate::store::Store;
 use crate::store::runs::{Finish, RunRecord, RunState, Verdict};
@@ -81,11 +82,8 @@ impl Runner {
     }
 
     async fn try_execute(&self, run: &RunRecord, slot: Option<RunSlot>) -> Result<Finish, (&'static str, String)> {
-        let limits: Limits = serde_json::from_value(run.limits.clone())
-            .map_err(|e| ("invalid-request", format!("the run's limits are unreadable: {e}")))?;
         let replay = run.replay_of.is_some();
         let plugin = self.plugin(&run.sha256, replay).await?;
-        let params = params_from_json(plugin.info(), &run.params).map_err(|e| ("params", e))?;
         // A replay's own copies, removed when it ends.
         let scratch = match replay {
             true => {
@@ -94,19 +92,14 @@ impl Runner {
             false => None,
         };
         let mut files = Vec::new();
-        let mut grants = Grants::none();
         for d in &run.datasets {
             let file = match &scratch {
                 Some(dir) => self.fetch_dataset(&d.sha256, &dir.path().join(format!("{}.parquet", d.sha256))).await,
                 None => self.dataset_file(&d.sha256).await,
             };
-            let file = file.map_err(|(kind, e)| (kind, format!("dataset `{}` version {}: {e}", d.name, d.version)))?;
-            files.push((d.name.clone(), file));
-            grants = grants.columns(&d.name, d.columns.clone());
+            files.push(file.map_err(|(kind, e)| (kind, format!("dataset `{}` version {}: {e}", d.name, d.version)))?);
         }
-        let source: Arc<dyn DataSource> = Arc::new(DirSource::from_files(files).map_err(|e| ("data", e.to_string()))?);
-        let determinism = Determinism { seed: run.seed as u64, clock_start_ms: run.clock_start };
-        let request = RunRequest { params, data: Some((source, grants)), limits, determinism };
+        let request = pinned_request(&Pinned::of(run), plugin.info(), files)?;
         let report = match slot {
             Some(slot) => self.host.run_in_slot(slot, &plugin, request).await,
             None => self.host.run(&plugin, request).await,
@@ -240,6 +233,34 @@ fn failed(
         cpu_ms,
         verdict: None,
     }
+}
+
+/// The request that executes what `pinned` records, reading its datasets from `files` (one per
+/// pinned dataset, in order). The worker's runs and replays and `kiln plugin run --replay` all
+/// build their request here, so an offline replay executes exactly what the service would.
+/// Fails with the failure's kind and message.
+pub fn pinned_request(
+    pinned: &Pinned,
+    info: &PluginInfo,
+    files: Vec<PathBuf>,
+) -> Result<RunRequest, (&'static str, String)> {
+    let limits: Limits = serde_json::from_value(pinned.limits.clone())
+        .map_err(|e| ("invalid-request", format!("the run's limits are unreadable: {e}")))?;
+    let params = params_from_json(info, &pinned.params).map_err(|e| ("params", e))?;
+    if files.len() != pinned.datasets.len() {
+        let message = format!("{} dataset files for {} pinned datasets", files.len(), pinned.datasets.len());
+        return Err(("internal", message));
+    }
+    let mut grants = Grants::none();
+    let mut named = Vec::new();
+    for (d, file) in pinned.datasets.iter().zip(files) {
+        grants = grants.columns(&d.name, d.columns.clone());
+        named.push((d.name.clone(), file));
+    }
+    let source: Arc<dyn DataSource> = Arc::new(DirSource::from_files(named).map_err(|e| ("data", e.to_string()))?);
+    // The seed is stored as SQL's signed 64 bits; the host's generators take the same bits.
+    let determinism = Determinism { seed: pinned.seed as u64, clock_start_ms: pinned.clock_start };
+    Ok(RunRequest { params, data: Some((source, grants)), limits, determinism })
 }
 
 /// Types JSON parameters by the plugin's describe() and fills defaults: numbers for f64 and

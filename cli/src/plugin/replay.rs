@@ -3,13 +3,11 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context as _;
-use kiln_host::{DataSource, Determinism, DirSource, Grants, Limits, RunRequest};
 use kiln_registry::bundle;
 use kiln_registry::results::OutputDocument;
-use kiln_registry::runner::params_from_json;
+use kiln_registry::runner::pinned_request;
 use kiln_registry::state::ServiceLimits;
 use serde_json::json;
 
@@ -25,17 +23,8 @@ pub fn run(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let host = super::local_host()?;
     let runtime = crate::runtime()?;
     let plugin = runtime.block_on(super::load_file(&host, &opened.component))?;
-    let params = params_from_json(plugin.info(), &m.pinned.params).map_err(anyhow::Error::msg)?;
-    let limits: Limits = serde_json::from_value(m.pinned.limits.clone()).context("the bundle's limits")?;
-    let mut grants = Grants::none();
-    let mut files = Vec::new();
-    for (d, file) in m.pinned.datasets.iter().zip(&opened.datasets) {
-        grants = grants.columns(&d.name, d.columns.clone());
-        files.push((d.name.clone(), file.clone()));
-    }
-    let source: Arc<dyn DataSource> = Arc::new(DirSource::from_files(files).context("the bundle's datasets")?);
-    let determinism = Determinism { seed: m.pinned.seed as u64, clock_start_ms: m.pinned.clock_start };
-    let request = RunRequest { params, data: Some((source, grants)), limits, determinism };
+    let request = pinned_request(&m.pinned, plugin.info(), opened.datasets.clone())
+        .map_err(|(kind, message)| anyhow::anyhow!("the bundle cannot run ({kind}): {message}"))?;
     let report = runtime.block_on(host.run(&plugin, request));
     let output = match report.result {
         Ok(output) => output,
