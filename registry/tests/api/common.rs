@@ -244,7 +244,7 @@ impl TestApp {
         let (db_url, pg_db) = match backend {
             Backend::Sqlite => (kiln_registry::default_db_url(dir.path()), None),
             Backend::Postgres => {
-                let name = create_pg_database().await;
+                let name = create_pg_database(Some(pg_template().await)).await;
                 (format!("{PG_BASE}/{name}"), Some(name))
             }
         };
@@ -695,12 +695,56 @@ async fn pg_admin() -> sqlx::AnyConnection {
     }
 }
 
-async fn create_pg_database() -> String {
+/// A new database: a copy of `template`, or empty.
+async fn create_pg_database(template: Option<&str>) -> String {
     let name = format!("kiln_t_{}", hex::encode(rand::random::<[u8; 8]>()));
     let mut conn = pg_admin().await;
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+    let from = template.map(|t| format!(" TEMPLATE {t}")).unwrap_or_default();
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}{from}")).execute(&mut conn).await.unwrap();
     let _ = conn.close().await;
     name
+}
+
+/// A database migrated through every migration, which tests copy instead of migrating their own:
+/// made once per set of migrations (its name is their checksums' hash) and shared by every test
+/// process. A half-made one is never seen: it is migrated under another name and renamed.
+async fn pg_template() -> &'static str {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            static ALL: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+            let mut hash = <sha2::Sha256 as sha2::Digest>::new();
+            for m in ALL.iter() {
+                sha2::Digest::update(&mut hash, m.version.to_be_bytes());
+                sha2::Digest::update(&mut hash, &*m.checksum);
+            }
+            let name = format!("kiln_template_{}", &hex::encode(sha2::Digest::finalize(hash))[..16]);
+            let mut conn = pg_admin().await;
+            // Test processes start together: one makes the template while the others wait.
+            sqlx::raw_sql("SELECT pg_advisory_lock(7301)").execute(&mut conn).await.unwrap();
+            let exists = sqlx::query("SELECT 1 FROM pg_database WHERE datname = $1")
+                .bind(&name)
+                .fetch_optional(&mut conn)
+                .await
+                .unwrap()
+                .is_some();
+            if !exists {
+                let building = format!("{name}_building");
+                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                sqlx::raw_sql(&format!("CREATE DATABASE {building}")).execute(&mut conn).await.unwrap();
+                let pool = AnyPool::connect(&format!("{PG_BASE}/{building}")).await.unwrap();
+                ALL.run(&pool).await.unwrap();
+                pool.close().await;
+                sqlx::raw_sql(&format!("ALTER DATABASE {building} RENAME TO {name}")).execute(&mut conn).await.unwrap();
+            }
+            sqlx::raw_sql("SELECT pg_advisory_unlock(7301)").execute(&mut conn).await.unwrap();
+            let _ = conn.close().await;
+            name
+        })
+        .await
 }
 
 /// Best effort: a leftover database is harmless.
@@ -740,7 +784,7 @@ pub async fn legacy_database(app: &TestApp, version: i64) -> (AnyPool, String) {
         no_tx: false,
     };
     let url = if app.db_url.starts_with("postgres") {
-        format!("{PG_BASE}/{}", create_pg_database().await)
+        format!("{PG_BASE}/{}", create_pg_database(None).await)
     } else {
         format!("sqlite://{}?mode=rwc", app.dir.path().join("legacy.db").display())
     };
