@@ -11,18 +11,26 @@ use kiln_registry::schedules::SchedulerConfig;
 use kiln_registry::tls::TlsFiles;
 use serde_json::json;
 
+/// Where a service process keeps its state: the arguments `kiln serve` and `kiln worker` share,
+/// so every process of one deployment is pointed at it the same way.
+#[derive(Args)]
+pub struct StorageArgs {
+    /// Data directory: the SQLite database and blobs by default, and this process's caches.
+    #[arg(long, value_name = "DIR", default_value = "./kiln-data")]
+    pub data_dir: PathBuf,
+    /// Database URL (`sqlite://...` or `postgres://...`); default DATA_DIR/kiln.db.
+    #[arg(long, env = "KILN_DB", value_name = "URL", hide_env_values = true)]
+    pub db: Option<String>,
+    /// Blob store: a directory or `s3://bucket/prefix`; default DATA_DIR/blobs.
+    #[arg(long, value_name = "URL")]
+    pub blobs: Option<String>,
+}
+
 /// Arguments of `kiln serve`.
 #[derive(Args)]
 pub struct ServeArgs {
-    /// Data directory: the SQLite database, blobs and compile cache by default.
-    #[arg(long, value_name = "DIR", default_value = "./kiln-data")]
-    data_dir: PathBuf,
-    /// Database URL (`sqlite://...` or `postgres://...`); default DATA_DIR/kiln.db.
-    #[arg(long, env = "KILN_DB", value_name = "URL", hide_env_values = true)]
-    db: Option<String>,
-    /// Blob store: a directory or `s3://bucket/prefix`; default DATA_DIR/blobs.
-    #[arg(long, value_name = "URL")]
-    blobs: Option<String>,
+    #[command(flatten)]
+    storage: StorageArgs,
     /// Address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -54,9 +62,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let url = format!("{}://{}", if tls.is_some() { "https" } else { "http" }, args.listen);
     if args.json {
-        println!("{}", serde_json::to_string(&json!({"url": url, "data_dir": args.data_dir}))?);
+        println!("{}", serde_json::to_string(&json!({"url": url, "data_dir": args.storage.data_dir}))?);
     } else {
-        println!("kiln registry starting on {url} (data in {}); Ctrl-C stops it", args.data_dir.display());
+        println!("kiln registry starting on {url} (data in {}); Ctrl-C stops it", args.storage.data_dir.display());
     }
     if tls.is_none() && !args.behind_https_proxy && !args.listen.ip().is_loopback() {
         eprintln!(
@@ -69,9 +77,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         eprintln!("note: port 0 lets the system pick; the log line `kiln registry listening` names it");
     }
     let config = ServeConfig {
-        data_dir: args.data_dir,
-        db: args.db,
-        blobs: args.blobs,
+        data_dir: args.storage.data_dir,
+        db: args.storage.db,
+        blobs: args.storage.blobs,
         listen: args.listen,
         scheduler: SchedulerConfig::every(args.schedule_every.max(Duration::from_millis(100))),
         tls,

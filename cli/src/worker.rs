@@ -1,7 +1,6 @@
 //! `kiln worker`: execute queued runs from the registry's database until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -12,15 +11,8 @@ use kiln_registry::worker::WorkerConfig;
 /// Arguments of `kiln worker`.
 #[derive(Args)]
 pub struct WorkerArgs {
-    /// Data directory for the embedded defaults and this worker's caches.
-    #[arg(long, value_name = "DIR", default_value = "./kiln-data")]
-    data_dir: PathBuf,
-    /// Database URL (`sqlite://...` or `postgres://...`); default DATA_DIR/kiln.db.
-    #[arg(long, env = "KILN_DB", value_name = "URL", hide_env_values = true)]
-    db: Option<String>,
-    /// Blob store: a directory or `s3://bucket/prefix`; default DATA_DIR/blobs.
-    #[arg(long, value_name = "URL")]
-    blobs: Option<String>,
+    #[command(flatten)]
+    storage: crate::serve::StorageArgs,
     /// Runs executed at once.
     #[arg(long, default_value_t = 2)]
     concurrency: usize,
@@ -39,9 +31,9 @@ pub struct WorkerArgs {
 /// Works the queue until a shutdown signal, then finishes the runs in hand.
 pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let config = ServeConfig {
-        data_dir: args.data_dir,
-        db: args.db,
-        blobs: args.blobs,
+        data_dir: args.storage.data_dir,
+        db: args.storage.db,
+        blobs: args.storage.blobs,
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         scheduler: Default::default(),
         tls: None,
