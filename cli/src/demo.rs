@@ -77,6 +77,12 @@ const NAMESPACE: &str = "xian-demo";
 /// The example plugins and their headline table.
 const EXAMPLES: &[(&str, &str)] =
     &[("energy-intensity", "worst"), ("oee", "by_enterprise"), ("anomaly", "anomalies"), ("output-growth", "growth")];
+/// The TypeScript example (under `example-plugins/typescript`) and its headline table: a port of
+/// the Rust one of the same name, published in [`TYPESCRIPT_NAMESPACE`] because it shares the
+/// name.
+const TYPESCRIPT_EXAMPLE: (&str, &str) = ("output-growth", "growth");
+/// The namespace the TypeScript example is published in.
+const TYPESCRIPT_NAMESPACE: &str = "xian-demo-ts";
 /// Concurrent uploads: enough to keep the service busy, few enough for a small machine.
 const UPLOAD_THREADS: usize = 4;
 /// Rows of each headline table shown in the text summary.
@@ -111,6 +117,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let built = patch.and_then(|patch| Ok((patch, crate::plugin::build::cargo_build_all(&examples)?)));
     bar.finish_and_clear();
     let (patch, built) = built?;
+    let typescript = build_typescript_example(&examples);
 
     // The service, in-process: the same router `kiln serve` runs, on our listener.
     reset_platform(&platform)?;
@@ -129,12 +136,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let router = kiln_registry::routes::router(state.clone());
     let server = runtime
         .spawn(async move { axum::serve(listener, router).with_graceful_shutdown(stopped(server_stopping)).await });
-    // Schedules made on the demo fire as on `kiln serve` (stopped with the runtime).
-    runtime.spawn(kiln_registry::schedules::fire::fire_forever(
-        state.store.clone(),
-        state.limits.clone(),
-        config.scheduler.clone(),
-    ));
+    // Schedules fire and runs of a stopped holder are recovered as on `kiln serve`.
+    let background = {
+        let _entered = runtime.enter();
+        kiln_registry::Background::start(&state, &config.scheduler)
+    };
 
     let db = kiln_registry::default_db_url(&platform);
     let operator_token = runtime
@@ -142,7 +148,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         .context("creating the operator's token")?
         .token;
     let operator = Client::new(&url, Some(&operator_token))?;
-    let (plugins, pending) = publish_examples(&runtime, &state.host, &operator, &built, &patch)?;
+    let (plugins, pending) = publish_examples(&runtime, &state.host, &operator, &built, &patch, typescript.as_deref())?;
 
     // Every enterprise becomes a tenant and files its own monthly report.
     let read = read_enterprises(&data.join("enterprises.parquet"))?;
@@ -235,6 +241,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     stop_server.send_replace(true);
     stop_worker.send_replace(true);
+    drop(background);
     runtime.block_on(server).context("the server task failed")?.context("the server failed")?;
     if let Some(worker) = worker {
         runtime.block_on(worker).context("the worker task failed")?.context("the worker failed")?;
@@ -311,31 +318,49 @@ fn build_patch_release(examples: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))
 }
 
-/// Publishes each built example plugin as a maker, signed, and approves it as the operator;
-/// then publishes `patch` (a newer version of one of them) and leaves it pending, so the
-/// operator's review desk has work. Returns the examples and the pending `ns/name@version`.
+/// Builds the TypeScript example with the pinned jco and returns the component, or says why it
+/// is left out: it needs Node.js 20 or newer (and npm, the first time), which nothing else in
+/// the demo does.
+fn build_typescript_example(examples: &Path) -> Option<Vec<u8>> {
+    let dir = examples.with_file_name("typescript").join(TYPESCRIPT_EXAMPLE.0);
+    let bar = spinner("building the TypeScript example with jco");
+    let built = crate::plugin::typescript::Project::open(&dir).and_then(|project| {
+        let wasm = project.build(&crate::plugin::tools_dir()?)?;
+        std::fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))
+    });
+    bar.finish_and_clear();
+    built.map_err(|e| eprintln!("note: the TypeScript example is left out: {e:#}")).ok()
+}
+
+/// Publishes each built example plugin as a maker, signed, and approves it as the operator (the
+/// TypeScript one too, when it was built); then publishes `patch` (a newer version of one of
+/// them) and leaves it pending, so the operator's review desk has work. Returns the examples and
+/// the pending `ns/name@version`.
 fn publish_examples(
     runtime: &tokio::runtime::Runtime,
     host: &kiln_host::Host,
     operator: &Client,
     built: &[(PathBuf, PathBuf)],
     patch: &[u8],
+    typescript: Option<&[u8]>,
 ) -> anyhow::Result<(Vec<Example>, String)> {
     let bar = spinner("publishing and approving the example plugins");
     let maker = operator.with_token(&create_token(operator, MAKER, Role::Maker, None)?);
-    let _: Namespace = maker
-        .post(&["v1", "namespaces"], &CreateNamespace { name: NAMESPACE.into(), owner: None })
-        .context("creating the namespace")?;
+    for namespace in [NAMESPACE].into_iter().chain(typescript.map(|_| TYPESCRIPT_NAMESPACE)) {
+        let _: Namespace = maker
+            .post(&["v1", "namespaces"], &CreateNamespace { name: namespace.into(), owner: None })
+            .with_context(|| format!("creating the namespace {namespace}"))?;
+    }
     let key = SigningKey::generate(&mut rand::rngs::OsRng);
     let public_key = hex::encode(key.verifying_key().to_bytes());
     let registered: RegisteredKey = maker
         .post(&["v1", "keys"], &AddKey { public_key, name: "demo".into() })
         .context("registering the maker's signing key")?;
     // Publishes one component as the maker; returns its version.
-    let publish = |name: &str, bytes: &[u8], what: &str| -> anyhow::Result<String> {
+    let publish = |namespace: &str, name: &str, bytes: &[u8], what: &str| -> anyhow::Result<String> {
         // The service's own host: what it compiles here is cached for the publish and the runs.
         let plugin = runtime.block_on(host.load(bytes)).with_context(|| format!("loading {what}"))?;
-        let manifest = Manifest::from_describe(NAMESPACE, plugin.info(), "Apache-2.0", None, vec![]);
+        let manifest = Manifest::from_describe(namespace, plugin.info(), "Apache-2.0", None, vec![]);
         let sha256 = kiln_host::sha256_hex(bytes);
         let version = manifest.version.clone();
         let body = PublishRequest {
@@ -345,9 +370,17 @@ fn publish_examples(
             component: base64::engine::general_purpose::STANDARD.encode(bytes),
         };
         let _: VersionRecord = maker
-            .post(&["v1", "plugins", NAMESPACE, name, "versions"], &body)
-            .with_context(|| format!("publishing {NAMESPACE}/{name}@{version}"))?;
+            .post(&["v1", "plugins", namespace, name, "versions"], &body)
+            .with_context(|| format!("publishing {namespace}/{name}@{version}"))?;
         Ok(version)
+    };
+    // Publishes and approves one component; returns it as an example.
+    let release = |namespace: &'static str, name: &'static str, headline, bytes: &[u8], what: &str| {
+        let version = publish(namespace, name, bytes, what)?;
+        let _: VersionRecord = operator
+            .post_empty(&["v1", "plugins", namespace, name, "versions", &version, "approve"])
+            .with_context(|| format!("approving {namespace}/{name}@{version}"))?;
+        anyhow::Ok(Example { namespace, name, headline, version })
     };
     let mut plugins = Vec::new();
     for (name, headline) in EXAMPLES {
@@ -357,13 +390,13 @@ fn publish_examples(
             .find(|(_, path)| path.file_name().is_some_and(|f| f == file.as_str()))
             .with_context(|| format!("{name} was not built"))?;
         let bytes = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
-        let version = publish(name, &bytes, &wasm.display().to_string())?;
-        let _: VersionRecord = operator
-            .post_empty(&["v1", "plugins", NAMESPACE, name, "versions", &version, "approve"])
-            .with_context(|| format!("approving {NAMESPACE}/{name}@{version}"))?;
-        plugins.push(Example { name, headline, version });
+        plugins.push(release(NAMESPACE, name, headline, &bytes, &wasm.display().to_string())?);
     }
-    let version = publish(PATCH_EXAMPLE, patch, &format!("the {PATCH_EXAMPLE} patch release"))?;
+    if let Some(bytes) = typescript {
+        let (name, headline) = TYPESCRIPT_EXAMPLE;
+        plugins.push(release(TYPESCRIPT_NAMESPACE, name, headline, bytes, "the TypeScript example")?);
+    }
+    let version = publish(NAMESPACE, PATCH_EXAMPLE, patch, &format!("the {PATCH_EXAMPLE} patch release"))?;
     let pending = format!("{NAMESPACE}/{PATCH_EXAMPLE}@{version}");
     bar.finish_and_clear();
     Ok((plugins, pending))
@@ -377,7 +410,7 @@ fn submit_runs(clients: &[(String, Client)], plugins: &[Example]) -> anyhow::Res
     for (admin, (tenant, client)) in clients.iter().enumerate() {
         for (index, plugin) in plugins.iter().enumerate() {
             let request = NewEnablement {
-                namespace: NAMESPACE.into(),
+                namespace: plugin.namespace.into(),
                 plugin: plugin.name.into(),
                 requirement: Some(plugin.version.clone()),
                 grants: None,
@@ -508,7 +541,7 @@ fn summarize<'a>(
     let (tenant, table, metrics) = headline;
     let wall_us: u64 = usages.iter().map(|u| u.wall_us).sum();
     Ok(Summary {
-        plugin: format!("{NAMESPACE}/{}", plugin.name),
+        plugin: format!("{}/{}", plugin.namespace, plugin.name),
         version: plugin.version.clone(),
         runs: runs.len(),
         succeeded: succeeded.len(),
@@ -524,6 +557,7 @@ fn summarize<'a>(
 
 /// An example plugin as published.
 struct Example {
+    namespace: &'static str,
     name: &'static str,
     headline: &'static str,
     version: String,

@@ -134,13 +134,7 @@ pub async fn serve(
     let listener =
         tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     tracing::info!(addr = %listener.local_addr()?, tls = tls.is_some(), "kiln registry listening");
-    let recovery = tokio::spawn(recover_forever(state.store.clone(), state.limits.sync_timeout));
-    // Every server fires schedules; each tick is fired by exactly one of them.
-    let scheduler = tokio::spawn(schedules::fire::fire_forever(
-        state.store.clone(),
-        state.limits.clone(),
-        config.scheduler.clone(),
-    ));
+    let background = Background::start(&state, &config.scheduler);
     let router = routes::router(state);
     // One `axum::serve` either way, so graceful shutdown is the same over TLS.
     let served = match tls {
@@ -149,9 +143,34 @@ pub async fn serve(
             axum::serve(tls::TlsListener::new(listener, config)?, router).with_graceful_shutdown(shutdown).await
         }
     };
-    recovery.abort();
-    scheduler.abort();
+    drop(background);
     Ok(served?)
+}
+
+/// The loops a serving process runs beside its requests: recovery of runs whose holder is gone
+/// ([`recover_runs`]) and the scheduler. `kiln serve` and `kiln demo` both start them here, so
+/// neither runs without the other; they stop when this is dropped.
+pub struct Background {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts the loops on the current tokio runtime.
+    pub fn start(state: &AppState, scheduler: &schedules::fire::SchedulerConfig) -> Self {
+        let recovery = tokio::spawn(recover_forever(state.store.clone(), state.limits.sync_timeout));
+        // Every server fires schedules; each tick is fired by exactly one of them.
+        let schedules =
+            tokio::spawn(schedules::fire::fire_forever(state.store.clone(), state.limits.clone(), scheduler.clone()));
+        Background { tasks: vec![recovery, schedules] }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
 }
 
 /// Ends runs whose holder is gone, as of `now`: synchronous runs whose lease ran out (the API

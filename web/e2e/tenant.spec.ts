@@ -76,3 +76,25 @@ test("an enterprise admin uploads a report, enables a plugin with a grant and a 
   await page.goto(original);
   await expect(page.getByTestId("replays")).toContainText(/完全一致|Identical/);
 });
+
+test("an enterprise admin runs the TypeScript plugin the demo published, and its replay is identical", async ({ page }) => {
+  const c = demo().console;
+  const base = `/t/${c.admin_tenant}`;
+  await signInWithToken(page, c.admin_token);
+
+  // The catalog names the language its component was built from (ComponentizeJS: JavaScript).
+  await page.goto(at(`${base}/catalog`));
+  const card = page.locator("[data-test=plugin-card][data-plugin='xian-demo-ts/output-growth']");
+  await expect(card.getByTestId("language")).toHaveAttribute("data-language", "javascript");
+
+  await page.goto(at(`${base}/enablements`));
+  await page.locator("[data-test=enablement-row][data-plugin='xian-demo-ts/output-growth']").getByTestId("run-now").click();
+  await expect(page).toHaveURL(/\/runs\//);
+  await expect(page.getByTestId("run-state")).toContainText(/成功|succeeded/);
+  await expect(page.getByTestId("result-chart").first()).toHaveAttribute("data-drawn", "true");
+
+  const original = page.url();
+  await page.getByTestId("replay-run").click();
+  await expect(page).not.toHaveURL(original);
+  await expect(page.getByTestId("replay-verdict")).toHaveAttribute("data-outcome", "identical", { timeout: 30_000 });
+});

@@ -9,7 +9,7 @@ mod python;
 mod replay;
 pub(crate) mod run;
 mod test;
-mod typescript;
+pub(crate) mod typescript;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
