@@ -753,7 +753,7 @@ fn csv_value(data: &ColumnData, row: usize) -> String {
         ColumnData::F64(v) if v[row].is_finite() => format!("{:?}", v[row]),
         ColumnData::F64(_) => String::new(),
         ColumnData::S64(v) => v[row].to_string(),
-        ColumnData::String(v) => csv_field(kiln_host::strings::get(v, row)),
+        ColumnData::String(v) => csv_field(v.get(row)),
         ColumnData::Dict(_) => csv_field(data.str_at(row).unwrap_or_default()),
         ColumnData::Bool(v) => v[row].to_string(),
         ColumnData::Timestamp(v) => {

@@ -33,6 +33,7 @@ pub mod describe;
 mod determinism;
 mod engine;
 mod error;
+mod fault;
 pub mod inspect;
 mod limits;
 mod log;

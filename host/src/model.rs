@@ -24,7 +24,7 @@ pub enum ValueType {
 }
 
 /// UTF-8 strings packed Arrow-style: row `i` is `bytes[offsets[i]..offsets[i + 1]]` (see
-/// [`crate::strings`] for building and reading them).
+/// [`crate::strings`] for building, checking and expanding them).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Strings {
     /// `rows + 1` byte offsets into `bytes`, starting at 0, never decreasing, ending at its length.
@@ -32,6 +32,46 @@ pub struct Strings {
     /// The strings' bytes, back to back.
     pub bytes: Vec<u8>,
 }
+
+impl Strings {
+    /// The number of strings.
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// String `i`, or `""` if the column is malformed there (call [`crate::strings::check`] on
+    /// untrusted input first).
+    pub fn get(&self, i: usize) -> &str {
+        std::str::from_utf8(self.bytes_at(i)).unwrap_or("")
+    }
+
+    /// String `i`'s bytes, or none if the column is malformed there.
+    pub(crate) fn bytes_at(&self, i: usize) -> &[u8] {
+        let (Some(&start), Some(&end)) = (self.offsets.get(i), self.offsets.get(i + 1)) else {
+            return &[];
+        };
+        self.bytes.get(start as usize..end as usize).unwrap_or(&[])
+    }
+}
+
+/// One column of a dataset's schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Field {
+    /// Column name.
+    pub name: String,
+    /// Its type as plugins see it.
+    pub ty: ValueType,
+    /// Whether it may hold nulls.
+    pub nullable: bool,
+}
+
+/// A dataset's columns, in order.
+pub type Schema = Vec<Field>;
 
 /// A dictionary-encoded string column: each distinct value once and a `u32` code per row.
 ///
@@ -83,7 +123,7 @@ impl ColumnData {
         match self {
             ColumnData::F64(v) => v.len(),
             ColumnData::S64(v) | ColumnData::Timestamp(v) => v.len(),
-            ColumnData::String(v) => crate::strings::len(v),
+            ColumnData::String(v) => v.len(),
             ColumnData::Bool(v) => v.len(),
             ColumnData::Dict(d) => d.codes.len(),
         }
@@ -98,10 +138,10 @@ impl ColumnData {
     /// rows past the end, and codes outside the dictionary this column holds.
     pub fn str_at(&self, row: usize) -> Option<&str> {
         match self {
-            ColumnData::String(s) if row < crate::strings::len(s) => Some(crate::strings::get(s, row)),
+            ColumnData::String(s) if row < s.len() => Some(s.get(row)),
             ColumnData::Dict(d) => {
                 let code = d.codes.get(row)?.checked_sub(d.base)? as usize;
-                (code < crate::strings::len(&d.values)).then(|| crate::strings::get(&d.values, code))
+                (code < d.values.len()).then(|| d.values.get(code))
             }
             _ => None,
         }
@@ -274,7 +314,7 @@ pub(crate) enum PluginError {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Grant {
     pub(crate) dataset: String,
-    pub(crate) columns: Vec<crate::data::Field>,
+    pub(crate) columns: Vec<Field>,
 }
 
 /// Why reading failed, as the `data` interface reports it to the guest.

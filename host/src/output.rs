@@ -448,7 +448,7 @@ mod properties {
                             rows
                         }
                         ColumnData::Dict(d) => {
-                            let values = crate::strings::len(&d.values);
+                            let values = d.values.len();
                             if d.base != 0 || d.codes.iter().any(|&c| c as usize >= values) {
                                 return false;
                             }

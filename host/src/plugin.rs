@@ -233,7 +233,7 @@ impl Host {
             }
             Ok(Err(Instantiation(e) | Call(e))) => {
                 tracing::debug!(error = ?e, "describe() failed");
-                Err(LoadError::Describe(crate::run::classify(e, &state, &log, &limits).to_string()))
+                Err(LoadError::Describe(crate::fault::classify(e, &state, &log, &limits).to_string()))
             }
         }
     }

@@ -3,20 +3,19 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use wasmtime::Trap;
-
 use crate::capacity::RunSlot;
 use crate::data::{DataSource, Grants};
 use crate::determinism::Determinism;
 use crate::engine::Host;
+use crate::error::RunError;
 use crate::error::one_line;
-use crate::error::{Abort, RunError};
+use crate::fault::classify;
 use crate::limits::{Limits, Usage};
 use crate::log::RunLog;
 use crate::model::{Output, Param, PluginError};
 use crate::output::output_size;
 use crate::plugin::Plugin;
-use crate::state::{DataAccess, RunState};
+use crate::state::DataAccess;
 
 /// What to run a plugin with.
 #[derive(Clone, Default)]
@@ -114,47 +113,5 @@ fn guest_message(e: PluginError) -> String {
         PluginError::InvalidParams(m) => format!("invalid parameters: {m}"),
         PluginError::InvalidData(m) => format!("invalid data: {m}"),
         PluginError::Failed(m) => m,
-    }
-}
-
-/// What wasmtime says when lifting a value would pass the store's hostcall budget (its error
-/// type is private, so it is recognized by its message; a test pins it).
-const HOSTCALL_BUDGET_SPENT: &str = "fuel allocated for hostcalls has been exhausted";
-
-/// Names the limit or fault behind a failed call.
-pub(crate) fn classify(e: wasmtime::Error, state: &RunState, log: &RunLog, limits: &Limits) -> RunError {
-    if let Some(abort) = e.downcast_ref::<Abort>() {
-        return match abort {
-            Abort::Timeout => RunError::Timeout(limits.timeout),
-            Abort::Rows => RunError::Rows(limits.rows),
-            Abort::Ungranted(what) => RunError::Ungranted(what.clone()),
-            Abort::Misuse(what) => RunError::Trap(what.clone()),
-        };
-    }
-    if e.is::<wasmtime::PoolConcurrencyLimitError>() {
-        return RunError::Busy(one_line(&e));
-    }
-    if e.chain().any(|cause| cause.to_string().contains(HOSTCALL_BUDGET_SPENT)) {
-        return RunError::OutputSize { size: None, limit: limits.output_bytes };
-    }
-    match e.downcast_ref::<Trap>() {
-        Some(Trap::OutOfFuel) => return RunError::Cpu(limits.fuel),
-        Some(Trap::StackOverflow) => return RunError::Stack,
-        Some(Trap::Interrupt) => return RunError::Timeout(limits.timeout),
-        _ => {}
-    }
-    // A refused growth makes the guest's allocator abort; report the limit, not the abort.
-    if state.limiter.memory_refused {
-        return RunError::Memory(limits.memory_bytes);
-    }
-    if state.limiter.table_refused {
-        return RunError::Table(limits.table_elements);
-    }
-    if let Some(message) = log.panic_message() {
-        return RunError::Panic(message);
-    }
-    match e.downcast_ref::<Trap>() {
-        Some(trap) => RunError::Trap(trap.to_string()),
-        None => RunError::Trap(one_line(&e)),
     }
 }

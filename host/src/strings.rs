@@ -13,27 +13,9 @@ pub fn pack<'a>(values: impl IntoIterator<Item = &'a str>) -> Strings {
     Strings { offsets, bytes }
 }
 
-/// The number of strings.
-pub fn len(s: &Strings) -> usize {
-    s.offsets.len().saturating_sub(1)
-}
-
-/// String `i`, or `""` if `s` is malformed there (call [`check`] on untrusted input first).
-pub fn get(s: &Strings, i: usize) -> &str {
-    std::str::from_utf8(bytes_at(s, i)).unwrap_or("")
-}
-
-/// String `i`'s bytes, or none if `s` is malformed there.
-fn bytes_at(s: &Strings, i: usize) -> &[u8] {
-    let (Some(&start), Some(&end)) = (s.offsets.get(i), s.offsets.get(i + 1)) else {
-        return &[];
-    };
-    s.bytes.get(start as usize..end as usize).unwrap_or(&[])
-}
-
 /// The strings in order.
 pub fn iter(s: &Strings) -> impl Iterator<Item = &str> {
-    (0..len(s)).map(move |i| get(s, i))
+    (0..s.len()).map(move |i| s.get(i))
 }
 
 /// A standalone dictionary column's strings, one per code; a code past the dictionary gives
@@ -44,7 +26,7 @@ pub fn expand(dict: &Dict) -> Strings {
     offsets.push(0);
     let mut bytes = Vec::with_capacity(usize::try_from(expanded_len(dict)).unwrap_or(0));
     for &code in &dict.codes {
-        bytes.extend_from_slice(bytes_at(&dict.values, code as usize));
+        bytes.extend_from_slice(dict.values.bytes_at(code as usize));
         offsets.push(bytes.len() as u32);
     }
     Strings { offsets, bytes }
@@ -52,7 +34,7 @@ pub fn expand(dict: &Dict) -> Strings {
 
 /// The bytes [`expand`] would produce for `dict`, summed without expanding it.
 pub fn expanded_len(dict: &Dict) -> u64 {
-    dict.codes.iter().map(|&code| bytes_at(&dict.values, code as usize).len() as u64).sum()
+    dict.codes.iter().map(|&code| dict.values.bytes_at(code as usize).len() as u64).sum()
 }
 
 /// Rows `start..end` as a new packed column.

@@ -134,7 +134,7 @@ impl Serialize for Row<'_> {
                 ColumnData::F64(v) => cells.serialize_element(&v.get(row))?,
                 ColumnData::S64(v) | ColumnData::Timestamp(v) => cells.serialize_element(&v.get(row))?,
                 ColumnData::Bool(v) => cells.serialize_element(&v.get(row))?,
-                ColumnData::String(v) => cells.serialize_element(kiln_host::strings::get(v, row))?,
+                ColumnData::String(v) => cells.serialize_element(v.get(row))?,
                 ColumnData::Dict(_) => cells.serialize_element(&c.data.str_at(row))?,
             }
         }

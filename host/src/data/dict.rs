@@ -161,7 +161,7 @@ impl ColumnDict {
     fn encode_strings(&mut self, s: Strings) -> ColumnData {
         let base = self.len;
         let mut added = Strings { offsets: vec![0], bytes: Vec::new() };
-        let mut codes = Vec::with_capacity(crate::strings::len(&s));
+        let mut codes = Vec::with_capacity(s.len());
         for window in s.offsets.windows(2) {
             let value = &s.bytes[window[0] as usize..window[1] as usize];
             match self.code(value, &mut added) {
@@ -179,7 +179,7 @@ impl ColumnDict {
         let (values, remap) = match reused {
             Some(last) => last,
             None => {
-                let mut remap = Vec::with_capacity(crate::strings::len(&d.values));
+                let mut remap = Vec::with_capacity(d.values.len());
                 for window in d.values.offsets.windows(2) {
                     let value = &d.values.bytes[window[0] as usize..window[1] as usize];
                     match self.code(value, &mut added) {

@@ -7,7 +7,7 @@ mod files;
 mod grants;
 mod memory;
 
-use crate::model::{Batch, ValueType};
+use crate::model::Batch;
 
 pub use dict::{DictBudget, MAX_DICT_BYTES, encode_dictionaries, encode_dictionaries_within};
 pub use files::DirSource;
@@ -36,19 +36,7 @@ pub enum DataError {
     Io(String),
 }
 
-/// One column of a dataset's schema.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Field {
-    /// Column name.
-    pub name: String,
-    /// Its type as plugins see it.
-    pub ty: ValueType,
-    /// Whether it may hold nulls.
-    pub nullable: bool,
-}
-
-/// A dataset's columns, in order.
-pub type Schema = Vec<Field>;
+pub use crate::model::{Field, Schema};
 
 /// Where the host gets the data a plugin scans. Implementations need not check grants: the
 /// host does that before calling them.
