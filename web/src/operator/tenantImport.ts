@@ -3,6 +3,8 @@
 // or JSON (an array of tenants, or `{"tenants": [...]}`). Every row is checked the way the API
 // checks it, so a bad file is refused with its line numbers before anything is sent.
 import type { Schema } from "../api/client";
+import { TENANT_ID } from "../api/patterns";
+import { satisfies } from "../api/rules";
 
 /** A tenant to create. */
 export type NewTenant = Schema<"NewTenant">;
@@ -34,7 +36,6 @@ export function describeError(e: ImportError): string {
 export const MAX_IMPORT = 10_000;
 
 const SIZES = ["large", "medium", "small", "micro"] as const;
-const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Column names accepted for each field, lowercased. */
 const ALIASES: Record<string, string[]> = {
@@ -98,7 +99,7 @@ export function toTenant(raw: Record<string, unknown>, where: Where): NewTenant 
   const invalid = (field: string, value: string): ImportError => ({ ...where, problem: "invalid", field, value });
   if (!get("id")) return missing("id");
   const id = get("id").toLowerCase();
-  if (!ID.test(id)) return invalid("id", get("id"));
+  if (!satisfies(TENANT_ID, id)) return invalid("id", get("id"));
   const name = get("name");
   if (!name) return missing("name");
   const district = get("district");
