@@ -5,16 +5,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn kiln() -> Command {
-    let mut cmd = Command::cargo_bin("kiln").expect("kiln binary built");
-    // Keep the compile cache out of the user's home.
-    cmd.env("KILN_CACHE_DIR", target_dir().join("kiln-cache"));
-    cmd
-}
+mod support;
 
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target")
-}
+use support::{kiln_local as kiln, target_dir};
 
 fn json_stdout(cmd: &mut Command) -> Value {
     let out = cmd.output().expect("kiln runs");

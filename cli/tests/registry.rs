@@ -1,133 +1,19 @@
 //! The registry end to end through the `kiln` binary: what a new operator, maker and enterprise
 //! type, from `kiln serve` to a tampered audit log caught by `kiln audit verify`.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
-use assert_cmd::Command;
+use std::path::Path;
+use std::time::Duration;
+
 use serde_json::Value;
-
-/// A running `kiln serve`, killed however the test ends.
-struct Server {
-    child: Child,
-    url: String,
-    log: PathBuf,
-}
-
-impl Server {
-    fn start(data: &Path, log: PathBuf) -> Server {
-        // Port 0 would not tell us the port: take a free one and hand it over.
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kiln"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
-            .arg(data)
-            .env_remove("KILN_DB")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("server log file"))
-            .spawn()
-            .expect("kiln serve starts");
-        let mut server = Server { child, url: format!("http://127.0.0.1:{port}"), log };
-        server.wait_healthy(Duration::from_secs(60));
-        server
-    }
-
-    fn wait_healthy(&mut self, timeout: Duration) {
-        let started = Instant::now();
-        let health = format!("{}/healthz", self.url);
-        loop {
-            if let Ok(response) = reqwest::blocking::get(&health)
-                && response.status().is_success()
-            {
-                return;
-            }
-            if let Some(status) = self.child.try_wait().expect("server status") {
-                panic!("kiln serve exited with {status}:\n{}", self.log());
-            }
-            assert!(started.elapsed() < timeout, "kiln serve not healthy after {timeout:?}:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Stops the server as an operator would (SIGTERM), and checks it exits cleanly.
-    #[cfg(unix)]
-    fn stop(&mut self) {
-        let pid = self.child.id().to_string();
-        let sent =
-            std::process::Command::new("sh").args(["-c", &format!("kill -TERM {pid}")]).status().expect("sh runs kill");
-        assert!(sent.success());
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("server status") {
-                break status;
-            }
-            assert!(started.elapsed() < Duration::from_secs(30), "kiln serve ignored SIGTERM:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        assert!(status.success(), "kiln serve exited with {status}:\n{}", self.log());
-    }
-
-    #[cfg(not(unix))]
-    fn stop(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn kiln(url: &str, token: Option<&str>) -> Command {
-    let mut cmd = Command::cargo_bin("kiln").expect("kiln binary built");
-    cmd.env("KILN_CACHE_DIR", Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/kiln-cache"))
-        .env("KILN_REGISTRY", url)
-        // No `kiln login` profile of the user's may fill in what a test leaves out.
-        .env("KILN_CONFIG_DIR", Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/kiln-test-no-config"))
-        .env_remove("KILN_PROFILE")
-        .env_remove("KILN_CA_CERT")
-        .env_remove("KILN_TOKEN")
-        .env_remove("KILN_DB");
-    if let Some(token) = token {
-        cmd.env("KILN_TOKEN", token);
-    }
-    cmd
-}
-
-fn json_ok(cmd: &mut Command) -> Value {
-    let out = cmd.output().expect("kiln runs");
-    assert!(out.status.success(), "kiln failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("stdout is one JSON document")
-}
-
-fn text_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("kiln runs");
-    assert!(out.status.success(), "kiln failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("UTF-8 stdout")
-}
-
-/// Runs a command that must fail; returns its stderr, which must be one `error: ...` line.
-fn fails(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("kiln runs");
-    assert!(!out.status.success(), "kiln succeeded: {}", String::from_utf8_lossy(&out.stdout));
-    let stderr = String::from_utf8(out.stderr).expect("UTF-8 stderr");
-    assert!(stderr.starts_with("error: ") && stderr.trim_end().lines().count() == 1, "{stderr}");
-    stderr
-}
+use support::{Process, Server, fails, json_ok, kiln, text_ok};
 
 #[test]
 fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
     let work = tempfile::tempdir().unwrap();
-    let data = work.path().join("data");
-    let mut server = Server::start(&data, work.path().join("serve.log"));
+    let mut server = Server::start(work.path(), None);
+    let data = server.data.clone();
     let url = server.url.clone();
     let data_dir = data.to_str().unwrap();
 
@@ -344,30 +230,18 @@ fn publish_review_resolve_download_yank_and_a_tampered_audit_log() {
     std::fs::write(&bundle, &bytes).unwrap();
     let altered = fails(kiln("http://127.0.0.1:9", None).args(["plugin", "run", "--replay", bundle_arg]));
     assert!(altered.contains("the bundle was altered"), "{altered}");
-    let worker_log = work.path().join("worker.log");
-    let mut worker = std::process::Command::new(assert_cmd::cargo::cargo_bin("kiln"))
-        .args(["worker", "--data-dir", data_dir, "--lease", "5s"])
-        .env_remove("KILN_DB")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&worker_log).unwrap())
-        .spawn()
-        .expect("kiln worker starts");
+    let worker =
+        Process::start(&["worker", "--data-dir", data_dir, "--lease", "5s"], &[], work.path().join("worker.log"));
     let queued = kiln(&url, Some(&ent))
         .args(["job", "submit", &enablement, "--tenant", "xian-steel", "--wait", "--json"])
         .timeout(Duration::from_secs(120))
         .output()
         .unwrap();
-    let _ = worker.kill();
-    let _ = worker.wait();
-    assert!(
-        queued.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&queued.stderr),
-        std::fs::read_to_string(&worker_log).unwrap_or_default()
-    );
+    assert!(queued.status.success(), "{}\n{}", String::from_utf8_lossy(&queued.stderr), worker.log());
     let queued: Value = serde_json::from_slice(&queued.stdout).unwrap();
     assert_eq!((queued["state"].as_str(), queued["mode"].as_str()), (Some("succeeded"), Some("queued")), "{queued}");
-    assert!(std::fs::read_to_string(&worker_log).unwrap().contains("recorded"), "the worker log says nothing");
+    assert!(worker.log().contains("recorded"), "the worker log says nothing");
+    drop(worker);
 
     // An operator purges a dataset for good; its admin may not.
     let spare = work.path().join("spare.csv");

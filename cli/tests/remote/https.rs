@@ -4,13 +4,13 @@ use std::process::Command as Std;
 
 use serde_json::json;
 
-use crate::server::{Env, Pki, Server, fails, json_ok};
+use crate::support::{Env, Pki, Server, fails, json_ok};
 
 #[test]
 fn the_cli_talks_https_to_kiln_serve_and_trusts_a_private_ca_only_when_told() {
     let work = tempfile::tempdir().unwrap();
     let pki = Pki::make(work.path());
-    let mut server = Server::start(work.path(), &pki);
+    let mut server = Server::start(work.path(), Some(&pki));
     let env = Env::new(work.path());
     let op = server.bootstrap(&env);
     assert!(server.url.starts_with("https://"));

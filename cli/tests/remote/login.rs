@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::server::{Env, Pki, Server, fails, json_ok};
+use crate::support::{Env, Pki, Server, fails, json_ok};
 
 /// The principal `kiln admin bootstrap` names the first operator.
 const OPERATOR: &str = "admin";
@@ -31,7 +31,7 @@ fn mode(path: &std::path::Path) -> u32 {
 fn login_keeps_owner_only_profiles_that_commands_use_env_overrides_and_logout_revokes() {
     let work = tempfile::tempdir().unwrap();
     let pki = Pki::make(work.path());
-    let server = Server::start(work.path(), &pki);
+    let server = Server::start(work.path(), Some(&pki));
     let env = Env::new(work.path());
     let op = server.bootstrap(&env);
     let maker = json_ok(
@@ -123,7 +123,7 @@ fn login_keeps_owner_only_profiles_that_commands_use_env_overrides_and_logout_re
 fn a_token_scoped_to_reading_can_still_log_itself_out() {
     let work = tempfile::tempdir().unwrap();
     let pki = Pki::make(work.path());
-    let server = Server::start(work.path(), &pki);
+    let server = Server::start(work.path(), Some(&pki));
     let env = Env::new(work.path());
     let op = server.bootstrap(&env);
     let reader = json_ok(

@@ -6,4 +6,5 @@
 
 mod https;
 mod login;
-mod server;
+#[path = "../support/mod.rs"]
+mod support;
