@@ -254,28 +254,14 @@ enum Bindings<'a> {
 /// from the same sources, contract, SDK and componentize-py (each build takes half a minute).
 fn build_python(componentize: &Path, bindings: Bindings<'_>, source: &Path, out: &Path) -> PathBuf {
     let wasm = out.join("plugin.wasm");
-    let stamp = out.join("inputs");
-    let mut inputs = format!("{COMPONENTIZE_PY}\n");
     let mut dirs = vec![source.to_path_buf()];
     match bindings {
         Bindings::Raw(wit) => dirs.push(wit.to_path_buf()),
         Bindings::Sdk(sdk) => dirs.extend([sdk.join("kiln_sdk"), sdk.join("kiln_sdk/wit")]),
     }
-    for dir in dirs {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .expect("read guest sources")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "py" || x == "wit" || x == "toml"))
-            .collect();
-        files.sort();
-        for file in files {
-            let text = std::fs::read_to_string(&file).expect("read a guest source");
-            writeln!(inputs, "{}\n{text}", file.display()).expect("writing to a String");
-        }
-    }
-    if wasm.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == inputs) {
+    let Some(stamp) = Stamp::unless_built(&wasm, COMPONENTIZE_PY, &dirs, &["py", "wit", "toml"]) else {
         return wasm;
-    }
+    };
     std::fs::create_dir_all(out).expect("create the Python guests' directory");
     let mut command = Command::new(componentize);
     match bindings {
@@ -290,8 +276,43 @@ fn build_python(componentize: &Path, bindings: Bindings<'_>, source: &Path, out:
     let status =
         command.arg("-o").arg(&wasm).stdout(std::process::Stdio::null()).status().expect("run componentize-py");
     assert!(status.success(), "building the Python guest {} failed", source.display());
-    std::fs::write(&stamp, inputs).expect("write the guest's stamp");
+    stamp.write();
     wasm
+}
+
+/// What a guest was built from: the tools' pin and every source file's path and text. A build
+/// whose stamp matches is skipped.
+struct Stamp {
+    path: PathBuf,
+    inputs: String,
+}
+
+impl Stamp {
+    /// The stamp of building `wasm` with `tools` from the files with one of `extensions` in
+    /// `dirs` (those that exist), or none when `wasm` was already built from exactly those.
+    fn unless_built(wasm: &Path, tools: &str, dirs: &[PathBuf], extensions: &[&str]) -> Option<Stamp> {
+        let mut inputs = format!("{tools}\n");
+        for dir in dirs.iter().filter(|d| d.is_dir()) {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+                .expect("read guest sources")
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| extensions.iter().any(|e| x == *e)))
+                .collect();
+            files.sort();
+            for file in files {
+                let text = std::fs::read_to_string(&file).expect("read a guest source");
+                writeln!(inputs, "{}\n{text}", file.display()).expect("writing to a String");
+            }
+        }
+        let path = wasm.with_file_name("inputs");
+        let built = wasm.exists() && std::fs::read_to_string(&path).is_ok_and(|s| s == inputs);
+        (!built).then_some(Stamp { path, inputs })
+    }
+
+    /// Records a finished build.
+    fn write(self) {
+        std::fs::write(&self.path, self.inputs).expect("write the guest's stamp");
+    }
 }
 
 /// The TypeScript tools at [`TS_TOOLS`], installed with `npm ci` from the CLI's lock file
@@ -333,8 +354,6 @@ enum JsSource<'a> {
 /// built from the same sources, contract, SDK and tools.
 fn build_js(tools: &Path, from: JsSource<'_>, source: &Path, out: &Path) -> PathBuf {
     let wasm = out.join("plugin.wasm");
-    let stamp = out.join("inputs");
-    let mut inputs = format!("{TS_TOOLS}\n");
     let mut dirs = vec![source.to_path_buf(), source.join("src")];
     let wit = match from {
         JsSource::Raw(wit) => wit.to_path_buf(),
@@ -344,21 +363,9 @@ fn build_js(tools: &Path, from: JsSource<'_>, source: &Path, out: &Path) -> Path
         }
     };
     dirs.push(wit.clone());
-    for dir in dirs.iter().filter(|d| d.is_dir()) {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .expect("read guest sources")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "js" || x == "ts" || x == "wit" || x == "json"))
-            .collect();
-        files.sort();
-        for file in files {
-            let text = std::fs::read_to_string(&file).expect("read a guest source");
-            writeln!(inputs, "{}\n{text}", file.display()).expect("writing to a String");
-        }
-    }
-    if wasm.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == inputs) {
+    let Some(stamp) = Stamp::unless_built(&wasm, TS_TOOLS, &dirs, &["js", "ts", "wit", "json"]) else {
         return wasm;
-    }
+    };
     std::fs::create_dir_all(out).expect("create the JavaScript guests' directory");
     let bin = |name: &str| tools.join("node_modules/.bin").join(name);
     let entry = match from {
@@ -384,7 +391,7 @@ fn build_js(tools: &Path, from: JsSource<'_>, source: &Path, out: &Path) -> Path
     }
     let status = command.arg("-o").arg(&wasm).stdout(std::process::Stdio::null()).status().expect("run jco");
     assert!(status.success(), "building the JavaScript guest {} failed", source.display());
-    std::fs::write(&stamp, inputs).expect("write the guest's stamp");
+    stamp.write();
     wasm
 }
 
