@@ -11,8 +11,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// The longest id or name of a place, in characters (as for a tenant's district or park).
-pub const NAME_MAX_LEN: usize = crate::routes::tenants::TEXT_MAX_LEN;
+/// The longest id or name of a place, in characters; a tenant's name, district, park and industry
+/// are held to the same.
+pub const NAME_MAX_LEN: usize = 200;
 
 /// What a place is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]

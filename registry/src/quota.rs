@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use crate::error::{ApiError, ApiResult};
-use crate::routes::tenants::utc_day_start;
 use crate::store::{WriteTx, datasets, runs, tenants};
 
 /// Refuses unless `tenant` can store `adding` more bytes.
@@ -46,4 +45,9 @@ pub async fn admit_run(tx: &mut WriteTx, tenant: &str, now: i64, timeout: Durati
     }
     let wanted = i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX).max(1);
     Ok(wanted.min(left))
+}
+
+/// Start of the current UTC day, unix ms: the CPU quota's window.
+pub fn utc_day_start(now: i64) -> i64 {
+    now - now.rem_euclid(86_400_000)
 }

@@ -15,7 +15,6 @@ use sqlx::AnyConnection;
 
 use crate::error::{ApiError, ApiResult};
 use crate::quota;
-use crate::routes::enablements::limits_within;
 use crate::state::ServiceLimits;
 use crate::store::enablements::{self, EnablementStatus};
 use crate::store::runs::{self, RunDataset, RunRecord, RunState};
@@ -260,4 +259,24 @@ pub async fn admit(tx: &mut WriteTx, p: Prepared, by: &Requester<'_>, now: i64) 
 /// client (JavaScript's included).
 fn new_seed() -> i64 {
     (rand::random::<u64>() >> 11) as i64
+}
+
+/// The limits a run gets from `spec`, refusing any above `cap`.
+pub fn limits_within(spec: &crate::store::enablements::LimitSpec, cap: &Limits) -> ApiResult<Limits> {
+    let pick = |name: &str, asked: Option<u64>, cap: u64| match asked {
+        Some(v) if v > cap => Err(ApiError::limit_too_high(format!("{name} {v} is above the cap of {cap}"))),
+        Some(0) => Err(ApiError::invalid_request(format!("{name} must be above 0"))),
+        Some(v) => Ok(v),
+        None => Ok(cap),
+    };
+    let timeout_cap = cap.timeout.as_millis() as u64;
+    Ok(Limits {
+        timeout: std::time::Duration::from_millis(pick("timeout_ms", spec.timeout_ms, timeout_cap)?),
+        fuel: pick("fuel", spec.fuel, cap.fuel)?,
+        memory_bytes: pick("memory_bytes", spec.memory_bytes, cap.memory_bytes)?,
+        table_elements: cap.table_elements,
+        rows: pick("rows", spec.rows, cap.rows)?,
+        output_bytes: pick("output_bytes", spec.output_bytes, cap.output_bytes)?,
+        log_bytes: pick("log_bytes", spec.log_bytes, cap.log_bytes)?,
+    })
 }

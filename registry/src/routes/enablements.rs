@@ -4,7 +4,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use kiln_host::{Limits, PluginInfo};
+use kiln_host::PluginInfo;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
@@ -18,6 +18,7 @@ use crate::state::AppState;
 use crate::store::enablements::{self, EnablementRecord, EnablementStatus, Grant, LimitSpec};
 use crate::store::plugins::{self, VersionRecord};
 use crate::store::{datasets, new_id, now_ms};
+use crate::submission::limits_within;
 
 /// Routes ([`super`] tells how to add one).
 pub fn router() -> OpenApiRouter<AppState> {
@@ -57,26 +58,6 @@ pub struct EnablementUpdate {
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
     /// New limits.
     pub limits: Option<LimitSpec>,
-}
-
-/// The limits a run gets from `spec`, refusing any above `cap`.
-pub fn limits_within(spec: &LimitSpec, cap: &Limits) -> ApiResult<Limits> {
-    let pick = |name: &str, asked: Option<u64>, cap: u64| match asked {
-        Some(v) if v > cap => Err(ApiError::limit_too_high(format!("{name} {v} is above the cap of {cap}"))),
-        Some(0) => Err(ApiError::invalid_request(format!("{name} must be above 0"))),
-        Some(v) => Ok(v),
-        None => Ok(cap),
-    };
-    let timeout_cap = cap.timeout.as_millis() as u64;
-    Ok(Limits {
-        timeout: std::time::Duration::from_millis(pick("timeout_ms", spec.timeout_ms, timeout_cap)?),
-        fuel: pick("fuel", spec.fuel, cap.fuel)?,
-        memory_bytes: pick("memory_bytes", spec.memory_bytes, cap.memory_bytes)?,
-        table_elements: cap.table_elements,
-        rows: pick("rows", spec.rows, cap.rows)?,
-        output_bytes: pick("output_bytes", spec.output_bytes, cap.output_bytes)?,
-        log_bytes: pick("log_bytes", spec.log_bytes, cap.log_bytes)?,
-    })
 }
 
 /// The approved version `requirement` resolves to, and its describe().

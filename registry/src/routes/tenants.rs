@@ -14,6 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Page, Paged, Path, Query};
 use crate::manifest::valid_name;
 use crate::places::{self, NewPlace};
+use crate::quota::utc_day_start;
 use crate::state::AppState;
 use crate::store::places as store_places;
 use crate::store::tenants::{self, Quotas, TenantRecord};
@@ -28,8 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(usage))
 }
 
-/// The longest name, district, park or industry of a tenant, in characters.
-pub const TEXT_MAX_LEN: usize = 200;
+/// The longest name, district, park or industry of a tenant, in characters: a place's.
+pub const TEXT_MAX_LEN: usize = places::NAME_MAX_LEN;
 
 /// The size classes of the national statistics standard.
 pub const SIZE_CLASSES: &[&str] = &["large", "medium", "small", "micro"];
@@ -317,11 +318,6 @@ pub struct Usage {
     pub cpu_ms_today: i64,
     /// Bytes of live dataset versions stored.
     pub storage_bytes: i64,
-}
-
-/// Start of the current UTC day, unix ms: the CPU quota's window.
-pub fn utc_day_start(now: i64) -> i64 {
-    now - now.rem_euclid(86_400_000)
 }
 
 /// A tenant's quotas and usage (operators, or its own admin).
