@@ -32,7 +32,7 @@ pub const FORMAT: &str = "kiln-run-bundle/1";
 const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 
 /// What a bundle says about its run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// [`FORMAT`].
     pub format: String,

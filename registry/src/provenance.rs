@@ -14,18 +14,18 @@ use crate::store::runs::{RunDataset, RunRecord};
 /// Names the hashed encoding below, so a future change of it cannot be mistaken for this one.
 pub const FORMAT: &str = "kiln-provenance/1";
 
-/// What a run pinned: the inputs its output depends on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+/// What a run pinned: the inputs its output depends on. Hashed, and carried by run bundles, so
+/// it is its own type, apart from the run's row and wire types: changing those can never alter
+/// a stored provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pinned {
     /// sha256 of the component (which fixes its contract version too).
     pub component: String,
     /// The dataset versions read, by content hash, with the columns granted.
-    pub datasets: Vec<RunDataset>,
+    pub datasets: Vec<PinnedDataset>,
     /// The parameters.
-    #[schema(value_type = Object)]
     pub params: Map<String, Value>,
     /// The limits (`kiln_host::Limits`).
-    #[schema(value_type = Object)]
     pub limits: Value,
     /// The seed of the guest's random sources.
     pub seed: i64,
@@ -33,12 +33,31 @@ pub struct Pinned {
     pub clock_start: i64,
 }
 
+/// A dataset version a run read, as its provenance hashes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinnedDataset {
+    /// The dataset's name.
+    pub name: String,
+    /// Its version.
+    pub version: i64,
+    /// sha256 of its Parquet blob.
+    pub sha256: String,
+    /// The columns granted.
+    pub columns: Vec<String>,
+}
+
+impl From<&RunDataset> for PinnedDataset {
+    fn from(d: &RunDataset) -> Self {
+        PinnedDataset { name: d.name.clone(), version: d.version, sha256: d.sha256.clone(), columns: d.columns.clone() }
+    }
+}
+
 impl Pinned {
     /// What `run` pinned.
     pub fn of(run: &RunRecord) -> Self {
         Pinned {
             component: run.sha256.clone(),
-            datasets: run.datasets.clone(),
+            datasets: run.datasets.iter().map(PinnedDataset::from).collect(),
             params: run.params.clone(),
             limits: run.limits.clone(),
             seed: run.seed,
@@ -84,7 +103,7 @@ mod tests {
     fn pinned() -> Pinned {
         Pinned {
             component: "ab".repeat(32),
-            datasets: vec![RunDataset {
+            datasets: vec![PinnedDataset {
                 name: "readings".into(),
                 version: 2,
                 sha256: "cd".repeat(32),
