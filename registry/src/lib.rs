@@ -13,6 +13,7 @@
 
 pub mod admission;
 pub mod artifacts;
+pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod bundle;
@@ -217,7 +218,7 @@ pub async fn bootstrap(db_url: &str, principal: &str) -> anyhow::Result<routes::
 /// Recomputes the audit chain of the database at `db_url`.
 pub async fn verify_audit(db_url: &str) -> anyhow::Result<store::audit::Verdict> {
     let store = store::Store::connect(db_url).await?;
-    Ok(store::audit::verify(&store.pool).await?)
+    Ok(audit::verify(&store.pool).await?)
 }
 
 /// Works the run queue of the database and blob store in `config` until `shutdown` resolves

@@ -83,6 +83,12 @@ pub fn hash(run: &RunRecord, output: Option<&str>) -> String {
     Pinned::of(run).hash(output)
 }
 
+/// The provenance hash of a run's record with the output it records: what `kiln audit verify`
+/// holds each `run.finish` entry to.
+pub fn recorded(run: &RunRecord) -> String {
+    hash(run, run.output_sha256.as_deref())
+}
+
 /// `value` with every object's keys in sorted order.
 fn canonical(value: &Value) -> Value {
     match value {

@@ -235,6 +235,19 @@ fn failed(
     }
 }
 
+/// Records how `run` ended ([`crate::store::runs::finish`]) with its provenance: the hash of
+/// what it pinned and the output it produced. Returns whether it was recorded.
+pub async fn record_finish(
+    store: &Store,
+    run: &RunRecord,
+    f: &Finish,
+    by: &str,
+    at: i64,
+) -> Result<bool, crate::store::StoreError> {
+    let provenance = crate::provenance::hash(run, f.output_sha256.as_deref());
+    crate::store::runs::finish(store, run, f, &provenance, by, at).await
+}
+
 /// The request that executes what `pinned` records, reading its datasets from `files` (one per
 /// pinned dataset, in order). The worker's runs and replays and `kiln plugin run --replay` all
 /// build their request here, so an offline replay executes exactly what the service would.

@@ -190,7 +190,7 @@ async fn execute(store: Store, runner: Arc<Runner>, config: WorkerConfig, run: R
             }
         },
     };
-    match runs::finish(&store, &run, &finish, &config.id, now_ms()).await {
+    match crate::runner::record_finish(&store, &run, &finish, &config.id, now_ms()).await {
         Ok(true) => {
             tracing::info!(run = %run.id, state = finish.state.as_str(), "recorded");
             true

@@ -122,5 +122,5 @@ impl From<audit::Check> for Verification {
     security(("token" = [])))]
 pub async fn verify(State(state): State<AppState>, who: Principal) -> ApiResult<axum::Json<Verification>> {
     who.require(&[Role::Operator], "audit")?;
-    Ok(axum::Json(audit::check(&state.store.pool).await?.into()))
+    Ok(axum::Json(crate::audit::check(&state.store.pool).await?.into()))
 }

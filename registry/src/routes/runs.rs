@@ -142,7 +142,7 @@ async fn launch(
     let finish = state.runner.execute_in(&run, Some(slot)).await;
     drop(share);
     let by = run.lease_owner.clone().unwrap_or_else(|| who.name.clone());
-    runs::finish(&state.store, &run, &finish, &by, now_ms()).await?;
+    crate::runner::record_finish(&state.store, &run, &finish, &by, now_ms()).await?;
     run = runs::get(&state.store.pool, &tenant, &run.id).await?;
     Ok((StatusCode::OK, axum::Json(run)))
 }

@@ -198,7 +198,7 @@ pub async fn list(pool: &AnyPool, f: &Filter, limit: i64) -> Result<Vec<AuditEnt
 
 /// For a `run.finish` entry: whether the run's record still hashes to the provenance the chain
 /// holds for it (a record edited since, its inputs or its output, does not).
-async fn run_altered(pool: &AnyPool, e: &AuditEntry) -> Result<Option<String>, StoreError> {
+async fn run_altered(pool: &AnyPool, e: &AuditEntry, run_hash: RunHash) -> Result<Option<String>, StoreError> {
     let chained = serde_json::from_str::<serde_json::Value>(&e.details).ok();
     let Some(chained) = chained.as_ref().and_then(|d| d["provenance"].as_str()) else {
         return Ok(Some(format!("entry {} ({} on {}) holds no provenance", e.seq, e.action, e.subject)));
@@ -211,7 +211,7 @@ async fn run_altered(pool: &AnyPool, e: &AuditEntry) -> Result<Option<String>, S
         Err(StoreError::NotFound(_)) => return Ok(Some(format!("run {run} of entry {} is gone", e.seq))),
         Err(other) => return Err(other),
     };
-    let now = crate::provenance::hash(&record, record.output_sha256.as_deref());
+    let now = run_hash(&record);
     Ok((now != chained)
         .then(|| format!("run {run}'s record hashes to provenance {now}, but entry {} recorded {chained}", e.seq)))
 }
@@ -265,17 +265,22 @@ async fn head(pool: &AnyPool) -> Result<Head, StoreError> {
     Ok(Head { seq: row.try_get("seq")?, hash: row.try_get("hash")? })
 }
 
+/// What a finished run's record hashes to (its provenance): the service's rule, which the chain
+/// check applies to every `run.finish` entry.
+pub type RunHash = fn(&super::runs::RunRecord) -> String;
+
 /// Recomputes the chain from the start and names the first altered, removed or reordered
-/// entry, checking the head too so that removing the newest entries is caught.
-pub async fn verify(pool: &AnyPool) -> Result<Verdict, StoreError> {
-    Ok(check(pool).await?.verdict)
+/// entry, checking the head too so that removing the newest entries is caught; each finished
+/// run's record must still hash, by `run_hash`, to the provenance its entry holds.
+pub async fn verify(pool: &AnyPool, run_hash: RunHash) -> Result<Verdict, StoreError> {
+    Ok(check(pool, run_hash).await?.verdict)
 }
 
 /// [`verify`], with how much was checked and the head. Safe on a live database: the head is
 /// read first (a committed head implies its entries are committed), the chain is checked up to
 /// it a page at a time, and an entry beyond it counts only if the head has not reached it since
 /// (an append that committed meanwhile is not a break).
-pub async fn check(pool: &AnyPool) -> Result<Check, StoreError> {
+pub async fn check(pool: &AnyPool, run_hash: RunHash) -> Result<Check, StoreError> {
     let head = head(pool).await?;
     let broken = |seq: i64, problem: &str, detail: String| Verdict::Broken { seq, problem: problem.into(), detail };
     let mut prev_hash = GENESIS.to_string();
@@ -311,7 +316,7 @@ pub async fn check(pool: &AnyPool) -> Result<Check, StoreError> {
                 return Ok(done(broken(e.seq, "altered", detail), expected_seq, head));
             }
             if e.action == "run.finish"
-                && let Some(detail) = run_altered(pool, &e).await?
+                && let Some(detail) = run_altered(pool, &e, run_hash).await?
             {
                 return Ok(done(broken(e.seq, "run-altered", detail), expected_seq, head));
             }

@@ -468,12 +468,18 @@ pub struct Finish {
 }
 
 /// Records how attempt `run.attempt` of `run` ended, only if that attempt still holds the run,
-/// with its `run.finish` audit entry (by `by`, carrying its provenance hash) in the same write;
+/// with its `run.finish` audit entry (by `by`, carrying its `provenance` hash) in the same write;
 /// returns whether it was recorded. `f.cpu_ms` replaces the reservation made at admission, so
 /// the tenant is charged what the run used. A second execution of the same run finds the
 /// attempt moved on (or the run finished) and records nothing.
-pub async fn finish(store: &Store, run: &RunRecord, f: &Finish, by: &str, at: i64) -> Result<bool, StoreError> {
-    let provenance = crate::provenance::hash(run, f.output_sha256.as_deref());
+pub async fn finish(
+    store: &Store,
+    run: &RunRecord,
+    f: &Finish,
+    provenance: &str,
+    by: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
     let mut tx = store.write().await?;
     let done = sqlx::query(
         "UPDATE runs SET state = $1, error_kind = $2, error = $3, usage = $4, log = $5, output_sha256 = $6, \
@@ -489,7 +495,7 @@ pub async fn finish(store: &Store, run: &RunRecord, f: &Finish, by: &str, at: i6
     .bind(f.cpu_ms)
     .bind(at)
     .bind(f.verdict.as_ref().map(|v| serde_json::to_string(v).unwrap_or_default()))
-    .bind(&provenance)
+    .bind(provenance)
     .bind(&run.id)
     .bind(run.attempt)
     .execute(&mut *tx.tx)

@@ -1,6 +1,7 @@
 //! The hash-chained audit log: intact after real work, and every kind of tampering named.
 
-use kiln_registry::store::audit::{Verdict, entry_hash, verify};
+use kiln_registry::audit::verify;
+use kiln_registry::store::audit::{Verdict, entry_hash};
 use serde_json::{Value, json};
 
 use crate::common::{TestApp, version_path};

@@ -56,7 +56,7 @@ async fn race(app: TestApp) {
     let publishes = entries.as_array().unwrap().iter().filter(|e| e["action"] == "version.publish").count();
     assert_eq!(publishes, 1, "{entries}");
     assert_eq!(app.audit_rows().await, audit_before + 1);
-    let verdict = kiln_registry::store::audit::verify(&app.db).await.unwrap();
+    let verdict = kiln_registry::audit::verify(&app.db).await.unwrap();
     assert_eq!(verdict, kiln_registry::store::audit::Verdict::Intact { entries: audit_before + 1 });
 }
 

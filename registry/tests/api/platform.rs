@@ -204,8 +204,11 @@ async fn stale_attempt(app: TestApp) {
     assert_eq!(second.attempt, 2);
     // Both execute; A finishes last but its attempt is stale.
     let finish = app.state.runner.execute(&second).await;
-    assert!(runs::finish(store, &second, &finish, "b", 30).await.unwrap());
-    assert!(!runs::finish(store, &first, &finish, "a", 40).await.unwrap(), "a stale attempt recorded");
+    assert!(kiln_registry::runner::record_finish(store, &second, &finish, "b", 30).await.unwrap());
+    assert!(
+        !kiln_registry::runner::record_finish(store, &first, &finish, "a", 40).await.unwrap(),
+        "a stale attempt recorded"
+    );
     assert_eq!(runs::renew(store.pool(), &run, "a", 1, 50).await.unwrap(), runs::Renewal::Lost);
     let r = app.get(&format!("/v1/tenants/t1/runs/{run}"), &erin.token).await.expect(200).json();
     assert_eq!((r["state"].as_str(), r["finished_at"].as_i64()), (Some("succeeded"), Some(30)));

@@ -3,7 +3,8 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, header};
-use kiln_registry::store::audit::{Verdict, verify};
+use kiln_registry::audit::verify;
+use kiln_registry::store::audit::Verdict;
 use serde_json::{Value, json};
 
 use crate::common::{Resp, TestApp};
