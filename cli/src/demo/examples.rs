@@ -63,8 +63,8 @@ pub(super) fn build_patch_release(examples: &Path) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Builds the TypeScript example with the pinned jco and returns the component, or says why it
-/// is left out: it needs Node.js 20 or newer (and npm, the first time), which nothing else in
-/// the demo does.
+/// is left out: it needs Node.js 20 or newer (and npm, the first time) at run time, which the
+/// rest of the demo does not (the console was built into `kiln` already).
 pub(super) fn build_typescript_example(examples: &Path) -> Option<Vec<u8>> {
     let dir = examples.with_file_name("typescript").join(TYPESCRIPT_EXAMPLE.0);
     let bar = spinner("building the TypeScript example with jco");
